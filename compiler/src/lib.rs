@@ -1,0 +1,1 @@
+//! The KQL compiler: catalog snapshot, binder, optimizer, bytecode plans, SQL→KQL.

@@ -1,0 +1,1 @@
+//! The KQL language: tokens, grammar, AST, printer and diagnostics.

@@ -1,0 +1,1 @@
+//! The Kalavar client library.

@@ -1,0 +1,1 @@
+//! The tiered storage engine.
