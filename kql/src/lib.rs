@@ -1,1 +1,3 @@
 //! The KQL language: tokens, grammar, AST, printer and diagnostics.
+
+pub mod ast;

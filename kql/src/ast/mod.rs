@@ -1,0 +1,18 @@
+//! The abstract syntax tree of KQL.
+//!
+//! Every node carries the [`Span`] of the source text it came from, so that the
+//! binder and the server can point at the exact place an error comes from. The tree
+//! is plain data: the parser builds it, the printer turns it back into canonical KQL
+//! (`parse(print(ast)) == ast`, spans aside), and `kql-compiler` binds it against a
+//! catalog. `expr` holds expressions and literals, `pipeline` queries and their
+//! stages, `statement` everything a script can contain.
+
+mod expr;
+mod pipeline;
+mod span;
+mod statement;
+
+pub use expr::*;
+pub use pipeline::*;
+pub use span::*;
+pub use statement::*;
