@@ -1,0 +1,3 @@
+//! The subcommands of `kalavar`, one module each.
+
+pub mod fmt;
