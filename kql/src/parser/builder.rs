@@ -310,6 +310,8 @@ impl<'s> Builder<'s> {
         self.node(ExprKind::List(items), sp(l, r), depth, poisoned)
     }
 
+    // The fields arrive boxed from the parser stack (see grammar.lalrpop).
+    #[allow(clippy::vec_box)]
     pub fn record(&mut self, fields: Vec<Box<(Ident, Ex)>>, l: usize, r: usize) -> Ex {
         let depth = fields.iter().map(|f| f.1.depth).max().unwrap_or(0);
         let poisoned = fields.iter().any(|f| f.1.poisoned);
@@ -317,6 +319,7 @@ impl<'s> Builder<'s> {
         self.node(ExprKind::Record(fields), sp(l, r), depth, poisoned)
     }
 
+    #[allow(clippy::vec_box)]
     pub fn fields(&mut self, fields: Vec<Box<(Ident, Ex)>>) -> Vec<RecordField> {
         fields
             .into_iter()
