@@ -80,3 +80,27 @@ pub const ALL: &[(&str, &str)] = &[
     (PERMISSION_DENIED, "permission denied"),
     (USER_REMOVED, "user dropped or disabled during the session"),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::ALL;
+
+    #[test]
+    fn codes_are_unique_and_documented() {
+        let protocol = include_str!("../../docs/protocol.md");
+        let security = include_str!("../../docs/security.md");
+        for (i, (code, _)) in ALL.iter().enumerate() {
+            assert!(ALL[..i].iter().all(|(c, _)| c != code), "{code} twice");
+            assert!(
+                protocol.contains(&format!("| `{code}` |")),
+                "docs/protocol.md lacks {code}"
+            );
+            if code.starts_with('A') {
+                assert!(
+                    security.contains(&format!("`{code}`")),
+                    "docs/security.md lacks {code}"
+                );
+            }
+        }
+    }
+}

@@ -6,6 +6,7 @@
 //! `docs/protocol.md` is the reference.
 
 pub mod cert_ext;
+pub mod certinfo;
 pub mod codes;
 pub mod error;
 pub mod frame;
@@ -13,10 +14,12 @@ pub mod ipc;
 pub mod limits;
 pub mod message;
 pub mod net;
+pub mod profile;
 pub mod role;
 pub mod version;
 pub mod wire;
 
+pub use certinfo::CertSummary;
 pub use error::ProtocolError;
 pub use message::{
     AdminRequest, AdminResponse, CertInfo, ChangeKind, ClientMessage, ErrorSpan, Language, Param,

@@ -297,7 +297,9 @@ impl ServerMessage {
                     2 => ChangeKind::Update,
                     3 => ChangeKind::Delete,
                     other => {
-                        return Err(r.invalid("change kind", format!("unknown change kind {other}")));
+                        return Err(
+                            r.invalid("change kind", format!("unknown change kind {other}"))
+                        );
                     }
                 },
                 arrow_ipc: r.bytes(usize::MAX, "Arrow IPC")?.to_vec(),

@@ -1,0 +1,5 @@
+//! The `kalavar` subcommands, one module each.
+
+pub mod cert;
+pub mod ping;
+pub mod user;
