@@ -1,4 +1,7 @@
-//! `kalavar`: the Kalavar client. One module per subcommand under `cli/`.
+//! `kalavar`: the Kalavar command-line client. Each subcommand lives in its own
+//! module under `cli/` with an `Args` struct (clap) and a `run` function; this
+//! file only lists them. `--profile DIR` (before or after the subcommand) selects
+//! the profile the commands that talk to a server use.
 
 mod cli;
 
@@ -6,11 +9,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use kalavar::client::Profile;
 
 #[derive(Parser)]
 #[command(name = "kalavar", version, about = "The Kalavar client")]
-struct Cli {
+struct Kalavar {
     /// Profile directory (key, certificate, CA, server address). Default:
     /// $KALAVAR_PROFILE, else $XDG_CONFIG_HOME/kalavar/profile, else
     /// ~/.config/kalavar/profile.
@@ -23,48 +25,19 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Connect, show the session's identity and time round trips.
-    Ping {
-        #[arg(long, default_value_t = 3)]
-        count: u32,
-    },
+    Ping(cli::ping::Args),
     /// Certificates: request, show, issue, revoke, list.
-    #[command(subcommand)]
-    Cert(cli::cert::CertCommand),
+    Cert(cli::cert::Args),
     /// Users: create, alter, drop, list (dba/root).
-    #[command(subcommand)]
-    User(cli::user::UserCommand),
-}
-
-fn profile_dir(args: &Cli) -> Result<PathBuf, String> {
-    args.profile
-        .clone()
-        .or_else(kalavar_protocol::profile::default_dir_from_env)
-        .ok_or_else(|| "no profile: pass --profile DIR or set KALAVAR_PROFILE".to_owned())
-}
-
-fn run(args: Cli) -> Result<(), String> {
-    let dir = profile_dir(&args);
-    let load = || Profile::load(&dir.clone()?).map_err(|e| e.to_string());
-    match args.command {
-        Command::Ping { count } => cli::ping::run(&load()?, count),
-        Command::User(cmd) => cli::user::run(&load()?, cmd),
-        Command::Cert(cmd) => {
-            let profile = if cmd.needs_profile() {
-                Some(load()?)
-            } else {
-                None
-            };
-            cli::cert::run(profile.as_ref(), cmd)
-        }
-    }
+    User(cli::user::Args),
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("kalavar: {e}");
-            ExitCode::FAILURE
-        }
+    let kalavar = Kalavar::parse();
+    let profile = kalavar.profile.as_deref();
+    match kalavar.command {
+        Command::Ping(args) => cli::ping::run(args, profile),
+        Command::Cert(args) => cli::cert::run(args, profile),
+        Command::User(args) => cli::user::run(args, profile),
     }
 }

@@ -8,6 +8,7 @@
 //! - `revoke SERIAL` / `revoke --user U` (dba/root), `list [--user U]`.
 
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use clap::Subcommand;
 use kalavar::certs::{self, describe, make_request, read_certificate, read_csr, write_new};
@@ -17,6 +18,12 @@ use kalavar_protocol::profile::{
     CA_FILE, CERT_FILE, CSR_FILE, KEY_FILE, SETTINGS_FILE, settings_text,
 };
 use kalavar_protocol::{AdminRequest, AdminResponse, CertSummary};
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: CertCommand,
+}
 
 #[derive(Subcommand)]
 pub enum CertCommand {
@@ -101,7 +108,16 @@ fn connect(profile: Option<&Profile>) -> Result<Client, String> {
     Client::connect(profile).map_err(|e| e.to_string())
 }
 
-pub fn run(profile: Option<&Profile>, cmd: CertCommand) -> Result<(), String> {
+pub fn run(args: Args, profile_dir: Option<&Path>) -> ExitCode {
+    let result = if args.command.needs_profile() {
+        super::profile::load(profile_dir).and_then(|p| cert(Some(&p), args.command))
+    } else {
+        cert(None, args.command)
+    };
+    super::profile::finish("cert", result)
+}
+
+fn cert(profile: Option<&Profile>, cmd: CertCommand) -> Result<(), String> {
     match cmd {
         CertCommand::Request { user, ip, out } => request(&user, &ip, &out),
         CertCommand::Show { file } => {

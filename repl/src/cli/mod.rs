@@ -1,5 +1,6 @@
-//! The `kalavar` subcommands, one module each.
+//! The subcommands of `kalavar`, one module each.
 
 pub mod cert;
 pub mod ping;
+pub mod profile;
 pub mod user;

@@ -1,10 +1,19 @@
 //! `kalavar user …`: create, alter, drop and list users through admin requests
 //! (until `create user …` statements run). Needs a `dba` or `root` profile.
 
+use std::path::Path;
+use std::process::ExitCode;
+
 use clap::Subcommand;
-use kalavar::client::{Client, Profile};
+use kalavar::client::Client;
 use kalavar_protocol::net::parse_list;
 use kalavar_protocol::{AdminRequest, AdminResponse, IpNet, Role, UserInfo};
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: UserCommand,
+}
 
 #[derive(Subcommand)]
 pub enum UserCommand {
@@ -61,7 +70,12 @@ fn print_user(u: &UserInfo) {
     );
 }
 
-pub fn run(profile: &Profile, cmd: UserCommand) -> Result<(), String> {
+pub fn run(args: Args, profile: Option<&Path>) -> ExitCode {
+    super::profile::finish("user", user(args.command, profile))
+}
+
+fn user(cmd: UserCommand, profile: Option<&Path>) -> Result<(), String> {
+    let profile = super::profile::load(profile)?;
     let request = match cmd {
         UserCommand::Create { name, role, ip } => AdminRequest::CreateUser {
             name,
@@ -89,7 +103,7 @@ pub fn run(profile: &Profile, cmd: UserCommand) -> Result<(), String> {
         UserCommand::Drop { name } => AdminRequest::DropUser { name },
         UserCommand::List => AdminRequest::ListUsers,
     };
-    let mut client = Client::connect(profile).map_err(|e| e.to_string())?;
+    let mut client = Client::connect(&profile).map_err(|e| e.to_string())?;
     match client.admin(request).map_err(|e| e.to_string())? {
         AdminResponse::User(u) => print_user(&u),
         AdminResponse::Users(users) => users.iter().for_each(print_user),
