@@ -64,9 +64,6 @@ pub enum StorageError {
     /// S124: the object still holds others (a namespace with tables).
     #[error("S124 {0}")]
     NotEmpty(String),
-    /// S125: the transaction was already committed or rolled back, or failed.
-    #[error("S125 transaction is no longer usable: {0}")]
-    TxnClosed(String),
 
     // ── the data directory ───────────────────────────────────────────────────
     /// S200: the data directory is inconsistent (missing file, bad manifest, bad row).
@@ -120,7 +117,6 @@ impl StorageError {
             LimitExceeded(_) => "S122",
             OwnerMismatch(_) => "S123",
             NotEmpty(_) => "S124",
-            TxnClosed(_) => "S125",
             Corrupt(_) => "S200",
             UnsupportedFormat(_) => "S201",
             Locked(_) => "S202",

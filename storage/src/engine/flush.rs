@@ -114,11 +114,18 @@ impl Inner {
             arrays.push(Arc::new(UInt64Array::from(seqs)));
             arrays.push(Arc::new(BooleanArray::from(deleted)));
             let batch = RecordBatch::try_new(segment_schema(def), arrays)?;
-            std::fs::create_dir_all(&part.dir).map_err(|e| StorageError::io(&part.dir, e))?;
-            crate::util::sync_dir(
-                part.dir.parent().expect("partition dirs have a parent"),
-                self.fsync(),
-            )?;
+            if !part.dir.exists() {
+                // A new partition directory: make its creation durable up to the root.
+                std::fs::create_dir_all(&part.dir).map_err(|e| StorageError::io(&part.dir, e))?;
+                let mut dir = part.dir.as_path();
+                while let Some(parent) = dir.parent() {
+                    crate::util::sync_dir(parent, self.fsync())?;
+                    if parent == self.dir {
+                        break;
+                    }
+                    dir = parent;
+                }
+            }
             let id = manifest.next_segment;
             let name = layout::segment_file(id);
             let path = part.dir.join(&name);
