@@ -177,6 +177,20 @@ impl From<rocksdb::Error> for StorageError {
     }
 }
 
+/// A Parquet error while reading or writing `path`, keeping a full or read-only disk
+/// recognisable.
+pub(crate) fn parquet_at(path: &Path, e: parquet::errors::ParquetError) -> StorageError {
+    match e {
+        parquet::errors::ParquetError::External(inner) => {
+            match inner.downcast::<std::io::Error>() {
+                Ok(io) => StorageError::io(path, *io),
+                Err(other) => StorageError::Parquet(format!("{}: {other}", path.display())),
+            }
+        }
+        other => StorageError::Parquet(format!("{}: {other}", path.display())),
+    }
+}
+
 impl From<parquet::errors::ParquetError> for StorageError {
     fn from(e: parquet::errors::ParquetError) -> Self {
         match e {

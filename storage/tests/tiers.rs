@@ -547,3 +547,28 @@ fn run_due_jobs_flushes_by_policy_and_reports_stats() {
         "{jobs:?}"
     );
 }
+
+#[test]
+fn a_full_disk_during_a_flush_is_a_clear_error_and_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = open(dir.path());
+    let t = table(&e, "t", TableKind::Shared);
+    e.insert(t.id, None, &rows(&t, &[(1, Some(1)), (2, Some(2))]))
+        .unwrap();
+    // The segment the flush will write is /dev/full: every write fails with ENOSPC.
+    let part = dir.path().join(format!("cold/t{}/shared", t.id.0));
+    std::fs::create_dir_all(&part).unwrap();
+    std::os::unix::fs::symlink("/dev/full", part.join("seg-00000001.parquet")).unwrap();
+    let err = e.flush(t.id, None).unwrap_err();
+    assert_eq!(err.code(), "S301", "{err}");
+    assert!(err.to_string().contains("disk full"), "{err}");
+    // Nothing moved: the rows are still hot and readable, no manifest was written.
+    assert_eq!(e.stats().hot_rows, 2);
+    assert!(!part.join("manifest.json").exists());
+    assert_eq!(ids_x(&e, all(&t, None)), vec![(1, Some(1)), (2, Some(2))]);
+    // Once there is room again, the flush goes through.
+    let _ = std::fs::remove_file(part.join("seg-00000001.parquet"));
+    e.flush(t.id, None).unwrap().unwrap();
+    assert_eq!(e.stats().hot_rows, 0);
+    assert_eq!(ids_x(&e, all(&t, None)), vec![(1, Some(1)), (2, Some(2))]);
+}

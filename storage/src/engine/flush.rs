@@ -129,7 +129,11 @@ impl Inner {
             let id = manifest.next_segment;
             let name = layout::segment_file(id);
             let path = part.dir.join(&name);
-            let meta = write_segment(&path, id, def, &batch, &self.options.segments, self.fsync())?;
+            let meta = write_segment(&path, id, def, &batch, &self.options.segments, self.fsync())
+                .inspect_err(|_| {
+                    // Best effort: a file left behind is removed at the next open.
+                    let _ = std::fs::remove_file(&path);
+                })?;
             crate::util::sync_dir(&part.dir, self.fsync())?;
             self.failpoint("flush.segment_written");
             manifest.next_segment += 1;
