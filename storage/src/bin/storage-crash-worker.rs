@@ -43,6 +43,7 @@ fn main() {
         segments: SegmentOptions {
             row_group_rows: 256,
             page_rows: 64,
+            compress: true,
             zstd_level: 1,
         },
         failpoint: args.get(3).cloned(),

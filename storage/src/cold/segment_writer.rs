@@ -139,9 +139,11 @@ pub(crate) fn write_segment(
     }
     let key_path = ColumnPath::from(KEY_COL);
     let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(
-            ZstdLevel::try_new(opts.zstd_level).map_err(StorageError::from)?,
-        ))
+        .set_compression(if opts.compress {
+            Compression::ZSTD(ZstdLevel::try_new(opts.zstd_level).map_err(StorageError::from)?)
+        } else {
+            Compression::UNCOMPRESSED
+        })
         .set_max_row_group_row_count(Some(opts.row_group_rows.max(1)))
         .set_data_page_row_count_limit(opts.page_rows.max(1))
         .set_write_batch_size(opts.page_rows.clamp(1, 1024))
