@@ -67,7 +67,8 @@ impl Engine {
         self.ddl(|c| catalog::ops::alter_user(c, user, change))
     }
 
-    /// Drops a user with their certificate records, and erases every partition they own.
+    /// Drops a user and erases every partition they own. Their certificate records stay
+    /// (revoke them first); the user id is never reused.
     pub fn drop_user(&self, user: UserId) -> Result<()> {
         self.ddl(|c| catalog::ops::drop_user(c, user))
     }
