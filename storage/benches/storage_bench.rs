@@ -13,7 +13,7 @@
 //!
 //! Run: `cargo bench -p kalavar-storage --bench storage_bench`. Sizes:
 //! `KALAVAR_BENCH_SCAN_ROWS` (10,000,000), `KALAVAR_BENCH_SEGMENTS` (20),
-//! `KALAVAR_BENCH_INGEST_ROWS` (1,000,000), `KALAVAR_BENCH_GETS` (200,000),
+//! `KALAVAR_BENCH_INGEST_ROWS` (1,000,000), `KALAVAR_BENCH_GETS` (100,000),
 //! `KALAVAR_BENCH_ROUNDS` (3), `KALAVAR_BENCH_USERS` (10,000).
 
 use std::collections::HashMap;
@@ -318,7 +318,7 @@ fn run_duck(glob: &str, rounds: u64) -> Option<serde_json::Value> {
 fn bench_scan_and_get(root: &Path, rounds: u64) {
     let rows = env("KALAVAR_BENCH_SCAN_ROWS", 10_000_000) as usize;
     let segments = env("KALAVAR_BENCH_SEGMENTS", 20) as usize;
-    let gets = env("KALAVAR_BENCH_GETS", 200_000) as usize;
+    let gets = env("KALAVAR_BENCH_GETS", 100_000) as usize;
     println!("\n## realistic state: {rows} rows, {segments} flushes, 1% touched hot");
     let dir = root.join("scan");
     let (e, def, _, _) = build_scan_state(&dir, rows, segments);
@@ -541,9 +541,22 @@ fn bench_file_count(root: &Path) {
         jobs.len(),
         count
     );
+    // The same users a day later, three times over: the max-age rule flushes every
+    // partition (simulated with flush_all), then compaction merges each user's segments.
+    for round in 0..3 {
+        for (i, u) in ids.iter().enumerate() {
+            let base = (round + 1) * 1_000_000 + i as i64 * 10;
+            e.insert(def.id, Some(*u), &batch(&def, &[base, base + 1], 0))
+                .unwrap();
+        }
+        e.flush_all().unwrap();
+    }
+    let after_flushes = walk(&dir.join("cold"));
+    let (_, tc) = time(|| e.compact_all().unwrap());
+    let after_compaction = walk(&dir.join("cold"));
     println!(
-        "(a flush of every partition would make {} files: a segment and a manifest each)",
-        users * 2
+        "after 3 age-out flushes of every partition: {after_flushes} files; after compaction ({tc:.1}s): {after_compaction} files ({:.1} per user)",
+        after_compaction as f64 / users as f64
     );
 }
 

@@ -64,9 +64,6 @@ pub enum StorageError {
     /// S124: the object still holds others (a namespace with tables).
     #[error("S124 {0}")]
     NotEmpty(String),
-    /// S125: the transaction was already committed or rolled back, or failed.
-    #[error("S125 transaction is no longer usable: {0}")]
-    TxnClosed(String),
 
     // ── the data directory ───────────────────────────────────────────────────
     /// S200: the data directory is inconsistent (missing file, bad manifest, bad row).
@@ -120,7 +117,6 @@ impl StorageError {
             LimitExceeded(_) => "S122",
             OwnerMismatch(_) => "S123",
             NotEmpty(_) => "S124",
-            TxnClosed(_) => "S125",
             Corrupt(_) => "S200",
             UnsupportedFormat(_) => "S201",
             Locked(_) => "S202",
@@ -178,6 +174,20 @@ impl From<rocksdb::Error> for StorageError {
         } else {
             StorageError::RocksDb(text)
         }
+    }
+}
+
+/// A Parquet error while reading or writing `path`, keeping a full or read-only disk
+/// recognisable.
+pub(crate) fn parquet_at(path: &Path, e: parquet::errors::ParquetError) -> StorageError {
+    match e {
+        parquet::errors::ParquetError::External(inner) => {
+            match inner.downcast::<std::io::Error>() {
+                Ok(io) => StorageError::io(path, *io),
+                Err(other) => StorageError::Parquet(format!("{}: {other}", path.display())),
+            }
+        }
+        other => StorageError::Parquet(format!("{}: {other}", path.display())),
     }
 }
 

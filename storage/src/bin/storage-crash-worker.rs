@@ -5,7 +5,8 @@
 //! writes were acknowledged.
 //!
 //! Usage: `storage-crash-worker DIR SEED [FAILPOINT]` — with a failpoint, the process
-//! aborts when it reaches that step.
+//! aborts when it reaches that step. Seed 0 runs the erase scenario instead (see
+//! `erase_mode`).
 
 use std::io::Write;
 use std::sync::Arc;
@@ -29,6 +30,55 @@ impl Rng {
     }
 }
 
+/// Seed 0: give users `alice` and `bob` rows in a user table (alice's partly flushed),
+/// print `ready`, then erase alice and print `ack` (a failpoint may abort midway).
+fn erase_mode(engine: &Engine) {
+    engine.create_namespace("erase").expect("namespace");
+    let t = engine
+        .create_table(&TableSpec {
+            namespace: "erase".into(),
+            name: "u".into(),
+            kind: TableKind::User,
+            columns: vec![
+                ColumnSpec::new("id", DataType::Int64, false),
+                ColumnSpec::new("x", DataType::Int64, true),
+            ],
+            primary_key: vec!["id".into()],
+            options: TableOptions::default(),
+        })
+        .expect("table");
+    let rows = |ids: Vec<i64>| {
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(Int64Array::from(ids.clone())),
+            Arc::new(Int64Array::from(ids)),
+        ];
+        RecordBatch::try_new(t.arrow_schema(), cols).expect("batch")
+    };
+    let mut users = Vec::new();
+    for name in ["alice", "bob"] {
+        let u = engine
+            .create_user(&UserSpec {
+                name: name.into(),
+                role: Role::User,
+                enabled: true,
+                allowed_ips: vec![],
+            })
+            .expect("user")
+            .id;
+        engine
+            .insert(t.id, Some(u), &rows((0..10).collect()))
+            .expect("insert");
+        users.push(u);
+    }
+    engine.flush(t.id, Some(users[0])).expect("flush");
+    engine
+        .insert(t.id, Some(users[0]), &rows((10..15).collect()))
+        .expect("insert");
+    println!("ready");
+    engine.erase_user(users[0]).expect("erase");
+    println!("ack");
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 3 {
@@ -43,12 +93,17 @@ fn main() {
         segments: SegmentOptions {
             row_group_rows: 256,
             page_rows: 64,
+            compress: true,
             zstd_level: 1,
         },
         failpoint: args.get(3).cloned(),
         ..Default::default()
     };
     let engine = Engine::open(&args[1], options).expect("open");
+    if seed == 0 {
+        erase_mode(&engine);
+        return;
+    }
     let table = match engine.catalog().table_by_name("crash", "t") {
         Some(t) => t.clone(),
         None => {

@@ -269,7 +269,8 @@ pub struct UserChange {
 /// A certificate the server issued, found by (issuer key id, serial).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CertificateRecord {
-    /// Key identifier of the issuing CA (hex, as the server writes it).
+    /// Identifies the issuing CA (e.g. the hex of its key id or of its DER name, as the
+    /// server writes it; 1–1,024 characters).
     pub issuer_key_id: String,
     /// Serial number as upper-case hex (normalised by [`crate::normalize_serial`]).
     pub serial: String,

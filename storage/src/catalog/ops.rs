@@ -386,20 +386,12 @@ pub(crate) fn alter_user(c: &mut Change<'_>, id: UserId, ch: &UserChange) -> Res
     Ok(user)
 }
 
-/// Removes the user, their certificate records, and (after the change is durable)
-/// every partition they own.
+/// Removes the user and (after the change is durable) every partition they own. The
+/// user's certificate records stay, for revocation lists and audit (the caller revokes
+/// them first); they name a user id that is never reused, so they authenticate nobody.
 pub(crate) fn drop_user(c: &mut Change<'_>, id: UserId) -> Result<()> {
     if c.snap.user(id).is_none() {
         return Err(StorageError::UnknownUser(id.to_string()));
-    }
-    let certs: Vec<(String, String)> = c
-        .snap
-        .certificates_of(id)
-        .map(|r| (r.issuer_key_id.clone(), r.serial.clone()))
-        .collect();
-    for (issuer, serial) in certs {
-        c.delete(cert_key(&issuer, &serial));
-        c.snap.remove_certificate(&issuer, &serial);
     }
     c.delete(user_key(id));
     c.snap.remove_user(id);

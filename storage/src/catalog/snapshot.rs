@@ -160,9 +160,4 @@ impl CatalogSnapshot {
         self.certificates
             .insert((c.issuer_key_id.clone(), c.serial.clone()), c);
     }
-
-    pub(crate) fn remove_certificate(&mut self, issuer: &str, serial: &str) {
-        self.certificates
-            .remove(&(issuer.to_string(), serial.to_string()));
-    }
 }

@@ -112,11 +112,14 @@ pub fn normalize_serial(serial: &str) -> Result<String> {
     Ok(digits)
 }
 
-/// An issuer key id: 1–128 characters, no NUL (it is part of a RocksDB key).
+/// Longest issuer identifier (room for the hex of a DER-encoded issuer name).
+pub const MAX_ISSUER_LEN: usize = 1024;
+
+/// An issuer identifier: 1–1,024 characters, no NUL (it is part of a RocksDB key).
 pub(crate) fn issuer(issuer: &str) -> Result<()> {
-    if issuer.is_empty() || issuer.len() > 128 || issuer.contains('\0') {
+    if issuer.is_empty() || issuer.len() > MAX_ISSUER_LEN || issuer.contains('\0') {
         return Err(StorageError::invalid(format!(
-            "issuer key id {issuer:?} must be 1–128 characters without NUL"
+            "issuer {issuer:?} must be 1–{MAX_ISSUER_LEN} characters without NUL"
         )));
     }
     Ok(())

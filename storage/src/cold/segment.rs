@@ -203,6 +203,7 @@ impl Segment {
         // Narrow to the page whose key range holds the key, if the page index is there.
         let page_index = md.page_index_for_row_group(rg);
         let mut selection = None;
+        let mut selected = rows;
         if let (Some(ColumnIndexMetaData::BYTE_ARRAY(ci)), Some(oi)) = (
             page_index.column_index(cols.key),
             page_index.offset_index(cols.key),
@@ -219,6 +220,7 @@ impl Segment {
                 .get(p + 1)
                 .map(|l| l.first_row_index as usize)
                 .unwrap_or(rows);
+            selected = end - first;
             selection = Some(RowSelection::from(vec![
                 RowSelector::skip(first),
                 RowSelector::select(end - first),
@@ -226,7 +228,7 @@ impl Segment {
             ]));
         }
         let all: Vec<usize> = (0..meta.schema().fields().len()).collect();
-        let reader = self.read(&all, Some(vec![rg]), selection, rows.max(1))?;
+        let reader = self.read(&all, Some(vec![rg]), selection, selected.max(1))?;
         for batch in reader {
             let batch = batch?;
             let keys = batch.column(cols.key).as_binary::<i32>();

@@ -1,7 +1,7 @@
 //! Writing one Parquet segment: rows sorted by key, every column nullable (tombstone
 //! rows are all-null), three hidden columns (`__key` binary, `__seq` uint64,
-//! `__deleted` bool), zstd, row groups and small pages with page-level statistics, and a
-//! bloom filter on `__key`. Data columns carry their stable id as field metadata
+//! `__deleted` bool), zstd without dictionaries, row groups and small pages with
+//! page-level statistics, and a bloom filter on `__key`. Data columns carry their stable id as field metadata
 //! (`kalavar.column_id`), so renames and drops never confuse old files.
 
 use std::collections::HashMap;
@@ -139,22 +139,28 @@ pub(crate) fn write_segment(
     }
     let key_path = ColumnPath::from(KEY_COL);
     let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(
-            ZstdLevel::try_new(opts.zstd_level).map_err(StorageError::from)?,
-        ))
+        .set_compression(if opts.compress {
+            Compression::ZSTD(ZstdLevel::try_new(opts.zstd_level).map_err(StorageError::from)?)
+        } else {
+            Compression::UNCOMPRESSED
+        })
         .set_max_row_group_row_count(Some(opts.row_group_rows.max(1)))
         .set_data_page_row_count_limit(opts.page_rows.max(1))
         .set_write_batch_size(opts.page_rows.clamp(1, 1024))
         .set_statistics_enabled(EnabledStatistics::Page)
-        .set_column_dictionary_enabled(key_path.clone(), false)
+        // No dictionaries: a point lookup would have to decode a column chunk's whole
+        // dictionary page to read one row; zstd recovers most of the space.
+        .set_dictionary_enabled(false)
         .set_column_bloom_filter_enabled(key_path.clone(), true)
         .set_column_bloom_filter_fpp(key_path.clone(), 0.01)
         .set_column_bloom_filter_max_ndv(key_path, rows as u64)
         .build();
     let file = File::create(path).map_err(|e| StorageError::io(path, e))?;
-    let mut writer = ArrowWriter::try_new(BufWriter::new(file), batch.schema(), Some(props))?;
-    writer.write(batch)?;
-    let buf = writer.into_inner()?;
+    let at = |e| crate::error::parquet_at(path, e);
+    let mut writer =
+        ArrowWriter::try_new(BufWriter::new(file), batch.schema(), Some(props)).map_err(at)?;
+    writer.write(batch).map_err(at)?;
+    let buf = writer.into_inner().map_err(at)?;
     let file = buf
         .into_inner()
         .map_err(|e| StorageError::io(path, e.into_error()))?;

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use super::handle::Engine;
 use crate::catalog::{
-    self, AlterTable, CatalogSnapshot, CertificateRecord, Namespace, TableDef, TableId, TableSpec,
-    UserChange, UserId, UserRecord, UserSpec,
+    self, AccessLevel, AlterTable, CatalogSnapshot, CertificateRecord, Namespace, TableDef,
+    TableId, TableKind, TableOptions, TableSpec, UserChange, UserId, UserRecord, UserSpec,
 };
 use crate::error::Result;
 
@@ -24,6 +24,16 @@ impl Engine {
             inner.run_pending(n, &work)?;
         }
         Ok(out)
+    }
+
+    /// Options for a new table of `kind`: the engine's flush defaults, public access,
+    /// and for streams a TTL of one hour.
+    pub fn default_table_options(&self, kind: TableKind) -> TableOptions {
+        TableOptions {
+            flush: self.inner.options.flush_defaults.clone(),
+            ttl_secs: (kind == TableKind::Stream).then_some(3600),
+            access: AccessLevel::Public,
+        }
     }
 
     pub fn create_namespace(&self, name: &str) -> Result<Namespace> {
@@ -57,7 +67,8 @@ impl Engine {
         self.ddl(|c| catalog::ops::alter_user(c, user, change))
     }
 
-    /// Drops a user with their certificate records, and erases every partition they own.
+    /// Drops a user and erases every partition they own. Their certificate records stay
+    /// (revoke them first); the user id is never reused.
     pub fn drop_user(&self, user: UserId) -> Result<()> {
         self.ddl(|c| catalog::ops::drop_user(c, user))
     }

@@ -63,7 +63,10 @@ impl Inner {
             let batch = RecordBatch::try_new(segment_schema(def), arrays)?;
             let id = manifest.next_segment;
             let path = part.dir.join(layout::segment_file(id));
-            let meta = write_segment(&path, id, def, &batch, &self.options.segments, self.fsync())?;
+            let meta = write_segment(&path, id, def, &batch, &self.options.segments, self.fsync())
+                .inspect_err(|_| {
+                    let _ = std::fs::remove_file(&path);
+                })?;
             crate::util::sync_dir(&part.dir, self.fsync())?;
             self.failpoint("compact.segment_written");
             manifest.next_segment += 1;

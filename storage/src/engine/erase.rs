@@ -73,6 +73,7 @@ impl Inner {
         if hot {
             self.delete_hot_prefix(&partition_prefix(table, owner))?;
         }
+        self.failpoint("erase.hot_deleted");
         self.remove_dir(&layout::partition_dir(&self.dir, table, owner))?;
         self.forget_partition(table, owner);
         Ok(())

@@ -114,15 +114,26 @@ impl Inner {
             arrays.push(Arc::new(UInt64Array::from(seqs)));
             arrays.push(Arc::new(BooleanArray::from(deleted)));
             let batch = RecordBatch::try_new(segment_schema(def), arrays)?;
-            std::fs::create_dir_all(&part.dir).map_err(|e| StorageError::io(&part.dir, e))?;
-            crate::util::sync_dir(
-                part.dir.parent().expect("partition dirs have a parent"),
-                self.fsync(),
-            )?;
+            if !part.dir.exists() {
+                // A new partition directory: make its creation durable up to the root.
+                std::fs::create_dir_all(&part.dir).map_err(|e| StorageError::io(&part.dir, e))?;
+                let mut dir = part.dir.as_path();
+                while let Some(parent) = dir.parent() {
+                    crate::util::sync_dir(parent, self.fsync())?;
+                    if parent == self.dir {
+                        break;
+                    }
+                    dir = parent;
+                }
+            }
             let id = manifest.next_segment;
             let name = layout::segment_file(id);
             let path = part.dir.join(&name);
-            let meta = write_segment(&path, id, def, &batch, &self.options.segments, self.fsync())?;
+            let meta = write_segment(&path, id, def, &batch, &self.options.segments, self.fsync())
+                .inspect_err(|_| {
+                    // Best effort: a file left behind is removed at the next open.
+                    let _ = std::fs::remove_file(&path);
+                })?;
             crate::util::sync_dir(&part.dir, self.fsync())?;
             self.failpoint("flush.segment_written");
             manifest.next_segment += 1;

@@ -25,6 +25,7 @@ pub(crate) use handle::Inner;
 pub use jobs::{FlushReason, JobReport};
 pub use open::FORMAT_VERSION;
 pub(crate) use open::HOT_CF;
+pub(crate) use read::projection_of;
 pub use rows::ROW_ID_COLUMN;
 pub use stats::{EngineStats, PartitionStats};
 pub(crate) use txn::Pending;

@@ -135,21 +135,42 @@ impl Inner {
         Ok((HotObs::Missing, view.manifest.version, LookupHit::Absent))
     }
 
-    fn projection_of(def: &TableDef, projection: Option<&[ColumnId]>) -> Result<Vec<ColumnId>> {
-        match projection {
-            None => Ok(def.columns.iter().map(|c| c.id).collect()),
-            Some(p) => {
-                for id in p {
-                    if def.column(*id).is_none() {
-                        return Err(StorageError::UnknownColumn {
-                            table: def.qualified_name(),
-                            column: format!("id {}", id.0),
-                        });
-                    }
+    /// Whether a live committed version of each key exists, with what the hot tier
+    /// held for it, from one hot multi-get and, for keys not hot, the cold segments.
+    pub(crate) fn exists_many(
+        &self,
+        part: PartitionId,
+        keys: &[&[u8]],
+    ) -> Result<(u64, Vec<(HotObs, bool)>)> {
+        let partition = self.partition(part);
+        let cf = self.db.cf_handle(HOT_CF).expect("hot cf");
+        let (hot, view) = {
+            let _g = self.view_lock.read().expect("view lock");
+            let hot = self
+                .db
+                .batched_multi_get_cf(cf, keys.iter().copied(), false);
+            (hot, partition.view())
+        };
+        let mut out = Vec::with_capacity(keys.len());
+        for (k, h) in keys.iter().zip(hot) {
+            match h? {
+                Some(v) => {
+                    let hv = value::decode(&v)?;
+                    out.push((HotObs::Present(hv.seq), !hv.tombstone));
                 }
-                Ok(p.to_vec())
+                None => {
+                    let mut live = false;
+                    for seg in view.segments.iter().rev() {
+                        if let Some(found) = seg.lookup(k)? {
+                            live = !found.deleted;
+                            break;
+                        }
+                    }
+                    out.push((HotObs::Missing, live));
+                }
             }
         }
+        Ok((view.manifest.version, out))
     }
 
     fn schema_of(def: &TableDef, cols: &[ColumnId]) -> Arc<Schema> {
@@ -171,7 +192,7 @@ impl Inner {
         _key: &[u8],
         row: &[u8],
     ) -> Result<RecordBatch> {
-        let cols = Self::projection_of(def, projection)?;
+        let cols = projection_of(def, projection)?;
         let mut builders: Vec<ColumnBuilder> = cols
             .iter()
             .map(|id| ColumnBuilder::new(&def.column(*id).expect("checked").data_type, 1))
@@ -201,7 +222,7 @@ impl Inner {
             | LookupHit::Cold { deleted: true, .. } => Ok(None),
             LookupHit::Hot { row, .. } => self.hot_row_batch(def, projection, key, &row).map(Some),
             LookupHit::Cold { row, columns, .. } => {
-                let cols = Self::projection_of(def, projection)?;
+                let cols = projection_of(def, projection)?;
                 let mut arrays = Vec::with_capacity(cols.len());
                 for id in &cols {
                     let c = def.column(*id).expect("checked");
@@ -235,4 +256,25 @@ pub(crate) fn describe_row_key(def: &TableDef, batch: &RecordBatch, row: usize) 
         })
         .collect();
     crate::encoding::key::describe(&values)
+}
+
+/// The projection's column ids (all current columns for `None`), each checked to exist.
+pub(crate) fn projection_of(
+    def: &TableDef,
+    projection: Option<&[ColumnId]>,
+) -> Result<Vec<ColumnId>> {
+    match projection {
+        None => Ok(def.columns.iter().map(|c| c.id).collect()),
+        Some(p) => {
+            for id in p {
+                if def.column(*id).is_none() {
+                    return Err(StorageError::UnknownColumn {
+                        table: def.qualified_name(),
+                        column: format!("id {}", id.0),
+                    });
+                }
+            }
+            Ok(p.to_vec())
+        }
+    }
 }

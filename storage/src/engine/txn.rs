@@ -24,7 +24,7 @@ use rocksdb::{WriteBatch, WriteOptions};
 
 use super::handle::Inner;
 use super::open::HOT_CF;
-use super::read::{LookupHit, describe_row_key};
+use super::read::describe_row_key;
 use super::rows::{EncodedRow, KeySource, encode_batch};
 use crate::catalog::{CATALOG_CF, ColumnId, TableDef, TableId, UserId, meta_key};
 use crate::cold::PartitionId;
@@ -93,21 +93,41 @@ impl Txn {
         Ok(())
     }
 
-    /// Whether a committed-or-pending live version of `key` exists, recording what the
-    /// hot tier held the first time.
-    fn exists(&mut self, part: PartitionId, key: &[u8]) -> Result<bool> {
-        if let Some(p) = self.writes.get(key) {
-            return Ok(!p.tombstone);
+    /// Whether a committed-or-pending live version of each key exists, recording what
+    /// the hot tier held the first time (one hot multi-get for all of them).
+    fn exists_many(&mut self, part: PartitionId, keys: &[&[u8]]) -> Result<Vec<bool>> {
+        let mut out = vec![false; keys.len()];
+        let mut ask: Vec<usize> = Vec::new();
+        for (i, k) in keys.iter().enumerate() {
+            match self.writes.get(*k) {
+                Some(p) => out[i] = !p.tombstone,
+                None => ask.push(i),
+            }
         }
-        let (obs, version, hit) = self.inner.lookup_committed(part, key, false)?;
-        self.observe(part, key, obs, version);
-        Ok(matches!(
-            hit,
-            LookupHit::Hot {
+        if ask.is_empty() {
+            return Ok(out);
+        }
+        let asked: Vec<&[u8]> = ask.iter().map(|i| keys[*i]).collect();
+        let (version, found) = self.inner.exists_many(part, &asked)?;
+        for (i, (obs, live)) in ask.into_iter().zip(found) {
+            self.observe(part, keys[i], obs, version);
+            out[i] = live;
+        }
+        Ok(out)
+    }
+
+    /// Buffers encoded rows as pending writes; returns how many.
+    fn buffer(&mut self, part: PartitionId, encoded: Vec<EncodedRow>) -> usize {
+        let n = encoded.len();
+        for e in encoded {
+            let pending = Pending {
+                part,
                 tombstone: false,
-                ..
-            } | LookupHit::Cold { deleted: false, .. }
-        ))
+                row: e.row,
+            };
+            self.writes.insert(e.key, pending);
+        }
+        n
     }
 
     fn observe(&mut self, part: PartitionId, key: &[u8], obs: HotObs, manifest_version: u64) {
@@ -165,27 +185,16 @@ impl Txn {
         self.check_room(rows.num_rows())?;
         let encoded = self.encode(&def, owner, rows, false)?;
         if !def.has_hidden_key() {
-            for (i, e) in encoded.iter().enumerate() {
-                if self.exists(part, &e.key)? {
-                    return Err(StorageError::DuplicateKey {
-                        table: def.qualified_name(),
-                        key: describe_row_key(&def, rows, i),
-                    });
-                }
+            let keys: Vec<&[u8]> = encoded.iter().map(|e| e.key.as_slice()).collect();
+            let found = self.exists_many(part, &keys)?;
+            if let Some(i) = found.iter().position(|f| *f) {
+                return Err(StorageError::DuplicateKey {
+                    table: def.qualified_name(),
+                    key: describe_row_key(&def, rows, i),
+                });
             }
         }
-        let n = encoded.len();
-        for e in encoded {
-            self.writes.insert(
-                e.key,
-                Pending {
-                    part,
-                    tombstone: false,
-                    row: e.row,
-                },
-            );
-        }
-        Ok(n)
+        Ok(self.buffer(part, encoded))
     }
 
     /// Inserts rows or replaces the rows with the same keys.
@@ -207,18 +216,7 @@ impl Txn {
         for e in &encoded {
             self.observe_hot_only(part, &e.key)?;
         }
-        let n = encoded.len();
-        for e in encoded {
-            self.writes.insert(
-                e.key,
-                Pending {
-                    part,
-                    tombstone: false,
-                    row: e.row,
-                },
-            );
-        }
-        Ok(n)
+        Ok(self.buffer(part, encoded))
     }
 
     /// Replaces existing rows by key (full new rows); fails with `S112` (and writes
@@ -233,26 +231,15 @@ impl Txn {
         let (def, part) = self.inner.resolve(table, owner)?;
         self.check_room(rows.num_rows())?;
         let encoded = self.encode(&def, owner, rows, true)?;
-        for (i, e) in encoded.iter().enumerate() {
-            if !self.exists(part, &e.key)? {
-                return Err(StorageError::KeyNotFound {
-                    table: def.qualified_name(),
-                    key: describe_row_key(&def, rows, i),
-                });
-            }
+        let keys: Vec<&[u8]> = encoded.iter().map(|e| e.key.as_slice()).collect();
+        let found = self.exists_many(part, &keys)?;
+        if let Some(i) = found.iter().position(|f| !*f) {
+            return Err(StorageError::KeyNotFound {
+                table: def.qualified_name(),
+                key: describe_row_key(&def, rows, i),
+            });
         }
-        let n = encoded.len();
-        for e in encoded {
-            self.writes.insert(
-                e.key,
-                Pending {
-                    part,
-                    tombstone: false,
-                    row: e.row,
-                },
-            );
-        }
-        Ok(n)
+        Ok(self.buffer(part, encoded))
     }
 
     /// Deletes rows by key (the key columns' values; `[row id]` for tables without a
@@ -269,9 +256,12 @@ impl Txn {
         for k in keys {
             encoded.push(encode_key(&def, owner, k, false)?);
         }
+        let keys: Vec<&[u8]> = encoded.iter().map(|k| k.as_slice()).collect();
+        let found = self.exists_many(part, &keys)?;
         let mut n = 0;
-        for k in encoded {
-            if self.exists(part, &k)? {
+        let mut seen = std::collections::HashSet::new();
+        for (k, live) in encoded.into_iter().zip(found) {
+            if live && seen.insert(k.clone()) {
                 self.writes.insert(
                     k,
                     Pending {
@@ -340,8 +330,11 @@ impl Txn {
                 });
             }
         }
-        for (key, (part, obs)) in &self.observed {
-            let now = match db.get_pinned_cf(hot, key)? {
+        let observed: Vec<(&Vec<u8>, &(PartitionId, HotObs))> = self.observed.iter().collect();
+        let current =
+            db.batched_multi_get_cf(hot, observed.iter().map(|(k, _)| k.as_slice()), false);
+        for ((_, (part, obs)), now) in observed.iter().zip(current) {
+            let now = match now? {
                 None => HotObs::Missing,
                 Some(v) => HotObs::Present(value::decode(&v)?.seq),
             };

@@ -49,6 +49,10 @@ pub(crate) struct Ctx {
     pub hi: Option<Vec<u8>>,
     /// Every hot key in range (tombstones too), sorted.
     pub hot_keys: Vec<Vec<u8>>,
+    /// For tables keyed by one `int64` column: that column and the hot keys as values,
+    /// so that segments are checked against hot keys on the column itself instead of
+    /// reading `__key`.
+    pub int_key: Option<(ColumnId, Vec<i64>)>,
     pub keep_keys: bool,
     /// Compaction keeps each version's sequence number.
     pub keep_seqs: bool,
@@ -98,6 +102,35 @@ enum Task {
     Hot(Vec<HotEntry>),
 }
 
+/// The single `int64` key column and the hot keys decoded to its values.
+fn int_key_of(def: &TableDef, hot: &[HotEntry], has_owner: bool) -> Option<(ColumnId, Vec<i64>)> {
+    let [id] = def.primary_key.as_slice() else {
+        return None;
+    };
+    if def.column(*id)?.data_type != crate::types::DataType::Int64 {
+        return None;
+    }
+    let prefix = if has_owner { 16 } else { 8 };
+    let values = hot
+        .iter()
+        .map(|e| {
+            let b: [u8; 8] = e.key.get(prefix..prefix + 8)?.try_into().ok()?;
+            Some((u64::from_be_bytes(b) ^ (1 << 63)) as i64)
+        })
+        .collect::<Option<Vec<i64>>>()?;
+    Some((*id, values))
+}
+
+/// How a segment stream checks rows against hot keys and the key range.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum KeyCheck {
+    None,
+    /// Compare encoded `__key`s (any key shape, and key ranges).
+    Encoded,
+    /// Compare values of the single `int64` key column (no key range cut).
+    Int,
+}
+
 /// Reading a segment row group by row group, with optional precomputed masks.
 struct SegStream {
     seg: SegmentRef,
@@ -106,7 +139,9 @@ struct SegStream {
     reader: Option<(usize, ParquetRecordBatchReader, usize)>,
     fields: Vec<usize>,
     need_deleted: bool,
-    need_key_check: bool,
+    key_check: KeyCheck,
+    /// Field of the int key column when `key_check` is `Int`.
+    int_field: usize,
 }
 
 /// A running scan: an iterator of record batches.
@@ -199,20 +234,7 @@ impl ScanIter {
                 def.qualified_name()
             )));
         }
-        let projection: Vec<ColumnId> = match &spec.projection {
-            Some(p) => {
-                for id in p {
-                    if def.column(*id).is_none() {
-                        return Err(StorageError::UnknownColumn {
-                            table: def.qualified_name(),
-                            column: format!("id {}", id.0),
-                        });
-                    }
-                }
-                p.clone()
-            }
-            None => def.columns.iter().map(|c| c.id).collect(),
-        };
+        let projection = crate::engine::projection_of(&def, spec.projection.as_deref())?;
         let preds = bind(&def, &spec.predicates, limits)?;
         let mut read_cols = projection.clone();
         let mut pred_slots = Vec::new();
@@ -286,6 +308,7 @@ impl ScanIter {
             read_cols,
             preds,
             pred_slots,
+            int_key: int_key_of(&def, &hot, spec.owner.is_some()),
             hot_keys: hot.iter().map(|e| e.key.clone()).collect(),
             keep_keys: spec.ordered || spec.with_row_id || cold_only,
             keep_seqs: cold_only,
@@ -641,7 +664,21 @@ fn plan_stream(ctx: &Arc<Ctx>, seg: SegmentRef, masks: Option<Masks>) -> Result<
         .is_empty();
     let need_key_check = masks.is_none() && (range_cuts || hot_overlap);
     let need_deleted = masks.is_none() && seg.meta.tombstones > 0;
-    if need_key_check || ctx.keep_keys {
+    // Tombstone rows hold nulls in every data column, which would break the sort
+    // order of the key column: segments with tombstones use `__key`.
+    let int_field = match &ctx.int_key {
+        Some((id, _)) if !range_cuts && seg.meta.tombstones == 0 => cols.by_id.get(&id.0).copied(),
+        _ => None,
+    };
+    let key_check = match (need_key_check, int_field) {
+        (false, _) => KeyCheck::None,
+        (true, Some(f)) => {
+            fields.push(f);
+            KeyCheck::Int
+        }
+        (true, None) => KeyCheck::Encoded,
+    };
+    if key_check == KeyCheck::Encoded || ctx.keep_keys {
         fields.push(cols.key);
     }
     if need_deleted {
@@ -663,7 +700,8 @@ fn plan_stream(ctx: &Arc<Ctx>, seg: SegmentRef, masks: Option<Masks>) -> Result<
         reader: None,
         fields,
         need_deleted,
-        need_key_check,
+        key_check,
+        int_field: int_field.unwrap_or(usize::MAX),
     }))
 }
 
@@ -698,9 +736,18 @@ fn next_seg_chunk(ctx: &Ctx, s: &mut SegStream) -> Result<Option<Chunk>> {
             let alive = arrow_arith::boolean::not(del)?;
             mask = Some(and_opt(mask, alive)?);
         }
-        if s.need_key_check {
-            let k = keys.as_ref().expect("read").as_binary::<i32>();
-            mask = Some(and_opt(mask, key_mask(ctx, k))?);
+        match s.key_check {
+            KeyCheck::None => {}
+            KeyCheck::Encoded => {
+                let k = keys.as_ref().expect("read").as_binary::<i32>();
+                mask = Some(and_opt(mask, key_mask(ctx, k))?);
+            }
+            KeyCheck::Int => {
+                let ids = batch.column(pos(s.int_field).expect("read"));
+                let ids = ids.as_primitive::<arrow_array::types::Int64Type>();
+                let hot = &ctx.int_key.as_ref().expect("int key").1;
+                mask = Some(and_opt(mask, int_key_mask(hot, ids.values()))?);
+            }
         }
         let mut arrays = Vec::with_capacity(ctx.read_cols.len());
         for id in &ctx.read_cols {
@@ -791,6 +838,23 @@ fn key_mask(ctx: &Ctx, keys: &BinaryArray) -> BooleanArray {
         }
     }
     BooleanArray::from(bits)
+}
+
+/// Rows of a sorted `int64` key column not shadowed by a hot key (`hot` sorted).
+fn int_key_mask(hot: &[i64], ids: &[i64]) -> BooleanArray {
+    let n = ids.len();
+    let mut bits = arrow_buffer::BooleanBufferBuilder::new(n);
+    bits.append_n(n, true);
+    if n > 0 {
+        let a = hot.partition_point(|h| *h < ids[0]);
+        let b = hot.partition_point(|h| *h <= ids[n - 1]);
+        for h in &hot[a..b] {
+            if let Ok(i) = ids.binary_search(h) {
+                bits.set_bit(i, false);
+            }
+        }
+    }
+    BooleanArray::new(bits.finish(), None)
 }
 
 fn hot_chunk(

@@ -18,6 +18,7 @@ pub fn options() -> EngineOptions {
         segments: SegmentOptions {
             row_group_rows: 64,
             page_rows: 16,
+            compress: true,
             zstd_level: 1,
         },
         ..Default::default()
