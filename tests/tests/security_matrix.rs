@@ -428,7 +428,7 @@ fn a_client_that_never_finishes_the_handshake_is_cut_off_at_the_deadline() {
         waited >= deadline - Duration::from_millis(50),
         "closed too early: {waited:?}"
     );
-    assert!(waited < deadline * 3, "closed too late: {waited:?}");
+    assert!(waited < deadline * 4, "closed too late: {waited:?}");
     // Half a handshake (a ClientHello prefix) is cut off the same way.
     let mut partial = TcpStream::connect(ts.addr).unwrap();
     partial
