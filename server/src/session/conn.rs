@@ -20,7 +20,7 @@ use std::time::Duration;
 use kalavar_protocol::frame::{FrameAssembler, HANDSHAKE_MAX_FRAME_BYTES};
 use kalavar_protocol::net::canonical;
 use kalavar_protocol::version::negotiate;
-use kalavar_protocol::{CertSummary, ClientMessage, ProtocolError, ServerMessage, codes};
+use kalavar_protocol::{CertSummary, ClientMessage, ProtocolError, ServerMessage, Welcome, codes};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{OwnedSemaphorePermit, watch};
@@ -237,7 +237,7 @@ impl Session {
             )));
         }
         let max_frame = self.shared.config.limits.max_frame_bytes;
-        let welcome = ServerMessage::Welcome {
+        let welcome = ServerMessage::Welcome(Welcome {
             version,
             opcode_set: OPCODE_SET,
             features: features & SERVER_FEATURES,
@@ -248,7 +248,7 @@ impl Session {
             role: self.identity.role,
             catalog_generation: self.shared.directory.generation(),
             max_frame_bytes: u32::try_from(max_frame).unwrap_or(u32::MAX),
-        };
+        });
         send(stream, &welcome).await.map_err(ProtocolError::from)?;
         self.assembler.set_max(max_frame);
         self.welcomed = true;
