@@ -24,6 +24,8 @@ struct Kalavar {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Print KQL statements in canonical form.
+    Fmt(cli::fmt::Args),
     /// Connect, show the session's identity and time round trips.
     Ping(cli::ping::Args),
     /// Certificates: request, show, issue, revoke, list.
@@ -36,6 +38,7 @@ fn main() -> ExitCode {
     let kalavar = Kalavar::parse();
     let profile = kalavar.profile.as_deref();
     match kalavar.command {
+        Command::Fmt(args) => cli::fmt::run(args),
         Command::Ping(args) => cli::ping::run(args, profile),
         Command::Cert(args) => cli::cert::run(args, profile),
         Command::User(args) => cli::user::run(args, profile),
