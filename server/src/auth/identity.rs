@@ -20,7 +20,7 @@ use kalavar_protocol::net::canonical;
 use kalavar_protocol::{CertSummary, Role};
 
 use super::error::AuthError;
-use crate::directory::Directory;
+use crate::directory::{Directory, issuer_id};
 
 /// The authenticated user of a session.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,7 +45,7 @@ pub fn authorize(
     let peer = canonical(peer);
     let serial = cert.serial.clone();
     let record = directory
-        .certificate(&cert.issuer_der, &serial)
+        .certificate(&issuer_id(&cert.issuer_der), &serial)
         .map_err(|e| AuthError::BadCertificate(e.to_string()))?
         .ok_or_else(|| AuthError::CertificateUnknown {
             serial: serial.clone(),
@@ -100,20 +100,22 @@ pub fn authorize(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::directory::{CertRecord, FileDirectory, UserChange};
+    use crate::directory::{CertRecord, StorageDirectory, UserChange};
     use crate::init::key_and_csr;
     use crate::pki::Authority;
     use kalavar_protocol::net::parse_list;
 
     struct World {
         _dir: tempfile::TempDir,
-        directory: FileDirectory,
+        directory: StorageDirectory,
         ca: Authority,
     }
 
     fn world() -> World {
         let dir = tempfile::tempdir().unwrap();
-        let directory = FileDirectory::open(&dir.path().join("d.json")).unwrap();
+        let engine =
+            kalavar_storage::Engine::open(dir.path().join("storage"), Default::default()).unwrap();
+        let directory = StorageDirectory::new(engine);
         let (ca, _) = Authority::create().unwrap();
         World {
             _dir: dir,
@@ -131,7 +133,7 @@ mod tests {
         let s = issued.summary;
         w.directory
             .add_certificate(&CertRecord {
-                issuer: s.issuer_der.clone(),
+                issuer: issuer_id(&s.issuer_der),
                 serial: s.serial.clone(),
                 user: owner.into(),
                 not_before: s.not_before,
@@ -157,15 +159,20 @@ mod tests {
         assert_eq!((who.user.as_str(), who.peer), ("alice", ip("10.1.2.3")));
         let err = |r: Result<Identity, AuthError>| r.unwrap_err().code();
 
+        w.directory.create_user("bob", Role::User, &[]).unwrap();
         let mismatch = issue(&w, "alice", "bob", "127.0.0.1");
         assert_eq!(
             err(authorize(&w.directory, &mismatch, ip("127.0.0.1"), false)),
             "A002"
         );
+        // The catalog drops a user's certificate records with the user: what is left
+        // is a certificate without a record.
+        w.directory.create_user("zed", Role::User, &[]).unwrap();
         let orphan = issue(&w, "zed", "zed", "127.0.0.1");
+        w.directory.drop_user("zed").unwrap();
         assert_eq!(
             err(authorize(&w.directory, &orphan, ip("127.0.0.1"), false)),
-            "A003"
+            "A001"
         );
         assert_eq!(
             err(authorize(&w.directory, &ok, ip("127.0.0.2"), false)),
@@ -204,7 +211,7 @@ mod tests {
         );
 
         w.directory
-            .revoke_certificate(&ok.issuer_der, &ok.serial, 1)
+            .revoke_certificate(&issuer_id(&ok.issuer_der), &ok.serial, 1)
             .unwrap();
         assert_eq!(
             err(authorize(&w.directory, &ok, ip("10.9.1.1"), false)),
