@@ -54,6 +54,10 @@ pub fn authorize(
         return Err(AuthError::CertificateRevoked { serial });
     }
     let subject = cert.user.clone().unwrap_or_default();
+    if record.user.is_empty() {
+        // The record outlived its user: a dropped user's certificate.
+        return Err(AuthError::UserUnknown { user: subject });
+    }
     if subject != record.user {
         return Err(AuthError::SubjectMismatch {
             serial,
@@ -165,14 +169,14 @@ mod tests {
             err(authorize(&w.directory, &mismatch, ip("127.0.0.1"), false)),
             "A002"
         );
-        // The catalog drops a user's certificate records with the user: what is left
-        // is a certificate without a record.
+        // The catalog keeps a dropped user's certificate records (revoked); a
+        // certificate that somehow got past the CRL still finds no user.
         w.directory.create_user("zed", Role::User, &[]).unwrap();
         let orphan = issue(&w, "zed", "zed", "127.0.0.1");
         w.directory.drop_user("zed").unwrap();
         assert_eq!(
             err(authorize(&w.directory, &orphan, ip("127.0.0.1"), false)),
-            "A001"
+            "A003"
         );
         assert_eq!(
             err(authorize(&w.directory, &ok, ip("127.0.0.2"), false)),

@@ -22,6 +22,8 @@ pub struct CertRecord {
     pub issuer: String,
     /// Canonical hex serial (lowercase, no leading zero bytes).
     pub serial: String,
+    /// The user the certificate was issued to; empty once that user has been dropped
+    /// (records outlive their user, so the CRL and `system.certificates` stay whole).
     pub user: String,
     /// Seconds since the Unix epoch.
     pub not_before: i64,
