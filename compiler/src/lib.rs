@@ -1,1 +1,7 @@
-//! The KQL compiler: catalog snapshot, binder, optimizer, bytecode plans, SQL→KQL.
+//! The KQL compiler: catalog snapshot, binder, optimizer, bytecode plans.
+
+pub mod bytecode;
+pub mod catalog;
+pub mod codec;
+pub mod identity;
+pub mod types;
