@@ -1,1 +1,46 @@
-fn main() {}
+//! `kalavar`: the Kalavar command-line client. Each subcommand lives in its own
+//! module under `cli/` with an `Args` struct (clap) and a `run` function; this
+//! file only lists them. `--profile DIR` (before or after the subcommand) selects
+//! the profile the commands that talk to a server use.
+
+mod cli;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "kalavar", version, about = "The Kalavar client")]
+struct Kalavar {
+    /// Profile directory (key, certificate, CA, server address). Default:
+    /// $KALAVAR_PROFILE, else $XDG_CONFIG_HOME/kalavar/profile, else
+    /// ~/.config/kalavar/profile.
+    #[arg(long, global = true, value_name = "DIR")]
+    profile: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print KQL statements in canonical form.
+    Fmt(cli::fmt::Args),
+    /// Connect, show the session's identity and time round trips.
+    Ping(cli::ping::Args),
+    /// Certificates: request, show, issue, revoke, list.
+    Cert(cli::cert::Args),
+    /// Users: create, alter, drop, list (dba/root).
+    User(cli::user::Args),
+}
+
+fn main() -> ExitCode {
+    let kalavar = Kalavar::parse();
+    let profile = kalavar.profile.as_deref();
+    match kalavar.command {
+        Command::Fmt(args) => cli::fmt::run(args),
+        Command::Ping(args) => cli::ping::run(args, profile),
+        Command::Cert(args) => cli::cert::run(args, profile),
+        Command::User(args) => cli::user::run(args, profile),
+    }
+}

@@ -15,16 +15,38 @@ pub enum ExprKind {
     Column(ColumnRef),
     /// `$name` or `$1`.
     Param(Param),
-    Unary { op: UnaryOp, operand: Box<Expr> },
-    Binary { op: BinaryOp, lhs: Box<Expr>, rhs: Box<Expr> },
+    Unary {
+        op: UnaryOp,
+        operand: Box<Expr>,
+    },
+    Binary {
+        op: BinaryOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
     /// `f(a, b)`; also aggregates (`count()`, `sum(x)`), resolved by the binder.
-    Call { name: Ident, args: Vec<Expr> },
+    Call {
+        name: Ident,
+        args: Vec<Expr>,
+    },
     /// `x in [a, b]` / `x not in [a, b]`.
-    InList { expr: Box<Expr>, list: Vec<Expr>, negated: bool },
+    InList {
+        expr: Box<Expr>,
+        list: Vec<Expr>,
+        negated: bool,
+    },
     /// `x between lo and hi` / `x not between lo and hi`.
-    Between { expr: Box<Expr>, low: Box<Expr>, high: Box<Expr>, negated: bool },
+    Between {
+        expr: Box<Expr>,
+        low: Box<Expr>,
+        high: Box<Expr>,
+        negated: bool,
+    },
     /// `x :: int64`.
-    Cast { expr: Box<Expr>, ty: TypeName },
+    Cast {
+        expr: Box<Expr>,
+        ty: TypeName,
+    },
     /// `[a, b, c]`.
     List(Vec<Expr>),
     /// `{a: 1, b: "x"}`.

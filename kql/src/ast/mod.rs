@@ -10,9 +10,11 @@
 mod expr;
 mod pipeline;
 mod span;
+mod spans;
 mod statement;
 
 pub use expr::*;
 pub use pipeline::*;
 pub use span::*;
+pub use spans::ClearSpans;
 pub use statement::*;

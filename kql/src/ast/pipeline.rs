@@ -42,13 +42,20 @@ pub enum StageKind {
     Select(Vec<Projection>),
     Extend(Vec<Assignment>),
     /// `aggregate n = count(), s = sum(x) by k1, k2`.
-    Aggregate { aggregates: Vec<Projection>, by: Vec<Projection> },
+    Aggregate {
+        aggregates: Vec<Projection>,
+        by: Vec<Projection>,
+    },
     Sort(Vec<SortKey>),
     Take(Expr),
     Skip(Expr),
     /// `distinct` (all columns) or `distinct a, b`.
     Distinct(Vec<Projection>),
-    Join { kind: JoinKind, right: Source, on: Expr },
+    Join {
+        kind: JoinKind,
+        right: Source,
+        on: Expr,
+    },
     Union(Source),
 }
 

@@ -19,7 +19,10 @@ pub enum StatementKind {
     /// A query, or a write when the pipeline ends in a sink.
     Pipeline(Pipeline),
     /// `let name = pipeline`.
-    Let { name: Ident, pipeline: Pipeline },
+    Let {
+        name: Ident,
+        pipeline: Pipeline,
+    },
     /// `insert into T {…}, …` / `insert into T (a, b) values (…), …`.
     Insert(InsertValues),
     /// `upsert into T {…}, …` / `upsert into T (a, b) values (…), …`.
@@ -27,30 +30,72 @@ pub enum StatementKind {
     Begin,
     Commit,
     Rollback,
-    CreateNamespace { name: Ident, if_not_exists: bool },
+    CreateNamespace {
+        name: Ident,
+        if_not_exists: bool,
+    },
     CreateTable(CreateTable),
-    AlterTable { table: QualifiedName, action: AlterTableAction },
-    DropTable { table: QualifiedName, if_exists: bool },
-    DropNamespace { name: Ident, if_exists: bool },
-    CreateUser { name: Ident, options: Vec<UserOption> },
-    AlterUser { name: Ident, options: Vec<UserOption> },
-    DropUser { name: Ident, if_exists: bool },
+    AlterTable {
+        table: QualifiedName,
+        action: AlterTableAction,
+    },
+    DropTable {
+        table: QualifiedName,
+        if_exists: bool,
+    },
+    DropNamespace {
+        name: Ident,
+        if_exists: bool,
+    },
+    CreateUser {
+        name: Ident,
+        options: Vec<UserOption>,
+    },
+    AlterUser {
+        name: Ident,
+        options: Vec<UserOption>,
+    },
+    DropUser {
+        name: Ident,
+        if_exists: bool,
+    },
     /// `issue certificate for alice csr $csr ip 10.0.0.5, 10.0.1.0/24 valid 90d`.
     IssueCertificate(IssueCertificate),
     /// `revoke certificate "3F2A…"`.
-    RevokeCertificate { serial: Expr },
+    RevokeCertificate {
+        serial: Expr,
+    },
     /// `revoke certificates for alice`.
-    RevokeCertificates { user: Ident },
+    RevokeCertificates {
+        user: Ident,
+    },
     /// `execute as alice { … }`: one transaction on behalf of `user`.
-    ExecuteAs { user: Ident, body: Vec<Statement> },
+    ExecuteAs {
+        user: Ident,
+        body: Vec<Statement>,
+    },
     /// `subscribe pipeline [with (last = 20)]`.
-    Subscribe { pipeline: Pipeline, options: Vec<OptionSetting> },
-    Flush { table: QualifiedName },
-    Compact { table: QualifiedName },
+    Subscribe {
+        pipeline: Pipeline,
+        options: Vec<OptionSetting>,
+    },
+    Flush {
+        table: QualifiedName,
+    },
+    Compact {
+        table: QualifiedName,
+    },
     /// `show tables`, `show users`, … (`what` is the word after `show`).
-    Show { what: Ident },
-    Describe { table: QualifiedName },
-    Explain { analyze: bool, statement: Box<Statement> },
+    Show {
+        what: Ident,
+    },
+    Describe {
+        table: QualifiedName,
+    },
+    Explain {
+        analyze: bool,
+        statement: Box<Statement>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -65,7 +110,10 @@ pub enum InsertRows {
     /// `{a: 1, b: 2}, {a: 3}`.
     Records(Vec<Vec<RecordField>>),
     /// `(a, b) values (1, 2), (3, 4)`.
-    Values { columns: Vec<Ident>, rows: Vec<Vec<Expr>> },
+    Values {
+        columns: Vec<Ident>,
+        rows: Vec<Vec<Expr>>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -118,7 +166,10 @@ pub struct OptionSetting {
 pub enum AlterTableAction {
     AddColumn(ColumnDef),
     DropColumn(Ident),
-    RenameColumn { from: Ident, to: Ident },
+    RenameColumn {
+        from: Ident,
+        to: Ident,
+    },
     /// `set (ttl = 60s, …)`.
     SetOptions(Vec<OptionSetting>),
 }

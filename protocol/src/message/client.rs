@@ -1,0 +1,304 @@
+//! Messages a client sends. Every request that expects an answer carries a
+//! client-chosen `request` id (not 0, which the server uses for session-wide errors)
+//! that the answers echo.
+
+use super::admin::AdminRequest;
+use super::value::{Param, decode_params, encode_params};
+use crate::error::ProtocolError;
+use crate::frame::frame;
+use crate::limits::{MAX_NAME_BYTES, MAX_QUERY_BYTES};
+use crate::wire::{Reader, Writer};
+
+/// The language of query text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    Kql,
+    Sql,
+}
+
+/// What a subscription watches: a compiled plan or query text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Statement {
+    Plan(Vec<u8>),
+    Text { language: Language, text: String },
+}
+
+/// A client-to-server message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClientMessage {
+    /// First message of every session: the protocol versions the client speaks
+    /// (inclusive range), the bytecode opcode-set version it compiles for, feature
+    /// bits it would like, and a free-form client name for `system.sessions`.
+    Hello {
+        min_version: u16,
+        max_version: u16,
+        opcode_set: u16,
+        features: u64,
+        client: String,
+    },
+    /// Run an encoded bytecode plan (`.kqlp` bytes) with parameters.
+    Execute {
+        request: u32,
+        plan: Vec<u8>,
+        params: Vec<Param>,
+    },
+    /// Compile and run query text on the server.
+    Query {
+        request: u32,
+        language: Language,
+        text: String,
+        params: Vec<Param>,
+    },
+    /// Ask for the catalog the user may see; `known_generation` lets the server
+    /// answer "unchanged" with an empty body.
+    CatalogFetch {
+        request: u32,
+        known_generation: u64,
+    },
+    /// Start a live query: the server answers `Subscribed`, then `Change` events.
+    Subscribe {
+        request: u32,
+        statement: Statement,
+        params: Vec<Param>,
+    },
+    /// Stop a live query; answered by `Complete`.
+    Unsubscribe {
+        request: u32,
+        subscription: u64,
+    },
+    /// Stop a running request; it ends with an error of code `P009`.
+    Cancel {
+        request: u32,
+    },
+    Ping {
+        nonce: u64,
+    },
+    /// The client is leaving; the server closes the connection.
+    Goodbye,
+    Admin {
+        request: u32,
+        admin: AdminRequest,
+    },
+}
+
+mod tag {
+    pub const HELLO: u8 = 0x01;
+    pub const EXECUTE: u8 = 0x02;
+    pub const QUERY: u8 = 0x03;
+    pub const CATALOG_FETCH: u8 = 0x04;
+    pub const SUBSCRIBE: u8 = 0x05;
+    pub const UNSUBSCRIBE: u8 = 0x06;
+    pub const CANCEL: u8 = 0x07;
+    pub const PING: u8 = 0x08;
+    pub const GOODBYE: u8 = 0x09;
+    pub const ADMIN: u8 = 0x0A;
+}
+
+fn encode_language(w: &mut Writer, l: Language) {
+    w.u8(match l {
+        Language::Kql => 0,
+        Language::Sql => 1,
+    });
+}
+
+fn decode_language(r: &mut Reader<'_>) -> Result<Language, ProtocolError> {
+    match r.u8("language")? {
+        0 => Ok(Language::Kql),
+        1 => Ok(Language::Sql),
+        other => Err(r.invalid("language", format!("{other}, expected 0 (KQL) or 1 (SQL)"))),
+    }
+}
+
+impl ClientMessage {
+    /// The message's name, for logs and errors.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Hello { .. } => "Hello",
+            Self::Execute { .. } => "Execute",
+            Self::Query { .. } => "Query",
+            Self::CatalogFetch { .. } => "CatalogFetch",
+            Self::Subscribe { .. } => "Subscribe",
+            Self::Unsubscribe { .. } => "Unsubscribe",
+            Self::Cancel { .. } => "Cancel",
+            Self::Ping { .. } => "Ping",
+            Self::Goodbye => "Goodbye",
+            Self::Admin { .. } => "Admin",
+        }
+    }
+
+    /// The request id this message carries, if any.
+    pub fn request(&self) -> Option<u32> {
+        match self {
+            Self::Execute { request, .. }
+            | Self::Query { request, .. }
+            | Self::CatalogFetch { request, .. }
+            | Self::Subscribe { request, .. }
+            | Self::Unsubscribe { request, .. }
+            | Self::Cancel { request }
+            | Self::Admin { request, .. } => Some(*request),
+            Self::Hello { .. } | Self::Ping { .. } | Self::Goodbye => None,
+        }
+    }
+
+    /// The body (type byte + fields), without the length prefix.
+    pub fn encode_body(&self) -> Vec<u8> {
+        let mut w = Writer::new();
+        match self {
+            Self::Hello {
+                min_version,
+                max_version,
+                opcode_set,
+                features,
+                client,
+            } => {
+                w.u8(tag::HELLO);
+                w.u16(*min_version);
+                w.u16(*max_version);
+                w.u16(*opcode_set);
+                w.u64(*features);
+                w.str(client);
+            }
+            Self::Execute {
+                request,
+                plan,
+                params,
+            } => {
+                w.u8(tag::EXECUTE);
+                w.u32(*request);
+                w.bytes(plan);
+                encode_params(&mut w, params);
+            }
+            Self::Query {
+                request,
+                language,
+                text,
+                params,
+            } => {
+                w.u8(tag::QUERY);
+                w.u32(*request);
+                encode_language(&mut w, *language);
+                w.str(text);
+                encode_params(&mut w, params);
+            }
+            Self::CatalogFetch {
+                request,
+                known_generation,
+            } => {
+                w.u8(tag::CATALOG_FETCH);
+                w.u32(*request);
+                w.u64(*known_generation);
+            }
+            Self::Subscribe {
+                request,
+                statement,
+                params,
+            } => {
+                w.u8(tag::SUBSCRIBE);
+                w.u32(*request);
+                match statement {
+                    Statement::Plan(plan) => {
+                        w.u8(0);
+                        w.bytes(plan);
+                    }
+                    Statement::Text { language, text } => {
+                        w.u8(1);
+                        encode_language(&mut w, *language);
+                        w.str(text);
+                    }
+                }
+                encode_params(&mut w, params);
+            }
+            Self::Unsubscribe {
+                request,
+                subscription,
+            } => {
+                w.u8(tag::UNSUBSCRIBE);
+                w.u32(*request);
+                w.u64(*subscription);
+            }
+            Self::Cancel { request } => {
+                w.u8(tag::CANCEL);
+                w.u32(*request);
+            }
+            Self::Ping { nonce } => {
+                w.u8(tag::PING);
+                w.u64(*nonce);
+            }
+            Self::Goodbye => w.u8(tag::GOODBYE),
+            Self::Admin { request, admin } => {
+                w.u8(tag::ADMIN);
+                w.u32(*request);
+                admin.encode(&mut w);
+            }
+        }
+        w.into_bytes()
+    }
+
+    /// The whole frame, ready to write.
+    pub fn encode(&self) -> Vec<u8> {
+        frame(&self.encode_body())
+    }
+
+    /// Decodes a frame body. Every byte must be used.
+    pub fn decode(body: &[u8]) -> Result<Self, ProtocolError> {
+        let mut r = Reader::new(body);
+        let msg = match r.u8("message type")? {
+            tag::HELLO => Self::Hello {
+                min_version: r.u16("min version")?,
+                max_version: r.u16("max version")?,
+                opcode_set: r.u16("opcode set")?,
+                features: r.u64("features")?,
+                client: r.str(MAX_NAME_BYTES, "client name")?,
+            },
+            tag::EXECUTE => Self::Execute {
+                request: r.u32("request id")?,
+                plan: r.bytes(usize::MAX, "plan")?.to_vec(),
+                params: decode_params(&mut r)?,
+            },
+            tag::QUERY => Self::Query {
+                request: r.u32("request id")?,
+                language: decode_language(&mut r)?,
+                text: r.str(MAX_QUERY_BYTES, "query text")?,
+                params: decode_params(&mut r)?,
+            },
+            tag::CATALOG_FETCH => Self::CatalogFetch {
+                request: r.u32("request id")?,
+                known_generation: r.u64("known generation")?,
+            },
+            tag::SUBSCRIBE => Self::Subscribe {
+                request: r.u32("request id")?,
+                statement: match r.u8("statement kind")? {
+                    0 => Statement::Plan(r.bytes(usize::MAX, "plan")?.to_vec()),
+                    1 => Statement::Text {
+                        language: decode_language(&mut r)?,
+                        text: r.str(MAX_QUERY_BYTES, "query text")?,
+                    },
+                    other => {
+                        return Err(
+                            r.invalid("statement kind", format!("{other}, expected 0 or 1"))
+                        );
+                    }
+                },
+                params: decode_params(&mut r)?,
+            },
+            tag::UNSUBSCRIBE => Self::Unsubscribe {
+                request: r.u32("request id")?,
+                subscription: r.u64("subscription id")?,
+            },
+            tag::CANCEL => Self::Cancel {
+                request: r.u32("request id")?,
+            },
+            tag::PING => Self::Ping {
+                nonce: r.u64("nonce")?,
+            },
+            tag::GOODBYE => Self::Goodbye,
+            tag::ADMIN => Self::Admin {
+                request: r.u32("request id")?,
+                admin: AdminRequest::decode(&mut r)?,
+            },
+            other => return Err(ProtocolError::UnknownMessage { tag: other }),
+        };
+        r.finish(msg.name())?;
+        Ok(msg)
+    }
+}

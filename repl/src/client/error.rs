@@ -1,0 +1,78 @@
+//! The client library's error: what went wrong connecting or talking to a server,
+//! with the server's stable code when the server refused.
+
+use kalavar_protocol::ProtocolError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The profile directory is missing a file or holds something unusable.
+    #[error("profile {path}: {message}")]
+    Profile { path: String, message: String },
+    /// Connecting the TCP socket failed.
+    #[error("cannot connect to {addr}: {source}")]
+    Connect {
+        addr: String,
+        source: std::io::Error,
+    },
+    /// TLS failed: a handshake refused by either side, or an alert from the server
+    /// (a certificate it refuses shows up here as e.g. `CertificateRevoked`).
+    #[error("TLS: {0}")]
+    Tls(rustls::Error),
+    /// The server answered with an error (stable `code`, e.g. `A005`).
+    #[error("server refused ({code}): {message}")]
+    Server { code: String, message: String },
+    /// The server closed the session (Goodbye), saying why.
+    #[error("server closed the session ({code}): {message}")]
+    Goodbye { code: String, message: String },
+    /// The server sent something this client cannot read or did not expect.
+    #[error("protocol: {0}")]
+    Protocol(String),
+    /// The connection ended.
+    #[error("connection closed by the server")]
+    Closed,
+    #[error("I/O: {0}")]
+    Io(std::io::Error),
+}
+
+impl ClientError {
+    /// The server's stable error code, if the server gave one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Server { code, .. } | Self::Goodbye { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// The TLS alert or error, if TLS failed.
+    pub fn tls(&self) -> Option<&rustls::Error> {
+        match self {
+            Self::Tls(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<std::io::Error> for ClientError {
+    fn from(e: std::io::Error) -> Self {
+        // rustls reports TLS failures through io::Error with the rustls::Error inside.
+        if let Some(inner) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+            return Self::Tls(inner.clone());
+        }
+        match e.kind() {
+            std::io::ErrorKind::UnexpectedEof
+            | std::io::ErrorKind::ConnectionReset
+            | std::io::ErrorKind::BrokenPipe => Self::Closed,
+            _ => Self::Io(e),
+        }
+    }
+}
+
+impl From<ProtocolError> for ClientError {
+    fn from(e: ProtocolError) -> Self {
+        match e {
+            ProtocolError::Io(io) => io.into(),
+            ProtocolError::Closed => Self::Closed,
+            other => Self::Protocol(other.to_string()),
+        }
+    }
+}

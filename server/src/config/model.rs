@@ -1,0 +1,196 @@
+//! The configuration as typed values. Every struct refuses unknown keys, and the
+//! values a key may take are checked in [`Config::validate`] so a bad file fails at
+//! start-up with the key's name.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use kalavar_protocol::frame::MIN_MAX_FRAME_BYTES;
+use kalavar_protocol::limits::MAX_VALID_DAYS;
+use kalavar_protocol::net::IpNet;
+use serde::Deserialize;
+
+use crate::error::ServerError;
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerSection,
+    pub limits: LimitsSection,
+    pub auth: AuthSection,
+    pub storage: StorageSection,
+    pub log: LogSection,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSection {
+    #[serde(deserialize_with = "addrs")]
+    pub listen: Vec<SocketAddr>,
+    pub host_names: Vec<String>,
+    pub data_dir: PathBuf,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsSection {
+    pub max_connections: usize,
+    pub max_handshakes: usize,
+    pub handshake_timeout_ms: u64,
+    pub idle_timeout_s: u64,
+    pub max_frame_bytes: usize,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSection {
+    pub allow_unbound_certificates: bool,
+    pub default_valid_days: u32,
+    pub max_valid_days: u32,
+    #[serde(deserialize_with = "nets")]
+    pub root_addresses: Vec<IpNet>,
+    pub root_valid_days: u32,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Fsync {
+    Always,
+    Batch,
+    Never,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StorageSection {
+    pub memory_budget_mb: u64,
+    pub flush_rows: u64,
+    pub flush_interval_s: u64,
+    pub fsync: Fsync,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LogSection {
+    pub level: String,
+    pub ansi: bool,
+}
+
+fn nets<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<IpNet>, D::Error> {
+    let texts = Vec::<String>::deserialize(d)?;
+    texts
+        .iter()
+        .map(|t| t.parse::<IpNet>().map_err(serde::de::Error::custom))
+        .collect()
+}
+
+fn addrs<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<SocketAddr>, D::Error> {
+    let texts = Vec::<String>::deserialize(d)?;
+    texts
+        .iter()
+        .map(|t| {
+            t.parse::<SocketAddr>().map_err(|_| {
+                serde::de::Error::custom(format!(
+                    "`{t}` is not an address and port (`127.0.0.1:7171`, `[::]:7171`)"
+                ))
+            })
+        })
+        .collect()
+}
+
+fn check(ok: bool, key: &str, what: &str) -> Result<(), ServerError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(ServerError::Config(format!("{key}: {what}")))
+    }
+}
+
+impl Config {
+    /// Checks values that parse but make no sense.
+    pub fn validate(&self) -> Result<(), ServerError> {
+        check(
+            !self.server.listen.is_empty(),
+            "server.listen",
+            "needs at least one address",
+        )?;
+        check(
+            !self.server.name.is_empty(),
+            "server.name",
+            "must not be empty",
+        )?;
+        check(
+            self.limits.max_connections > 0,
+            "limits.max_connections",
+            "must be at least 1",
+        )?;
+        check(
+            self.limits.max_handshakes > 0,
+            "limits.max_handshakes",
+            "must be at least 1",
+        )?;
+        check(
+            self.limits.handshake_timeout_ms > 0,
+            "limits.handshake_timeout_ms",
+            "must be at least 1",
+        )?;
+        check(
+            self.limits.idle_timeout_s > 0,
+            "limits.idle_timeout_s",
+            "must be at least 1",
+        )?;
+        check(
+            (MIN_MAX_FRAME_BYTES..=1 << 30).contains(&self.limits.max_frame_bytes),
+            "limits.max_frame_bytes",
+            "must be between 65536 and 1073741824",
+        )?;
+        let days = 1..=MAX_VALID_DAYS;
+        check(
+            days.contains(&self.auth.max_valid_days),
+            "auth.max_valid_days",
+            "must be between 1 and 3650",
+        )?;
+        check(
+            (1..=self.auth.max_valid_days).contains(&self.auth.default_valid_days),
+            "auth.default_valid_days",
+            "must be between 1 and auth.max_valid_days",
+        )?;
+        check(
+            days.contains(&self.auth.root_valid_days),
+            "auth.root_valid_days",
+            "must be between 1 and 3650",
+        )?;
+        check(
+            !self.auth.root_addresses.is_empty() || self.auth.allow_unbound_certificates,
+            "auth.root_addresses",
+            "must not be empty unless auth.allow_unbound_certificates is true",
+        )?;
+        check(
+            self.storage.memory_budget_mb > 0,
+            "storage.memory_budget_mb",
+            "must be at least 1",
+        )?;
+        check(
+            tracing_subscriber::EnvFilter::try_new(&self.log.level).is_ok(),
+            "log.level",
+            "is not a log filter (try `info` or `warn,kalavar_server=debug`)",
+        )
+    }
+
+    /// The data directory with a leading `~` expanded.
+    pub fn data_dir(&self) -> PathBuf {
+        expand_home(&self.server.data_dir)
+    }
+}
+
+/// Expands a leading `~/` to `$HOME`.
+pub fn expand_home(path: &std::path::Path) -> PathBuf {
+    match path.strip_prefix("~") {
+        Ok(rest) => match std::env::var_os("HOME") {
+            Some(home) => PathBuf::from(home).join(rest),
+            None => path.to_owned(),
+        },
+        Err(_) => path.to_owned(),
+    }
+}

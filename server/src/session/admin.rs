@@ -1,0 +1,256 @@
+//! Admin requests: users and certificates, for `dba` and `root` only (the caller's
+//! role is read from the catalog at each request, so a demotion applies at once).
+//! They run on a blocking thread: they write the catalog, sign with the CA and fsync.
+//! A refusal is `A009`; any other failure is `P010` with a message that says what was
+//! wrong.
+
+use kalavar_protocol::certinfo::normalise_serial;
+use kalavar_protocol::codes;
+use kalavar_protocol::limits::MAX_VALID_DAYS;
+use kalavar_protocol::{AdminRequest, AdminResponse, IpNet};
+
+use super::registry::Closing;
+use crate::auth::{AuthError, Identity};
+use crate::directory::{CertRecord, UserChange};
+use crate::state::Shared;
+
+/// A refused or failed admin request: code and message.
+pub type AdminError = (&'static str, String);
+
+fn failed(message: impl std::fmt::Display) -> AdminError {
+    (codes::ADMIN_REQUEST_FAILED, message.to_string())
+}
+
+/// Longest user name.
+pub const MAX_USER_NAME: usize = 64;
+
+/// A user name is 1–64 characters: ASCII letters, digits, `_`, `.` and `-`, starting
+/// with a letter or `_`.
+pub fn check_user_name(name: &str) -> Result<(), String> {
+    let ok_first = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    let ok_rest = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if name.len() > MAX_USER_NAME || !ok_first || !ok_rest {
+        return Err(format!(
+            "`{name}` is not a valid user name: 1 to {MAX_USER_NAME} ASCII letters, digits, `_`, `.` or `-`, starting with a letter or `_`"
+        ));
+    }
+    Ok(())
+}
+
+fn action(req: &AdminRequest) -> &'static str {
+    match req {
+        AdminRequest::CreateUser { .. } => "create users",
+        AdminRequest::AlterUser { .. } => "alter users",
+        AdminRequest::DropUser { .. } => "drop users",
+        AdminRequest::IssueCertificate { .. } => "issue certificates",
+        AdminRequest::RevokeCertificate { .. } | AdminRequest::RevokeCertificatesFor { .. } => {
+            "revoke certificates"
+        }
+        AdminRequest::ListUsers => "list users",
+        AdminRequest::ListCertificates { .. } => "list certificates",
+    }
+}
+
+/// Runs one admin request for `who`.
+pub fn handle(
+    shared: &Shared,
+    who: &Identity,
+    req: AdminRequest,
+) -> Result<AdminResponse, AdminError> {
+    let current = shared.directory.user(&who.user).map_err(failed)?;
+    let role = current.map(|u| u.role);
+    if !role.is_some_and(|r| r.is_admin()) {
+        let e = AuthError::PermissionDenied {
+            role: role.map_or_else(|| "none".to_owned(), |r| r.to_string()),
+            action: action(&req).to_owned(),
+        };
+        return Err((e.code(), e.to_string()));
+    }
+    let dir = shared.directory.as_ref();
+    match req {
+        AdminRequest::CreateUser { name, role, allow } => {
+            check_user_name(&name).map_err(failed)?;
+            Ok(AdminResponse::User(
+                dir.create_user(&name, role, &allow).map_err(failed)?.info(),
+            ))
+        }
+        AdminRequest::AlterUser {
+            name,
+            role,
+            enabled,
+            allow,
+        } => {
+            let change = UserChange {
+                role,
+                enabled,
+                allow: allow.clone(),
+            };
+            let user = dir.alter_user(&name, &change).map_err(failed)?;
+            if enabled == Some(false) {
+                let closing = Closing {
+                    code: codes::USER_REMOVED,
+                    message: format!("user `{name}` was disabled"),
+                };
+                shared.sessions.close_user(&name, &closing);
+            }
+            if let Some(allow) = allow.filter(|a| !a.is_empty()) {
+                let closing = Closing {
+                    code: codes::ADDRESS_NOT_IN_ALLOW_LIST,
+                    message: format!(
+                        "the allow-list of user `{name}` no longer includes this address"
+                    ),
+                };
+                shared.sessions.close_user_where(&name, &closing, |peer| {
+                    allow.iter().any(|n| n.contains(peer))
+                });
+            }
+            Ok(AdminResponse::User(user.info()))
+        }
+        AdminRequest::DropUser { name } => {
+            if name == who.user {
+                return Err(failed("you cannot drop the user you are connected as"));
+            }
+            dir.user(&name)
+                .map_err(failed)?
+                .ok_or_else(|| failed(format!("user `{name}` does not exist")))?;
+            let closing = Closing {
+                code: codes::USER_REMOVED,
+                message: format!("user `{name}` was dropped"),
+            };
+            let live = live_certificates(shared, &name)?;
+            let serials = shared.revoke(&live, &closing).map_err(failed)?;
+            dir.drop_user(&name).map_err(failed)?;
+            shared.sessions.close_user(&name, &closing);
+            Ok(AdminResponse::Done {
+                message: format!(
+                    "dropped user `{name}` and revoked {} certificate(s)",
+                    serials.len()
+                ),
+            })
+        }
+        AdminRequest::IssueCertificate {
+            user,
+            csr,
+            addresses,
+            valid_days,
+        } => issue(shared, &user, &csr, &addresses, valid_days),
+        AdminRequest::RevokeCertificate { serial } => {
+            let serial = normalise_serial(&serial).map_err(failed)?;
+            let record = dir
+                .certificate(shared.authority.subject_der(), &serial)
+                .map_err(failed)?
+                .ok_or_else(|| failed(format!("no certificate with serial {serial}")))?;
+            let closing = Closing {
+                code: codes::CERTIFICATE_REVOKED,
+                message: format!("certificate {serial} was revoked"),
+            };
+            let serials = shared.revoke(&[record], &closing).map_err(failed)?;
+            Ok(AdminResponse::Revoked { serials })
+        }
+        AdminRequest::RevokeCertificatesFor { user } => {
+            let live = live_certificates(shared, &user)?;
+            let closing = Closing {
+                code: codes::CERTIFICATE_REVOKED,
+                message: format!("the certificates of user `{user}` were revoked"),
+            };
+            let serials = shared.revoke(&live, &closing).map_err(failed)?;
+            Ok(AdminResponse::Revoked { serials })
+        }
+        AdminRequest::ListUsers => Ok(AdminResponse::Users(
+            dir.users()
+                .map_err(failed)?
+                .iter()
+                .map(|u| u.info())
+                .collect(),
+        )),
+        AdminRequest::ListCertificates { user } => Ok(AdminResponse::Certificates(
+            dir.certificates(user.as_deref())
+                .map_err(failed)?
+                .iter()
+                .map(|c| c.info())
+                .collect(),
+        )),
+    }
+}
+
+fn live_certificates(shared: &Shared, user: &str) -> Result<Vec<CertRecord>, AdminError> {
+    Ok(shared
+        .directory
+        .certificates(Some(user))
+        .map_err(failed)?
+        .into_iter()
+        .filter(|c| c.revoked_at.is_none())
+        .collect())
+}
+
+fn issue(
+    shared: &Shared,
+    user: &str,
+    csr: &[u8],
+    addresses: &[IpNet],
+    valid_days: u32,
+) -> Result<AdminResponse, AdminError> {
+    let auth = &shared.config.auth;
+    let days = if valid_days == 0 {
+        auth.default_valid_days
+    } else {
+        valid_days
+    };
+    if days > auth.max_valid_days.min(MAX_VALID_DAYS) {
+        return Err(failed(format!(
+            "valid {days}d is longer than this server allows ({}d, auth.max_valid_days)",
+            auth.max_valid_days
+        )));
+    }
+    if addresses.is_empty() && !auth.allow_unbound_certificates {
+        return Err(failed(
+            "a certificate needs at least one address or range (ip …); this server refuses unbound certificates",
+        ));
+    }
+    let record_user = shared
+        .directory
+        .user(user)
+        .map_err(failed)?
+        .ok_or_else(|| failed(format!("user `{user}` does not exist")))?;
+    let issued = shared
+        .authority
+        .issue_client(csr, &record_user.name, addresses, days)
+        .map_err(failed)?;
+    let s = &issued.summary;
+    let record = CertRecord {
+        issuer: s.issuer_der.clone(),
+        serial: s.serial.clone(),
+        user: record_user.name.clone(),
+        not_before: s.not_before,
+        not_after: s.not_after,
+        addresses: s.addresses.clone(),
+        revoked_at: None,
+        der: issued.der.clone(),
+    };
+    shared.directory.add_certificate(&record).map_err(failed)?;
+    Ok(AdminResponse::Certificate {
+        info: record.info(),
+        cert_pem: issued.pem,
+        ca_pem: shared.authority.cert_pem().to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_names_are_checked() {
+        for ok in ["alice", "_svc", "a.b-c_1"] {
+            check_user_name(ok).unwrap();
+        }
+        for bad in ["", "1abc", "al ice", "ä", &"a".repeat(65)] {
+            assert!(check_user_name(bad).is_err(), "{bad}");
+        }
+    }
+}

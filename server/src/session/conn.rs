@@ -1,0 +1,322 @@
+//! One connection, from TCP accept to close:
+//!
+//! ```text
+//!  TCP accepted ──► TLS 1.3 handshake ──► authorize ──► Hello ──► Welcome ──► requests …
+//!                  └───────── within limits.handshake_timeout_ms ─────────┘
+//!                                          │ refused: Error(0, A0xx), close
+//! ```
+//!
+//! After `Welcome` the session loop waits for whichever comes first: a frame, the
+//! idle timeout (Goodbye `P007`), or a close from the registry (Goodbye with the
+//! reason: revoked, dropped, disabled, shutdown). A frame that is too large or does
+//! not decode ends the session with `Error(0, P001/P002/P003)`: a peer that sends
+//! bytes we cannot read is not one to keep talking to. Requests the server cannot
+//! serve yet get `Error(request, P006)` and the session goes on.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use kalavar_protocol::frame::{FrameAssembler, HANDSHAKE_MAX_FRAME_BYTES};
+use kalavar_protocol::version::negotiate;
+use kalavar_protocol::{ClientMessage, ProtocolError, ServerMessage, codes};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::{OwnedSemaphorePermit, watch};
+use tokio::time::{Instant, timeout_at};
+use tokio_rustls::TlsAcceptor;
+use tracing::{debug, info};
+
+use super::admin;
+use super::registry::Closing;
+use crate::auth::{Identity, authorize};
+use crate::state::Shared;
+
+/// Feature bits this server offers (none of the optional behaviours exist yet).
+pub const SERVER_FEATURES: u64 = 0;
+/// Bytecode opcode-set version the server verifies against.
+pub const OPCODE_SET: u16 = 1;
+
+const READ_CHUNK: usize = 4096;
+
+/// Serves one accepted TCP connection to its end.
+pub async fn serve_connection(
+    shared: Arc<Shared>,
+    acceptor: TlsAcceptor,
+    tcp: TcpStream,
+    peer: SocketAddr,
+    handshake_permit: OwnedSemaphorePermit,
+    _connection_permit: OwnedSemaphorePermit,
+) {
+    let deadline =
+        Instant::now() + Duration::from_millis(shared.config.limits.handshake_timeout_ms);
+    let _ = tcp.set_nodelay(true);
+    let mut tls = match timeout_at(deadline, acceptor.accept(tcp)).await {
+        Ok(Ok(tls)) => tls,
+        Ok(Err(e)) => {
+            info!(%peer, error = %e, "TLS handshake refused");
+            return;
+        }
+        Err(_) => {
+            info!(%peer, "TLS handshake not finished within the deadline; closed");
+            return;
+        }
+    };
+    let cert = tls
+        .get_ref()
+        .1
+        .peer_certificates()
+        .and_then(|c| c.first())
+        .map(|c| c.to_vec());
+    let Some(cert) = cert else {
+        // Unreachable with a mandatory client certificate; refuse rather than assume.
+        let _ = send(
+            &mut tls,
+            &ServerMessage::error(0, codes::CERTIFICATE_UNKNOWN, "no client certificate"),
+        )
+        .await;
+        return;
+    };
+    let allow_unbound = shared.config.auth.allow_unbound_certificates;
+    let identity = match authorize(shared.directory.as_ref(), &cert, peer.ip(), allow_unbound) {
+        Ok(identity) => identity,
+        Err(e) => {
+            info!(%peer, code = e.code(), error = %e, "client refused");
+            let _ = send(&mut tls, &ServerMessage::error(0, e.code(), e.to_string())).await;
+            let _ = tls.shutdown().await;
+            return;
+        }
+    };
+    let session_id = shared.next_session_id();
+    let (_guard, closing) =
+        shared
+            .sessions
+            .register(session_id, &identity.user, &identity.serial, identity.peer);
+    let mut session = Session {
+        shared,
+        identity,
+        id: session_id,
+        assembler: FrameAssembler::new(HANDSHAKE_MAX_FRAME_BYTES),
+        welcomed: false,
+    };
+    match timeout_at(deadline, session.hello(&mut tls)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(end)) => {
+            session.end(&mut tls, end).await;
+            return;
+        }
+        Err(_) => {
+            info!(%peer, "no Hello within the handshake deadline; closed");
+            return;
+        }
+    }
+    drop(handshake_permit);
+    info!(session = session_id, user = %session.identity.user, %peer, "session opened");
+    let end = session.run(&mut tls, closing).await;
+    session.end(&mut tls, end).await;
+    info!(session = session_id, "session closed");
+}
+
+/// How a session ends.
+enum End {
+    /// The peer left (Goodbye or EOF); nothing more to send.
+    Quiet,
+    /// Send this message, then close.
+    With(ServerMessage),
+}
+
+impl From<ProtocolError> for End {
+    fn from(e: ProtocolError) -> Self {
+        match e {
+            ProtocolError::Closed | ProtocolError::Io(_) => End::Quiet,
+            other => End::With(ServerMessage::error(0, other.code(), other.to_string())),
+        }
+    }
+}
+
+struct Session {
+    shared: Arc<Shared>,
+    identity: Identity,
+    id: u64,
+    assembler: FrameAssembler,
+    welcomed: bool,
+}
+
+async fn send<S: AsyncWrite + Unpin>(stream: &mut S, msg: &ServerMessage) -> std::io::Result<()> {
+    stream.write_all(&msg.encode()).await?;
+    stream.flush().await
+}
+
+/// Reads until one frame is complete. `pending` holds bytes read but not yet fed.
+async fn next_frame<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    assembler: &mut FrameAssembler,
+    pending: &mut Vec<u8>,
+) -> Result<Vec<u8>, ProtocolError> {
+    loop {
+        if !pending.is_empty() {
+            let mut data = &pending[..];
+            let frame = assembler.feed(&mut data)?;
+            let used = pending.len() - data.len();
+            pending.drain(..used);
+            if let Some(frame) = frame {
+                return Ok(frame);
+            }
+        }
+        let mut chunk = [0u8; READ_CHUNK];
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Err(if assembler.is_idle() {
+                ProtocolError::Closed
+            } else {
+                ProtocolError::Io(std::io::ErrorKind::UnexpectedEof.into())
+            });
+        }
+        pending.extend_from_slice(&chunk[..n]);
+    }
+}
+
+impl Session {
+    async fn hello<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        stream: &mut S,
+    ) -> Result<(), End> {
+        let mut pending = Vec::new();
+        let frame = next_frame(stream, &mut self.assembler, &mut pending).await?;
+        let msg = ClientMessage::decode(&frame)?;
+        let ClientMessage::Hello {
+            min_version,
+            max_version,
+            features,
+            ..
+        } = msg
+        else {
+            return Err(End::With(ServerMessage::error(
+                0,
+                codes::UNEXPECTED_MESSAGE,
+                format!("expected Hello as the first message, got {}", msg.name()),
+            )));
+        };
+        let Some(version) = negotiate(min_version, max_version) else {
+            return Err(End::With(ServerMessage::error(
+                0,
+                codes::UNSUPPORTED_VERSION,
+                format!(
+                    "client speaks protocol versions {min_version}..={max_version}, this server {}..={}",
+                    kalavar_protocol::version::MIN_PROTOCOL_VERSION,
+                    kalavar_protocol::version::PROTOCOL_VERSION
+                ),
+            )));
+        };
+        if !pending.is_empty() {
+            return Err(End::With(ServerMessage::error(
+                0,
+                codes::UNEXPECTED_MESSAGE,
+                "messages sent before Welcome",
+            )));
+        }
+        let max_frame = self.shared.config.limits.max_frame_bytes;
+        let welcome = ServerMessage::Welcome {
+            version,
+            opcode_set: OPCODE_SET,
+            features: features & SERVER_FEATURES,
+            server: self.shared.config.server.name.clone(),
+            session: self.id,
+            user: self.identity.user.clone(),
+            user_id: self.identity.user_id,
+            role: self.identity.role,
+            catalog_generation: self.shared.directory.generation(),
+            max_frame_bytes: u32::try_from(max_frame).unwrap_or(u32::MAX),
+        };
+        send(stream, &welcome).await.map_err(ProtocolError::from)?;
+        self.assembler.set_max(max_frame);
+        self.welcomed = true;
+        Ok(())
+    }
+
+    async fn run<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        stream: &mut S,
+        mut closing: watch::Receiver<Option<Closing>>,
+    ) -> End {
+        let idle = Duration::from_secs(self.shared.config.limits.idle_timeout_s);
+        let mut pending = Vec::new();
+        loop {
+            let frame = tokio::select! {
+                biased;
+                _ = closing.changed() => {
+                    let c = closing.borrow().clone().unwrap_or(Closing {
+                        code: codes::SHUTTING_DOWN,
+                        message: "session closed by the server".into(),
+                    });
+                    return End::With(ServerMessage::Goodbye { code: c.code.to_owned(), message: c.message });
+                }
+                read = tokio::time::timeout(idle, next_frame(stream, &mut self.assembler, &mut pending)) => match read {
+                    Err(_) => {
+                        return End::With(ServerMessage::Goodbye {
+                            code: codes::IDLE_TIMEOUT.to_owned(),
+                            message: format!("no request for {}s", idle.as_secs()),
+                        });
+                    }
+                    Ok(Err(e)) => return e.into(),
+                    Ok(Ok(frame)) => frame,
+                },
+            };
+            let msg = match ClientMessage::decode(&frame) {
+                Ok(msg) => msg,
+                Err(e) => return e.into(),
+            };
+            debug!(session = self.id, message = msg.name(), "request");
+            let answer = match msg {
+                ClientMessage::Goodbye => return End::Quiet,
+                ClientMessage::Hello { .. } => {
+                    return End::With(ServerMessage::error(
+                        0,
+                        codes::UNEXPECTED_MESSAGE,
+                        "a second Hello",
+                    ));
+                }
+                ClientMessage::Ping { nonce } => Some(ServerMessage::Pong { nonce }),
+                ClientMessage::Cancel { .. } => None,
+                ClientMessage::Admin { request, admin } => Some(self.admin(request, admin).await),
+                other => {
+                    let request = other.request().unwrap_or(0);
+                    Some(ServerMessage::error(
+                        request,
+                        codes::NOT_SUPPORTED,
+                        format!("{} is not supported by this server yet", other.name()),
+                    ))
+                }
+            };
+            if let Some(answer) = answer
+                && send(stream, &answer).await.is_err()
+            {
+                return End::Quiet;
+            }
+        }
+    }
+
+    async fn admin(&self, request: u32, admin: kalavar_protocol::AdminRequest) -> ServerMessage {
+        let shared = self.shared.clone();
+        let identity = self.identity.clone();
+        let result =
+            tokio::task::spawn_blocking(move || admin::handle(&shared, &identity, admin)).await;
+        match result {
+            Ok(Ok(result)) => ServerMessage::AdminResult { request, result },
+            Ok(Err((code, message))) => ServerMessage::error(request, code, message),
+            Err(e) => ServerMessage::error(
+                request,
+                codes::ADMIN_REQUEST_FAILED,
+                format!("internal error: {e}"),
+            ),
+        }
+    }
+
+    async fn end<S: AsyncWrite + Unpin>(&self, stream: &mut S, end: End) {
+        if let End::With(msg) = end {
+            debug!(session = self.id, welcomed = self.welcomed, message = ?msg, "closing");
+            let _ = send(stream, &msg).await;
+        }
+        let _ = stream.shutdown().await;
+    }
+}

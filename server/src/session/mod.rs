@@ -1,0 +1,10 @@
+//! Sessions: one task per connection that takes it from TLS handshake to close
+//! ([`serve_connection`]), the admin requests it answers ([`admin`]), and the
+//! registry through which revocations reach open sessions ([`Registry`]).
+
+pub mod admin;
+mod conn;
+mod registry;
+
+pub use conn::{OPCODE_SET, SERVER_FEATURES, serve_connection};
+pub use registry::{Closing, Registry, SessionGuard};

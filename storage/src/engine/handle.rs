@@ -1,0 +1,91 @@
+//! [`Engine`], the shared handle, and [`Inner`], the state behind it.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use rocksdb::DB;
+
+use crate::catalog::Catalog;
+use crate::cold::partition::Partitions;
+use crate::options::EngineOptions;
+
+/// The storage engine. `Send + Sync`; clones share the same engine (put one in an
+/// `Arc` or clone it freely).
+#[derive(Clone)]
+pub struct Engine {
+    pub(crate) inner: Arc<Inner>,
+}
+
+/// State guarded by the commit lock.
+pub(crate) struct CommitState {
+    /// Sequence number of the last committed version.
+    pub last_seq: u64,
+}
+
+pub(crate) struct Inner {
+    pub(crate) dir: PathBuf,
+    pub(crate) options: EngineOptions,
+    pub(crate) db: DB,
+    pub(crate) catalog: Catalog,
+    pub(crate) partitions: Partitions,
+    /// Serialises commit validation and writing, and flush's removal of hot versions.
+    pub(crate) commit: Mutex<CommitState>,
+    /// Readers take it shared while they pick up a RocksDB snapshot and a cold view;
+    /// a flush takes it exclusively while it removes hot versions and installs the new
+    /// view, so a reader never sees a row in neither tier (nor misses a tombstone).
+    pub(crate) view_lock: RwLock<()>,
+    /// The next hidden row id to hand out.
+    pub(crate) next_row_id: AtomicU64,
+    pub(crate) counters: Counters,
+}
+
+/// Engine-wide counters for `stats()`.
+#[derive(Default)]
+pub(crate) struct Counters {
+    pub flushes: AtomicU64,
+    pub flushed_rows: AtomicU64,
+    pub compactions: AtomicU64,
+    pub evicted_rows: AtomicU64,
+}
+
+impl Engine {
+    /// The data directory.
+    pub fn dir(&self) -> &std::path::Path {
+        &self.inner.dir
+    }
+
+    /// The options the engine was opened with.
+    pub fn options(&self) -> &EngineOptions {
+        &self.inner.options
+    }
+}
+
+impl Inner {
+    /// Aborts the process at a named step when the test hook asks for it.
+    pub(crate) fn failpoint(&self, step: &str) {
+        if self.options.failpoint.as_deref() == Some(step) {
+            eprintln!("failpoint {step}: aborting");
+            std::process::abort();
+        }
+    }
+
+    /// Whether writes are fsynced (`Durability::Sync`).
+    pub(crate) fn fsync(&self) -> bool {
+        self.options.durability == crate::options::Durability::Sync
+    }
+
+    /// A fresh hidden row id.
+    pub(crate) fn next_row_id(&self) -> i64 {
+        self.next_row_id.fetch_add(1, Ordering::SeqCst) as i64
+    }
+
+    /// Every row id handed out so far is below this.
+    pub(crate) fn row_id_high_water(&self) -> u64 {
+        self.next_row_id.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn last_seq(&self) -> u64 {
+        self.commit.lock().expect("commit lock").last_seq
+    }
+}

@@ -1,0 +1,280 @@
+//! Committed reads that are not scans: resolving (table, owner) to a partition, point
+//! lookups (hot first, then cold segments newest first, each checked by key range,
+//! bloom filter and page index), and turning a found version into a record batch.
+
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::Schema;
+
+use super::handle::Inner;
+use super::open::HOT_CF;
+use super::txn::HotObs;
+use crate::catalog::{ColumnId, TableDef, TableId, TableKind, UserId};
+use crate::cold::PartitionId;
+use crate::cold::partition::Partition;
+use crate::encoding::column::ColumnBuilder;
+use crate::encoding::row::RowDecoder;
+use crate::encoding::value;
+use crate::error::{Result, StorageError};
+use crate::types::ScalarValue;
+
+/// The newest committed version of a key.
+pub(crate) enum LookupHit {
+    Hot {
+        tombstone: bool,
+        row: Vec<u8>,
+    },
+    Cold {
+        deleted: bool,
+        row: RecordBatch,
+        columns: Vec<(u32, usize)>,
+    },
+    Absent,
+}
+
+impl Inner {
+    /// Checks the table exists and that `owner` fits its kind (and exists).
+    pub(crate) fn resolve(
+        &self,
+        table: TableId,
+        owner: Option<UserId>,
+    ) -> Result<(Arc<TableDef>, PartitionId)> {
+        let cat = self.catalog.snapshot();
+        let def = cat
+            .table(table)
+            .cloned()
+            .ok_or_else(|| StorageError::UnknownTable(table.to_string()))?;
+        match (def.kind, owner) {
+            (TableKind::User, None) => {
+                return Err(StorageError::OwnerMismatch(format!(
+                    "{} is a user table: every call names the owning user",
+                    def.qualified_name()
+                )));
+            }
+            (TableKind::User, Some(u)) => {
+                if cat.user(u).is_none() {
+                    return Err(StorageError::UnknownUser(u.to_string()));
+                }
+            }
+            (_, Some(_)) => {
+                return Err(StorageError::OwnerMismatch(format!(
+                    "{} is not a user table: calls must not name an owner",
+                    def.qualified_name()
+                )));
+            }
+            (_, None) => {}
+        }
+        Ok((def, PartitionId { table, owner }))
+    }
+
+    pub(crate) fn partition(&self, id: PartitionId) -> Arc<Partition> {
+        self.partitions.get_or_create(&self.dir, id)
+    }
+
+    /// The manifest version of a partition (0 before its first flush).
+    pub(crate) fn manifest_version(&self, id: PartitionId) -> u64 {
+        self.partitions
+            .get(id)
+            .map(|p| p.view().manifest.version)
+            .unwrap_or(0)
+    }
+
+    /// What the hot tier holds for `key` now, with the partition's manifest version.
+    pub(crate) fn hot_observation(&self, part: PartitionId, key: &[u8]) -> Result<(HotObs, u64)> {
+        let _g = self.view_lock.read().expect("view lock");
+        let cf = self.db.cf_handle(HOT_CF).expect("hot cf");
+        let obs = match self.db.get_pinned_cf(cf, key)? {
+            None => HotObs::Missing,
+            Some(v) => HotObs::Present(value::decode(&v)?.seq),
+        };
+        Ok((obs, self.manifest_version(part)))
+    }
+
+    /// The newest committed version of `key`: hot first, then the cold segments of the
+    /// same view, newest first.
+    pub(crate) fn lookup_committed(
+        &self,
+        part: PartitionId,
+        key: &[u8],
+        _want_row: bool,
+    ) -> Result<(HotObs, u64, LookupHit)> {
+        let partition = self.partition(part);
+        let (hot, view) = {
+            let _g = self.view_lock.read().expect("view lock");
+            let cf = self.db.cf_handle(HOT_CF).expect("hot cf");
+            let hot = self.db.get_cf(cf, key)?;
+            (hot, partition.view())
+        };
+        if let Some(v) = hot {
+            let hv = value::decode(&v)?;
+            return Ok((
+                HotObs::Present(hv.seq),
+                view.manifest.version,
+                LookupHit::Hot {
+                    tombstone: hv.tombstone,
+                    row: hv.row.to_vec(),
+                },
+            ));
+        }
+        for seg in view.segments.iter().rev() {
+            if let Some(found) = seg.lookup(key)? {
+                let cols = seg.columns()?;
+                let columns = cols.by_id.iter().map(|(id, f)| (*id, *f)).collect();
+                return Ok((
+                    HotObs::Missing,
+                    view.manifest.version,
+                    LookupHit::Cold {
+                        deleted: found.deleted,
+                        row: found.row,
+                        columns,
+                    },
+                ));
+            }
+        }
+        Ok((HotObs::Missing, view.manifest.version, LookupHit::Absent))
+    }
+
+    /// Whether a live committed version of each key exists, with what the hot tier
+    /// held for it, from one hot multi-get and, for keys not hot, the cold segments.
+    pub(crate) fn exists_many(
+        &self,
+        part: PartitionId,
+        keys: &[&[u8]],
+    ) -> Result<(u64, Vec<(HotObs, bool)>)> {
+        let partition = self.partition(part);
+        let cf = self.db.cf_handle(HOT_CF).expect("hot cf");
+        let (hot, view) = {
+            let _g = self.view_lock.read().expect("view lock");
+            let hot = self
+                .db
+                .batched_multi_get_cf(cf, keys.iter().copied(), false);
+            (hot, partition.view())
+        };
+        let mut out = Vec::with_capacity(keys.len());
+        for (k, h) in keys.iter().zip(hot) {
+            match h? {
+                Some(v) => {
+                    let hv = value::decode(&v)?;
+                    out.push((HotObs::Present(hv.seq), !hv.tombstone));
+                }
+                None => {
+                    let mut live = false;
+                    for seg in view.segments.iter().rev() {
+                        if let Some(found) = seg.lookup(k)? {
+                            live = !found.deleted;
+                            break;
+                        }
+                    }
+                    out.push((HotObs::Missing, live));
+                }
+            }
+        }
+        Ok((view.manifest.version, out))
+    }
+
+    fn schema_of(def: &TableDef, cols: &[ColumnId]) -> Arc<Schema> {
+        Arc::new(Schema::new(
+            cols.iter()
+                .map(|id| {
+                    let c = def.column(*id).expect("checked");
+                    c.data_type.to_field(&c.name, c.nullable)
+                })
+                .collect::<Vec<_>>(),
+        ))
+    }
+
+    /// A one-row batch from a hot row.
+    pub(crate) fn hot_row_batch(
+        &self,
+        def: &TableDef,
+        projection: Option<&[ColumnId]>,
+        _key: &[u8],
+        row: &[u8],
+    ) -> Result<RecordBatch> {
+        let cols = projection_of(def, projection)?;
+        let mut builders: Vec<ColumnBuilder> = cols
+            .iter()
+            .map(|id| ColumnBuilder::new(&def.column(*id).expect("checked").data_type, 1))
+            .collect();
+        RowDecoder::new(def, &cols).decode(row, &mut builders)?;
+        let arrays: Vec<ArrayRef> = builders.into_iter().map(|b| b.finish()).collect();
+        Ok(RecordBatch::try_new_with_options(
+            Self::schema_of(def, &cols),
+            arrays,
+            &arrow_array::RecordBatchOptions::new().with_row_count(Some(1)),
+        )?)
+    }
+
+    /// The batch for a lookup result (`None` for absent or deleted).
+    pub(crate) fn hit_to_batch(
+        &self,
+        def: &TableDef,
+        projection: Option<&[ColumnId]>,
+        key: &[u8],
+        hit: LookupHit,
+    ) -> Result<Option<RecordBatch>> {
+        match hit {
+            LookupHit::Absent
+            | LookupHit::Hot {
+                tombstone: true, ..
+            }
+            | LookupHit::Cold { deleted: true, .. } => Ok(None),
+            LookupHit::Hot { row, .. } => self.hot_row_batch(def, projection, key, &row).map(Some),
+            LookupHit::Cold { row, columns, .. } => {
+                let cols = projection_of(def, projection)?;
+                let mut arrays = Vec::with_capacity(cols.len());
+                for id in &cols {
+                    let c = def.column(*id).expect("checked");
+                    match columns.iter().find(|(cid, _)| *cid == id.0) {
+                        Some((_, f)) => arrays.push(row.column(*f).clone()),
+                        None => arrays.push(c.backfill.to_array(&c.data_type, 1)?),
+                    }
+                }
+                Ok(Some(RecordBatch::try_new_with_options(
+                    Self::schema_of(def, &cols),
+                    arrays,
+                    &arrow_array::RecordBatchOptions::new().with_row_count(Some(1)),
+                )?))
+            }
+        }
+    }
+}
+
+/// Renders the key of row `row` of an input batch for error messages.
+pub(crate) fn describe_row_key(def: &TableDef, batch: &RecordBatch, row: usize) -> String {
+    if def.has_hidden_key() {
+        return format!("(row {row})");
+    }
+    let values: Vec<ScalarValue> = def
+        .primary_key
+        .iter()
+        .map(|id| {
+            let i = def.column_index(*id).expect("key columns exist");
+            ScalarValue::from_array(batch.column(i).as_ref(), row, &def.columns[i].data_type)
+                .unwrap_or(ScalarValue::Null)
+        })
+        .collect();
+    crate::encoding::key::describe(&values)
+}
+
+/// The projection's column ids (all current columns for `None`), each checked to exist.
+pub(crate) fn projection_of(
+    def: &TableDef,
+    projection: Option<&[ColumnId]>,
+) -> Result<Vec<ColumnId>> {
+    match projection {
+        None => Ok(def.columns.iter().map(|c| c.id).collect()),
+        Some(p) => {
+            for id in p {
+                if def.column(*id).is_none() {
+                    return Err(StorageError::UnknownColumn {
+                        table: def.qualified_name(),
+                        column: format!("id {}", id.0),
+                    });
+                }
+            }
+            Ok(p.to_vec())
+        }
+    }
+}

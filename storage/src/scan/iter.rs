@@ -1,0 +1,888 @@
+//! [`ScanIter`]: plans a scan of one partition and streams its record batches.
+//!
+//! ```text
+//!  plan (at ScanIter::new)                         stream (next)
+//!  ───────────────────────                         ─────────────
+//!  view lock ─► RocksDB snapshot + cold view       for each task:
+//!  hot versions in range (+ txn overlay)             single segment: row groups pruned by
+//!  segments in range ─► overlap clusters               key range and statistics; rows masked
+//!    single: no other segment overlaps it              by tombstones and hot keys
+//!    cluster: liveness by key merge (cluster.rs)     cluster: masks from the merge
+//!  tasks = clusters …, then the hot rows             hot: live hot rows decoded
+//!                                                    ─► predicates, exactly ─► projection
+//! ```
+//! An unordered scan (the default) returns batches task by task; an ordered scan
+//! collects the matching rows and returns them sorted by primary key.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, ArrayRef, BinaryArray, BooleanArray, Int64Array, RecordBatch};
+use arrow_schema::{Field, Schema, SchemaRef};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReader;
+use parquet::arrow::arrow_reader::statistics::StatisticsConverter;
+
+use super::cluster::{Masks, cluster_masks};
+use super::hot::{HotEntry, overlay, read_hot};
+use super::predicate::{BoundPredicate, bind};
+use super::spec::ScanSpec;
+use crate::catalog::{ColumnId, TableDef};
+use crate::cold::partition::ColdView;
+use crate::cold::segment::SegmentRef;
+use crate::encoding::column::ColumnBuilder;
+use crate::encoding::key::{encode_key, partition_prefix, prefix_successor};
+use crate::encoding::row::RowDecoder;
+use crate::engine::{Inner, Pending, ROW_ID_COLUMN};
+use crate::error::{Result, StorageError};
+use crate::types::ScalarValue;
+
+/// Everything a scan's tasks share.
+pub(crate) struct Ctx {
+    pub def: Arc<TableDef>,
+    /// Columns read: the projection first, then predicate columns not projected.
+    pub read_cols: Vec<ColumnId>,
+    pub out_len: usize,
+    pub preds: Vec<BoundPredicate>,
+    pub pred_slots: Vec<usize>,
+    pub lo: Vec<u8>,
+    pub hi: Option<Vec<u8>>,
+    /// Every hot key in range (tombstones too), sorted.
+    pub hot_keys: Vec<Vec<u8>>,
+    /// For tables keyed by one `int64` column: that column and the hot keys as values,
+    /// so that segments are checked against hot keys on the column itself instead of
+    /// reading `__key`.
+    pub int_key: Option<(ColumnId, Vec<i64>)>,
+    pub keep_keys: bool,
+    /// Compaction keeps each version's sequence number.
+    pub keep_seqs: bool,
+    pub with_row_id: bool,
+    pub batch_size: usize,
+    pub out_schema: SchemaRef,
+}
+
+impl Ctx {
+    pub(crate) fn in_range(&self, key: &[u8]) -> bool {
+        key >= self.lo.as_slice() && self.hi.as_deref().is_none_or(|hi| key < hi)
+    }
+
+    pub(crate) fn hot_has(&self, key: &[u8]) -> bool {
+        self.hot_keys
+            .binary_search_by(|k| k.as_slice().cmp(key))
+            .is_ok()
+    }
+
+    /// Hot keys within `[min, max]`.
+    fn hot_between(&self, min: &[u8], max: &[u8]) -> &[Vec<u8>] {
+        let a = self.hot_keys.partition_point(|k| k.as_slice() < min);
+        let b = self.hot_keys.partition_point(|k| k.as_slice() <= max);
+        &self.hot_keys[a..b]
+    }
+}
+
+/// Read columns plus (when kept) the keys of a piece of output.
+struct Chunk {
+    rows: usize,
+    arrays: Vec<ArrayRef>,
+    keys: Option<ArrayRef>,
+    seqs: Option<ArrayRef>,
+}
+
+/// Where a scan's versions come from.
+enum Source<'a> {
+    /// The live partition (a snapshot of hot and cold), with a transaction's writes.
+    Live(Option<&'a BTreeMap<Vec<u8>, Pending>>),
+    /// Only these segments (compaction).
+    ColdOnly(Arc<ColdView>),
+}
+
+enum Task {
+    Single(SegmentRef),
+    Cluster(Vec<SegmentRef>),
+    Hot(Vec<HotEntry>),
+}
+
+/// The single `int64` key column and the hot keys decoded to its values.
+fn int_key_of(def: &TableDef, hot: &[HotEntry], has_owner: bool) -> Option<(ColumnId, Vec<i64>)> {
+    let [id] = def.primary_key.as_slice() else {
+        return None;
+    };
+    if def.column(*id)?.data_type != crate::types::DataType::Int64 {
+        return None;
+    }
+    let prefix = if has_owner { 16 } else { 8 };
+    let values = hot
+        .iter()
+        .map(|e| {
+            let b: [u8; 8] = e.key.get(prefix..prefix + 8)?.try_into().ok()?;
+            Some((u64::from_be_bytes(b) ^ (1 << 63)) as i64)
+        })
+        .collect::<Option<Vec<i64>>>()?;
+    Some((*id, values))
+}
+
+/// How a segment stream checks rows against hot keys and the key range.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum KeyCheck {
+    None,
+    /// Compare encoded `__key`s (any key shape, and key ranges).
+    Encoded,
+    /// Compare values of the single `int64` key column (no key range cut).
+    Int,
+}
+
+/// Reading a segment row group by row group, with optional precomputed masks.
+struct SegStream {
+    seg: SegmentRef,
+    rgs: VecDeque<usize>,
+    masks: Option<Masks>,
+    reader: Option<(usize, ParquetRecordBatchReader, usize)>,
+    fields: Vec<usize>,
+    need_deleted: bool,
+    key_check: KeyCheck,
+    /// Field of the int key column when `key_check` is `Int`.
+    int_field: usize,
+}
+
+/// A running scan: an iterator of record batches.
+pub struct ScanIter {
+    ctx: Arc<Ctx>,
+    tasks: VecDeque<Task>,
+    streams: VecDeque<SegStream>,
+    hot: Option<(Vec<HotEntry>, usize, RowDecoder)>,
+    remaining: Option<usize>,
+    sorted: Option<VecDeque<RecordBatch>>,
+    ordered: bool,
+    done: bool,
+}
+
+impl ScanIter {
+    pub(crate) fn new(
+        inner: &Arc<Inner>,
+        spec: ScanSpec,
+        pending: Option<&BTreeMap<Vec<u8>, Pending>>,
+    ) -> Result<ScanIter> {
+        let (def, part) = inner.resolve(spec.table, spec.owner)?;
+        Self::build(inner, spec, def, part, Source::Live(pending))
+    }
+
+    /// Merges only the segments of `view` (compaction): returns all current columns
+    /// of the live rows sorted by key, with their keys and sequence numbers.
+    pub(crate) fn cold_only(
+        inner: &Arc<Inner>,
+        spec: ScanSpec,
+        def: &TableDef,
+        view: Arc<ColdView>,
+    ) -> Result<Option<(RecordBatch, ArrayRef, ArrayRef)>> {
+        let part = crate::cold::PartitionId {
+            table: spec.table,
+            owner: spec.owner,
+        };
+        let def = Arc::new(def.clone());
+        let mut it = Self::build(inner, spec, def, part, Source::ColdOnly(view))?;
+        let (mut arrays, mut keys, mut seqs) = (Vec::new(), Vec::new(), Vec::new());
+        while let Some(c) = it.next_chunk()? {
+            keys.push(c.keys.expect("kept"));
+            seqs.push(c.seqs.expect("kept"));
+            arrays.push(c.arrays);
+        }
+        if keys.is_empty() {
+            return Ok(None);
+        }
+        let cat = |parts: Vec<&ArrayRef>| -> Result<ArrayRef> {
+            let refs: Vec<&dyn Array> = parts.iter().map(|a| a.as_ref()).collect();
+            Ok(arrow_select::concat::concat(&refs)?)
+        };
+        let all_keys = cat(keys.iter().collect())?;
+        if all_keys.is_empty() {
+            return Ok(None);
+        }
+        let idx = arrow_ord::sort::sort_to_indices(&all_keys, None, None)?;
+        let take = |a: &ArrayRef| -> Result<ArrayRef> {
+            Ok(arrow_select::take::take(a.as_ref(), &idx, None)?)
+        };
+        let mut cols = Vec::new();
+        for i in 0..it.ctx.read_cols.len() {
+            cols.push(take(&cat(arrays.iter().map(|a| &a[i]).collect())?)?);
+        }
+        let schema = it.ctx.def.arrow_schema();
+        let batch = RecordBatch::try_new(schema, cols)?;
+        Ok(Some((
+            batch,
+            take(&all_keys)?,
+            take(&cat(seqs.iter().collect())?)?,
+        )))
+    }
+
+    fn build(
+        inner: &Arc<Inner>,
+        spec: ScanSpec,
+        def: Arc<TableDef>,
+        part: crate::cold::PartitionId,
+        source: Source<'_>,
+    ) -> Result<ScanIter> {
+        let limits = &inner.options.limits;
+        if spec.batch_size == 0 || spec.batch_size > limits.max_scan_batch_rows {
+            return Err(StorageError::LimitExceeded(format!(
+                "scan batch_size {} must be 1..={}",
+                spec.batch_size, limits.max_scan_batch_rows
+            )));
+        }
+        if spec.with_row_id && !def.has_hidden_key() {
+            return Err(StorageError::invalid(format!(
+                "table {} has a primary key; `{ROW_ID_COLUMN}` exists only on tables without one",
+                def.qualified_name()
+            )));
+        }
+        let projection = crate::engine::projection_of(&def, spec.projection.as_deref())?;
+        let preds = bind(&def, &spec.predicates, limits)?;
+        let mut read_cols = projection.clone();
+        let mut pred_slots = Vec::new();
+        for p in &preds {
+            let slot = match read_cols.iter().position(|c| *c == p.column) {
+                Some(s) => s,
+                None => {
+                    read_cols.push(p.column);
+                    read_cols.len() - 1
+                }
+            };
+            pred_slots.push(slot);
+        }
+        // Key range → [lo, hi) over encoded keys.
+        let prefix = partition_prefix(def.id, spec.owner);
+        let part_end = prefix_successor(&prefix).expect("prefix starts with a table id");
+        use std::ops::Bound::*;
+        let lo = match &spec.key_range.start {
+            Unbounded => prefix.clone(),
+            Included(v) => encode_key(&def, spec.owner, v, true)?,
+            Excluded(v) => prefix_successor(&encode_key(&def, spec.owner, v, true)?)
+                .unwrap_or_else(|| part_end.clone()),
+        };
+        let hi = match &spec.key_range.end {
+            Unbounded => part_end.clone(),
+            Included(v) => prefix_successor(&encode_key(&def, spec.owner, v, true)?)
+                .unwrap_or_else(|| part_end.clone()),
+            Excluded(v) => encode_key(&def, spec.owner, v, true)?,
+        };
+        let hi = hi.min(part_end);
+        // One consistent view: the RocksDB snapshot and the cold view, taken together.
+        let cold_only = matches!(source, Source::ColdOnly(_));
+        let (hot, view) = match source {
+            Source::ColdOnly(view) => (Vec::new(), view),
+            Source::Live(pending) => {
+                let partition = inner.partition(part);
+                let (hot, view) = {
+                    let _view_lock = inner.view_lock.read().expect("view lock");
+                    let snapshot = inner.db.snapshot();
+                    let view = partition.view();
+                    let hot = if lo < hi {
+                        read_hot(inner, &snapshot, &lo, &hi)?
+                    } else {
+                        Vec::new()
+                    };
+                    (hot, view)
+                };
+                let hot = match pending {
+                    Some(p) if lo < hi => overlay(hot, p, part, &lo, &hi),
+                    _ => hot,
+                };
+                (hot, view)
+            }
+        };
+        let mut fields: Vec<Field> = projection
+            .iter()
+            .map(|id| {
+                let c = def.column(*id).expect("checked");
+                c.data_type.to_field(&c.name, c.nullable)
+            })
+            .collect();
+        if spec.with_row_id {
+            fields.push(Field::new(
+                ROW_ID_COLUMN,
+                arrow_schema::DataType::Int64,
+                false,
+            ));
+        }
+        let ctx = Arc::new(Ctx {
+            out_len: projection.len(),
+            read_cols,
+            preds,
+            pred_slots,
+            int_key: int_key_of(&def, &hot, spec.owner.is_some()),
+            hot_keys: hot.iter().map(|e| e.key.clone()).collect(),
+            keep_keys: spec.ordered || spec.with_row_id || cold_only,
+            keep_seqs: cold_only,
+            with_row_id: spec.with_row_id,
+            batch_size: spec.batch_size,
+            out_schema: Arc::new(Schema::new(fields)),
+            lo: lo.clone(),
+            hi: Some(hi.clone()),
+            def: def.clone(),
+        });
+        let mut tasks = VecDeque::new();
+        if lo < hi {
+            let mut segs: Vec<SegmentRef> = view
+                .segments
+                .iter()
+                .filter(|s| {
+                    s.meta.max_key.as_slice() >= lo.as_slice()
+                        && s.meta.min_key.as_slice() < hi.as_slice()
+                })
+                .cloned()
+                .collect();
+            segs.sort_by(|a, b| a.meta.min_key.cmp(&b.meta.min_key));
+            let mut cluster: Vec<SegmentRef> = Vec::new();
+            let mut cluster_max: Vec<u8> = Vec::new();
+            for s in segs {
+                if !cluster.is_empty() && s.meta.min_key <= cluster_max {
+                    if s.meta.max_key > cluster_max {
+                        cluster_max = s.meta.max_key.clone();
+                    }
+                    cluster.push(s);
+                    continue;
+                }
+                push_cluster(&mut tasks, std::mem::take(&mut cluster));
+                cluster_max = s.meta.max_key.clone();
+                cluster.push(s);
+            }
+            push_cluster(&mut tasks, cluster);
+            if !cold_only {
+                tasks.push_back(Task::Hot(hot));
+            }
+        }
+        Ok(ScanIter {
+            ctx,
+            tasks,
+            streams: VecDeque::new(),
+            hot: None,
+            remaining: spec.limit,
+            sorted: None,
+            ordered: spec.ordered,
+            done: spec.limit == Some(0),
+        })
+    }
+
+    /// The schema of the batches this scan returns.
+    pub fn schema(&self) -> SchemaRef {
+        self.ctx.out_schema.clone()
+    }
+
+    /// Collects everything into one batch (convenience for small results and tests).
+    pub fn collect_batch(self) -> Result<RecordBatch> {
+        let schema = self.schema();
+        let batches: Vec<RecordBatch> = self.collect::<Result<_>>()?;
+        Ok(arrow_select::concat::concat_batches(&schema, &batches)?)
+    }
+
+    /// The next chunk of merged rows, before predicates.
+    fn next_chunk(&mut self) -> Result<Option<Chunk>> {
+        loop {
+            if let Some(s) = self.streams.front_mut() {
+                match next_seg_chunk(&self.ctx, s)? {
+                    Some(c) => return Ok(Some(c)),
+                    None => {
+                        self.streams.pop_front();
+                        continue;
+                    }
+                }
+            }
+            if let Some((entries, pos, dec)) = &mut self.hot {
+                if *pos >= entries.len() {
+                    self.hot = None;
+                    continue;
+                }
+                return hot_chunk(&self.ctx, entries, pos, dec).map(Some);
+            }
+            let Some(task) = self.tasks.pop_front() else {
+                return Ok(None);
+            };
+            match task {
+                Task::Single(seg) => {
+                    if segment_can_match(&self.ctx, &seg)
+                        && let Some(s) = plan_stream(&self.ctx, seg, None)?
+                    {
+                        self.streams.push_back(s);
+                    }
+                }
+                Task::Cluster(members) => {
+                    if members.iter().all(|m| !segment_can_match(&self.ctx, m)) {
+                        continue;
+                    }
+                    let masks = cluster_masks(&self.ctx, &members)?;
+                    for (m, mask) in members.into_iter().zip(masks) {
+                        if segment_can_match(&self.ctx, &m)
+                            && let Some(s) = plan_stream(&self.ctx, m, Some(mask))?
+                        {
+                            self.streams.push_back(s);
+                        }
+                    }
+                }
+                Task::Hot(entries) => {
+                    let entries: Vec<HotEntry> =
+                        entries.into_iter().filter(|e| !e.tombstone).collect();
+                    let dec = RowDecoder::new(&self.ctx.def, &self.ctx.read_cols);
+                    self.hot = Some((entries, 0, dec));
+                }
+            }
+        }
+    }
+
+    /// Applies predicates and projection to a chunk.
+    fn finish(&self, c: Chunk) -> Result<Option<(RecordBatch, Option<ArrayRef>)>> {
+        let ctx = &self.ctx;
+        let n = c.rows;
+        if n == 0 {
+            return Ok(None);
+        }
+        let pred_arrays: Vec<&ArrayRef> = ctx.pred_slots.iter().map(|s| &c.arrays[*s]).collect();
+        let mask = super::predicate::evaluate_all(&ctx.preds, &pred_arrays)?;
+        let mut cols: Vec<ArrayRef> = c.arrays[..ctx.out_len].to_vec();
+        if ctx.with_row_id {
+            let keys = c
+                .keys
+                .as_ref()
+                .expect("kept for row ids")
+                .as_binary::<i32>();
+            let ids: Int64Array = keys
+                .iter()
+                .map(|k| {
+                    let k = k.expect("keys are not null");
+                    let b: [u8; 8] = k[k.len() - 8..].try_into().expect("8 bytes");
+                    Some((u64::from_be_bytes(b) ^ (1 << 63)) as i64)
+                })
+                .collect();
+            cols.push(Arc::new(ids));
+        }
+        let opts = arrow_array::RecordBatchOptions::new().with_row_count(Some(n));
+        let mut batch = RecordBatch::try_new_with_options(ctx.out_schema.clone(), cols, &opts)?;
+        let mut keys = c.keys;
+        if let Some(m) = mask {
+            batch = arrow_select::filter::filter_record_batch(&batch, &m)?;
+            if let Some(k) = keys {
+                keys = Some(arrow_select::filter::filter(k.as_ref(), &m)?);
+            }
+        }
+        if batch.num_rows() == 0 {
+            return Ok(None);
+        }
+        Ok(Some((batch, keys)))
+    }
+
+    fn next_unordered(&mut self) -> Result<Option<RecordBatch>> {
+        while let Some(c) = self.next_chunk()? {
+            if let Some((mut b, _)) = self.finish(c)? {
+                if let Some(rem) = &mut self.remaining {
+                    if b.num_rows() >= *rem {
+                        b = b.slice(0, *rem);
+                        self.done = true;
+                    }
+                    *rem -= b.num_rows();
+                }
+                return Ok(Some(b));
+            }
+        }
+        Ok(None)
+    }
+
+    fn sort_all(&mut self) -> Result<VecDeque<RecordBatch>> {
+        let mut batches = Vec::new();
+        let mut keys = Vec::new();
+        while let Some(c) = self.next_chunk()? {
+            if let Some((b, k)) = self.finish(c)? {
+                batches.push(b);
+                keys.push(k.expect("ordered scans keep keys"));
+            }
+        }
+        let schema = self.ctx.out_schema.clone();
+        let all = arrow_select::concat::concat_batches(&schema, &batches)?;
+        let key_refs: Vec<&dyn Array> = keys.iter().map(|k| k.as_ref()).collect();
+        let mut out = VecDeque::new();
+        if all.num_rows() == 0 {
+            return Ok(out);
+        }
+        let all_keys = arrow_select::concat::concat(&key_refs)?;
+        let limit = self.remaining.map(|r| r.min(all.num_rows()));
+        let idx = arrow_ord::sort::sort_to_indices(&all_keys, None, limit)?;
+        let sorted = arrow_select::take::take_record_batch(&all, &idx)?;
+        let mut at = 0;
+        while at < sorted.num_rows() {
+            let n = self.ctx.batch_size.min(sorted.num_rows() - at);
+            out.push_back(sorted.slice(at, n));
+            at += n;
+        }
+        Ok(out)
+    }
+}
+
+impl Iterator for ScanIter {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done && self.sorted.is_none() {
+            return None;
+        }
+        let r = if self.ordered {
+            if self.sorted.is_none() {
+                match self.sort_all() {
+                    Ok(s) => self.sorted = Some(s),
+                    Err(e) => {
+                        self.done = true;
+                        return Some(Err(e));
+                    }
+                }
+            }
+            Ok(self.sorted.as_mut().expect("set").pop_front())
+        } else {
+            self.next_unordered()
+        };
+        match r {
+            Ok(Some(b)) => Some(Ok(b)),
+            Ok(None) => {
+                self.done = true;
+                self.sorted = None;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+fn push_cluster(tasks: &mut VecDeque<Task>, cluster: Vec<SegmentRef>) {
+    match cluster.len() {
+        0 => {}
+        1 => tasks.push_back(Task::Single(cluster.into_iter().next().expect("one"))),
+        _ => tasks.push_back(Task::Cluster(cluster)),
+    }
+}
+
+/// Statistics of column `id` in a segment: its own, or those of the backfill constant
+/// when the segment predates the column.
+fn stats_for(
+    ctx: &Ctx,
+    seg: &SegmentRef,
+    id: ColumnId,
+) -> (Option<ScalarValue>, Option<ScalarValue>, Option<u64>) {
+    match seg.meta.column(id.0) {
+        Some(s)
+            if seg
+                .columns()
+                .map(|c| c.by_id.contains_key(&id.0))
+                .unwrap_or(true) =>
+        {
+            (s.min.clone(), s.max.clone(), Some(s.nulls))
+        }
+        _ => {
+            let backfill = ctx
+                .def
+                .column(id)
+                .map(|c| c.backfill.clone())
+                .unwrap_or(ScalarValue::Null);
+            if backfill.is_null() {
+                (None, None, Some(seg.meta.rows))
+            } else {
+                (Some(backfill.clone()), Some(backfill), Some(0))
+            }
+        }
+    }
+}
+
+/// False when segment statistics show no row can satisfy the predicates.
+fn segment_can_match(ctx: &Ctx, seg: &SegmentRef) -> bool {
+    ctx.preds.iter().all(|p| {
+        let (min, max, nulls) = stats_for(ctx, seg, p.column);
+        p.can_match(min.as_ref(), max.as_ref(), nulls, seg.meta.rows)
+    })
+}
+
+/// Row groups of `seg` to read: in the key range and not excluded by row-group
+/// statistics of the predicate columns.
+fn pick_row_groups(ctx: &Ctx, seg: &SegmentRef) -> Result<Vec<usize>> {
+    let mut rgs = seg.row_groups_in_range(&ctx.lo, ctx.hi.as_deref())?;
+    if ctx.preds.is_empty() || rgs.is_empty() {
+        return Ok(rgs);
+    }
+    let (meta, cols) = seg.reader_meta()?;
+    let md = meta.metadata();
+    let schema = meta.schema();
+    for p in &ctx.preds {
+        let Some(&field) = cols.by_id.get(&p.column.0) else {
+            continue;
+        };
+        let name = schema.field(field).name();
+        let Ok(conv) = StatisticsConverter::try_new(name, schema, meta.parquet_schema()) else {
+            continue;
+        };
+        let groups = rgs.iter().map(|i| md.row_group(*i));
+        let (Ok(mins), Ok(maxs), Ok(nulls)) = (
+            conv.row_group_mins(groups.clone()),
+            conv.row_group_maxes(groups.clone()),
+            conv.row_group_null_counts(groups),
+        ) else {
+            continue;
+        };
+        let mut keep = Vec::new();
+        for (i, rg) in rgs.iter().enumerate() {
+            let min = ScalarValue::from_array(mins.as_ref(), i, &p.data_type).ok();
+            let max = ScalarValue::from_array(maxs.as_ref(), i, &p.data_type).ok();
+            let null_count = (!nulls.is_null(i)).then(|| nulls.value(i));
+            let rows = md.row_group(*rg).num_rows() as u64;
+            if p.can_match(
+                min.as_ref().filter(|v| !v.is_null()),
+                max.as_ref().filter(|v| !v.is_null()),
+                null_count,
+                rows,
+            ) {
+                keep.push(*rg);
+            }
+        }
+        rgs = keep;
+    }
+    Ok(rgs)
+}
+
+fn plan_stream(ctx: &Arc<Ctx>, seg: SegmentRef, masks: Option<Masks>) -> Result<Option<SegStream>> {
+    let rgs = pick_row_groups(ctx, &seg)?;
+    if rgs.is_empty() {
+        return Ok(None);
+    }
+    let cols = seg.columns()?;
+    let mut fields: Vec<usize> = ctx
+        .read_cols
+        .iter()
+        .filter_map(|id| cols.by_id.get(&id.0).copied())
+        .collect();
+    let range_cuts = seg.meta.min_key.as_slice() < ctx.lo.as_slice()
+        || ctx
+            .hi
+            .as_deref()
+            .is_some_and(|hi| seg.meta.max_key.as_slice() >= hi);
+    let hot_overlap = !ctx
+        .hot_between(&seg.meta.min_key, &seg.meta.max_key)
+        .is_empty();
+    let need_key_check = masks.is_none() && (range_cuts || hot_overlap);
+    let need_deleted = masks.is_none() && seg.meta.tombstones > 0;
+    // Tombstone rows hold nulls in every data column, which would break the sort
+    // order of the key column: segments with tombstones use `__key`.
+    let int_field = match &ctx.int_key {
+        Some((id, _)) if !range_cuts && seg.meta.tombstones == 0 => cols.by_id.get(&id.0).copied(),
+        _ => None,
+    };
+    let key_check = match (need_key_check, int_field) {
+        (false, _) => KeyCheck::None,
+        (true, Some(f)) => {
+            fields.push(f);
+            KeyCheck::Int
+        }
+        (true, None) => KeyCheck::Encoded,
+    };
+    if key_check == KeyCheck::Encoded || ctx.keep_keys {
+        fields.push(cols.key);
+    }
+    if need_deleted {
+        fields.push(cols.deleted);
+    }
+    if ctx.keep_seqs {
+        fields.push(cols.seq);
+    }
+    if fields.is_empty() {
+        // Nothing projected (a count): read the smallest column for the row count.
+        fields.push(cols.deleted);
+    }
+    fields.sort();
+    fields.dedup();
+    Ok(Some(SegStream {
+        seg,
+        rgs: rgs.into(),
+        masks,
+        reader: None,
+        fields,
+        need_deleted,
+        key_check,
+        int_field: int_field.unwrap_or(usize::MAX),
+    }))
+}
+
+fn next_seg_chunk(ctx: &Ctx, s: &mut SegStream) -> Result<Option<Chunk>> {
+    loop {
+        if s.reader.is_none() {
+            let Some(rg) = s.rgs.pop_front() else {
+                return Ok(None);
+            };
+            let reader = s
+                .seg
+                .read(&s.fields, Some(vec![rg]), None, ctx.batch_size)?;
+            s.reader = Some((rg, reader, 0));
+        }
+        let (rg, reader, offset) = s.reader.as_mut().expect("set above");
+        let Some(batch) = reader.next() else {
+            s.reader = None;
+            continue;
+        };
+        let batch = batch?;
+        let n = batch.num_rows();
+        let cols = s.seg.columns()?;
+        let pos = |f: usize| s.fields.iter().position(|x| *x == f);
+        let keys = pos(cols.key).map(|p| batch.column(p).clone());
+        let mut mask: Option<BooleanArray> = match &s.masks {
+            Some(m) => m.get(rg).map(|full| full.slice(*offset, n)),
+            None => None,
+        };
+        *offset += n;
+        if s.need_deleted {
+            let del = batch.column(pos(cols.deleted).expect("read")).as_boolean();
+            let alive = arrow_arith::boolean::not(del)?;
+            mask = Some(and_opt(mask, alive)?);
+        }
+        match s.key_check {
+            KeyCheck::None => {}
+            KeyCheck::Encoded => {
+                let k = keys.as_ref().expect("read").as_binary::<i32>();
+                mask = Some(and_opt(mask, key_mask(ctx, k))?);
+            }
+            KeyCheck::Int => {
+                let ids = batch.column(pos(s.int_field).expect("read"));
+                let ids = ids.as_primitive::<arrow_array::types::Int64Type>();
+                let hot = &ctx.int_key.as_ref().expect("int key").1;
+                mask = Some(and_opt(mask, int_key_mask(hot, ids.values()))?);
+            }
+        }
+        let mut arrays = Vec::with_capacity(ctx.read_cols.len());
+        for id in &ctx.read_cols {
+            match cols.by_id.get(&id.0).and_then(|f| pos(*f)) {
+                Some(p) => arrays.push(batch.column(p).clone()),
+                None => {
+                    let c = ctx.def.column(*id).expect("current column");
+                    arrays.push(c.backfill.to_array(&c.data_type, n)?);
+                }
+            }
+        }
+        let keys = if ctx.keep_keys { keys } else { None };
+        let seqs = pos(cols.seq)
+            .filter(|_| ctx.keep_seqs)
+            .map(|p| batch.column(p).clone());
+        let chunk = match mask {
+            None => Chunk {
+                rows: n,
+                arrays,
+                keys,
+                seqs,
+            },
+            Some(m) => {
+                if m.true_count() == 0 {
+                    continue;
+                }
+                let arrays = arrays
+                    .iter()
+                    .map(|a| arrow_select::filter::filter(a.as_ref(), &m))
+                    .collect::<std::result::Result<Vec<_>, _>>()?;
+                let keys = match keys {
+                    Some(k) => Some(arrow_select::filter::filter(k.as_ref(), &m)?),
+                    None => None,
+                };
+                let seqs = match seqs {
+                    Some(k) => Some(arrow_select::filter::filter(k.as_ref(), &m)?),
+                    None => None,
+                };
+                Chunk {
+                    rows: m.true_count(),
+                    arrays,
+                    keys,
+                    seqs,
+                }
+            }
+        };
+        return Ok(Some(chunk));
+    }
+}
+
+fn and_opt(a: Option<BooleanArray>, b: BooleanArray) -> Result<BooleanArray> {
+    Ok(match a {
+        None => b,
+        Some(a) => arrow_arith::boolean::and(&a, &b)?,
+    })
+}
+
+/// Rows of a sorted key column that are in range and not shadowed by a hot version.
+fn key_mask(ctx: &Ctx, keys: &BinaryArray) -> BooleanArray {
+    let n = keys.len();
+    let mut bits = vec![true; n];
+    if n == 0 {
+        return BooleanArray::from(bits);
+    }
+    let find = |target: &[u8]| -> usize {
+        let (mut lo, mut hi) = (0usize, n);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if keys.value(mid) < target {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    };
+    let start = find(&ctx.lo);
+    let end = ctx.hi.as_deref().map(find).unwrap_or(n);
+    for (i, b) in bits.iter_mut().enumerate() {
+        if i < start || i >= end {
+            *b = false;
+        }
+    }
+    for hk in ctx.hot_between(keys.value(0), keys.value(n - 1)) {
+        let i = find(hk);
+        if i < n && keys.value(i) == hk.as_slice() {
+            bits[i] = false;
+        }
+    }
+    BooleanArray::from(bits)
+}
+
+/// Rows of a sorted `int64` key column not shadowed by a hot key (`hot` sorted).
+fn int_key_mask(hot: &[i64], ids: &[i64]) -> BooleanArray {
+    let n = ids.len();
+    let mut bits = arrow_buffer::BooleanBufferBuilder::new(n);
+    bits.append_n(n, true);
+    if n > 0 {
+        let a = hot.partition_point(|h| *h < ids[0]);
+        let b = hot.partition_point(|h| *h <= ids[n - 1]);
+        for h in &hot[a..b] {
+            if let Ok(i) = ids.binary_search(h) {
+                bits.set_bit(i, false);
+            }
+        }
+    }
+    BooleanArray::new(bits.finish(), None)
+}
+
+fn hot_chunk(
+    ctx: &Ctx,
+    entries: &[HotEntry],
+    pos: &mut usize,
+    dec: &mut RowDecoder,
+) -> Result<Chunk> {
+    let end = (*pos + ctx.batch_size).min(entries.len());
+    let mut builders: Vec<ColumnBuilder> = ctx
+        .read_cols
+        .iter()
+        .map(|id| ColumnBuilder::new(&ctx.def.column(*id).expect("current").data_type, end - *pos))
+        .collect();
+    for e in &entries[*pos..end] {
+        dec.decode(&e.row, &mut builders)?;
+    }
+    let keys = ctx.keep_keys.then(|| {
+        Arc::new(BinaryArray::from_iter_values(
+            entries[*pos..end].iter().map(|e| e.key.as_slice()),
+        )) as ArrayRef
+    });
+    let rows = end - *pos;
+    *pos = end;
+    Ok(Chunk {
+        rows,
+        arrays: builders.into_iter().map(|b| b.finish()).collect(),
+        keys,
+        seqs: None,
+    })
+}
