@@ -335,8 +335,8 @@ impl Func {
                 if args.is_empty() {
                     return Err("concat() takes at least one argument".into());
                 }
-                for i in 0..args.len() {
-                    want(i, args[i] == Text, "text")?;
+                for (i, a) in args.iter().enumerate() {
+                    want(i, *a == Text, "text")?;
                 }
                 Ok(Text)
             }

@@ -12,6 +12,7 @@ mod expr;
 mod insn;
 mod operand;
 mod program;
+pub mod reference;
 mod value;
 pub mod verify;
 

@@ -16,4 +16,4 @@ mod wire;
 pub use snapshot::{
     Access, Catalog, CatalogError, Column, ColumnId, KEY_COLUMN_ID, Table, TableId, TableKind,
 };
-pub use system::{SYSTEM_NAMESPACE, SYSTEM_TABLE_ID_BASE, system_tables};
+pub use system::{SYSTEM_NAMESPACE, SYSTEM_TABLE_ID_BASE, system_tables, system_tables_markdown};

@@ -168,8 +168,11 @@ pub struct Catalog {
     generation: u64,
     namespaces: Vec<String>,
     tables: Vec<Table>,
-    by_name: HashMap<(String, String), usize>,
+    /// namespace → table name → index.
+    by_name: HashMap<String, HashMap<String, usize>>,
     by_id: HashMap<TableId, usize>,
+    /// Column defaults, parsed once when the snapshot is built.
+    defaults: HashMap<(TableId, ColumnId), kql::ast::Expr>,
 }
 
 impl Catalog {
@@ -186,6 +189,7 @@ impl Catalog {
             tables: Vec::new(),
             by_name: HashMap::new(),
             by_id: HashMap::new(),
+            defaults: HashMap::new(),
         };
         for ns in namespaces {
             if ns == SYSTEM_NAMESPACE {
@@ -226,8 +230,7 @@ impl Catalog {
 
     fn insert(&mut self, table: Table) -> Result<(), CatalogError> {
         table.validate()?;
-        let key = (table.namespace.clone(), table.name.clone());
-        if self.by_name.contains_key(&key) {
+        if self.get_table(&table.namespace, &table.name).is_some() {
             return Err(CatalogError(format!(
                 "table {} appears twice",
                 table.qualified_name()
@@ -236,7 +239,22 @@ impl Catalog {
         if self.by_id.contains_key(&table.id) {
             return Err(CatalogError(format!("table id {} appears twice", table.id)));
         }
-        self.by_name.insert(key, self.tables.len());
+        for c in &table.columns {
+            if let Some(text) = &c.default {
+                let expr = kql::parse_expr(text).map_err(|d| {
+                    CatalogError(format!(
+                        "table {}: the default of `{}` (`{text}`) is not a KQL expression: {d}",
+                        table.qualified_name(),
+                        c.name
+                    ))
+                })?;
+                self.defaults.insert((table.id, c.id), expr);
+            }
+        }
+        self.by_name
+            .entry(table.namespace.clone())
+            .or_default()
+            .insert(table.name.clone(), self.tables.len());
         self.by_id.insert(table.id, self.tables.len());
         self.tables.push(table);
         Ok(())
@@ -266,10 +284,15 @@ impl Catalog {
     }
 
     pub fn get_table(&self, namespace: &str, name: &str) -> Option<&Table> {
-        // Avoid allocating the key for the common hit.
         self.by_name
-            .get(&(namespace.to_owned(), name.to_owned()))
+            .get(namespace)
+            .and_then(|m| m.get(name))
             .map(|&i| &self.tables[i])
+    }
+
+    /// The parsed default of a column, if it has one.
+    pub fn get_default(&self, table: TableId, column: ColumnId) -> Option<&kql::ast::Expr> {
+        self.defaults.get(&(table, column))
     }
 
     pub fn get_table_by_id(&self, id: TableId) -> Option<&Table> {

@@ -32,6 +32,28 @@ pub enum DecodeErrorCode {
 }
 
 impl DecodeErrorCode {
+    /// What the code means, for docs.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            DecodeErrorCode::Truncated => "the input ends in the middle of a value",
+            DecodeErrorCode::BadMagic => "the input does not start with the expected magic bytes",
+            DecodeErrorCode::UnsupportedFormat => "a format version this build does not read",
+            DecodeErrorCode::UnsupportedOpcodeSet => {
+                "an opcode-set version this build does not run"
+            }
+            DecodeErrorCode::UnknownFlags => "a header flag bit this build does not know",
+            DecodeErrorCode::UnknownOpcode => "an opcode byte this build does not know",
+            DecodeErrorCode::BadTag => "an enumeration tag (type, constant, node, …) out of range",
+            DecodeErrorCode::TooLarge => "a length or count past its limit or past the input",
+            DecodeErrorCode::BadVarint => "a varint longer than 10 bytes or with bits past 64",
+            DecodeErrorCode::BadUtf8 => "a string that is not UTF-8",
+            DecodeErrorCode::TrailingBytes => "bytes left after the last section",
+            DecodeErrorCode::BadValue => {
+                "a value outside its domain (decimal precision, time of day, …)"
+            }
+        }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             DecodeErrorCode::Truncated => "C001",

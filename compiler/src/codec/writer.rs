@@ -8,7 +8,9 @@ pub struct Writer {
 
 impl Writer {
     pub fn new() -> Self {
-        Writer::default()
+        Writer {
+            buf: Vec::with_capacity(256),
+        }
     }
 
     pub fn into_bytes(self) -> Vec<u8> {

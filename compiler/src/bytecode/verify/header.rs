@@ -118,16 +118,16 @@ pub(super) fn check_header(p: &Program, ctx: &VerifyContext<'_>) -> Result<(), V
             }
         }
     }
-    if let (Some(caller), Some(user)) = (ctx.caller, p.act_as.as_deref()) {
-        if !caller.can_act_as(user) {
-            return Err(fail(
-                VerifyCode::ActAsDenied,
-                format!(
-                    "{} (role {}) may not execute as {user}",
-                    caller.user, caller.role
-                ),
-            ));
-        }
+    if let (Some(caller), Some(user)) = (ctx.caller, p.act_as.as_deref())
+        && !caller.can_act_as(user)
+    {
+        return Err(fail(
+            VerifyCode::ActAsDenied,
+            format!(
+                "{} (role {}) may not execute as {user}",
+                caller.user, caller.role
+            ),
+        ));
     }
     Ok(())
 }

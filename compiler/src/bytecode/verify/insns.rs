@@ -290,74 +290,74 @@ impl<'a> InsnChecker<'a> {
     }
 
     fn may_read(&self, table: Option<&Table>) -> R<()> {
-        if let (Some(caller), Some(t)) = (self.effective_caller(), table) {
-            if !caller.can_read(t) {
-                return Err(self.err(
-                    VerifyCode::TableDenied,
-                    format!(
-                        "{} (role {}) may not read {} ({} table, access {})",
-                        caller.user,
-                        caller.role,
-                        t.qualified_name(),
-                        t.kind,
-                        t.access
-                    ),
-                ));
-            }
+        if let (Some(caller), Some(t)) = (self.effective_caller(), table)
+            && !caller.can_read(t)
+        {
+            return Err(self.err(
+                VerifyCode::TableDenied,
+                format!(
+                    "{} (role {}) may not read {} ({} table, access {})",
+                    caller.user,
+                    caller.role,
+                    t.qualified_name(),
+                    t.kind,
+                    t.access
+                ),
+            ));
         }
         Ok(())
     }
 
     fn may_write(&self, table: Option<&Table>) -> R<()> {
-        if let Some(t) = table {
-            if t.kind == crate::catalog::TableKind::System {
-                return Err(self.err(
-                    VerifyCode::BadWrite,
-                    format!(
-                        "{} is a system table and cannot be written",
-                        t.qualified_name()
-                    ),
-                ));
-            }
+        if let Some(t) = table
+            && t.kind == crate::catalog::TableKind::System
+        {
+            return Err(self.err(
+                VerifyCode::BadWrite,
+                format!(
+                    "{} is a system table and cannot be written",
+                    t.qualified_name()
+                ),
+            ));
         }
-        if let (Some(caller), Some(t)) = (self.effective_caller(), table) {
-            if !caller.can_write(t) {
-                return Err(self.err(
-                    VerifyCode::TableDenied,
-                    format!(
-                        "{} (role {}) may not write {} ({} table, access {})",
-                        caller.user,
-                        caller.role,
-                        t.qualified_name(),
-                        t.kind,
-                        t.access
-                    ),
-                ));
-            }
+        if let (Some(caller), Some(t)) = (self.effective_caller(), table)
+            && !caller.can_write(t)
+        {
+            return Err(self.err(
+                VerifyCode::TableDenied,
+                format!(
+                    "{} (role {}) may not write {} ({} table, access {})",
+                    caller.user,
+                    caller.role,
+                    t.qualified_name(),
+                    t.kind,
+                    t.access
+                ),
+            ));
         }
         Ok(())
     }
 
     fn may_change_schema(&self) -> R<()> {
-        if let Some(caller) = self.ctx.caller {
-            if !caller.can_change_schema() {
-                return Err(self.err(
-                    VerifyCode::StatementDenied,
-                    format!("role {} may not run {}", caller.role, self.op),
-                ));
-            }
+        if let Some(caller) = self.ctx.caller
+            && !caller.can_change_schema()
+        {
+            return Err(self.err(
+                VerifyCode::StatementDenied,
+                format!("role {} may not run {}", caller.role, self.op),
+            ));
         }
         Ok(())
     }
 
     fn may_manage_users(&self) -> R<()> {
-        if let Some(caller) = self.ctx.caller {
-            if !caller.can_manage_users() {
-                return Err(self.err(
-                    VerifyCode::StatementDenied,
-                    format!("role {} may not run {}", caller.role, self.op),
-                ));
-            }
+        if let Some(caller) = self.ctx.caller
+            && !caller.can_manage_users()
+        {
+            return Err(self.err(
+                VerifyCode::StatementDenied,
+                format!("role {} may not run {}", caller.role, self.op),
+            ));
         }
         Ok(())
     }
@@ -532,7 +532,7 @@ impl<'a> InsnChecker<'a> {
             Insn::Values { dest, rows, cells } => {
                 let dest = self.reg(*dest)?;
                 let width = dest.fields.len();
-                let want = (*rows as usize).checked_mul(width).unwrap_or(usize::MAX);
+                let want = (*rows as usize).saturating_mul(width);
                 if cells.len() != want {
                     return Err(self.err(
                         VerifyCode::SchemaMismatch,
@@ -919,13 +919,13 @@ impl<'a> InsnChecker<'a> {
                                     format!("key column `{}` cannot be dropped", col.name),
                                 ));
                             }
-                            if let AlterAction::RenameColumn(_, to) = action {
-                                if to.is_empty() || t.column(to).is_some() {
-                                    return Err(self.err(
-                                        VerifyCode::BadWrite,
-                                        format!("cannot rename to `{to}`"),
-                                    ));
-                                }
+                            if let AlterAction::RenameColumn(_, to) = action
+                                && (to.is_empty() || t.column(to).is_some())
+                            {
+                                return Err(self.err(
+                                    VerifyCode::BadWrite,
+                                    format!("cannot rename to `{to}`"),
+                                ));
                             }
                         }
                         AlterAction::SetOptions(_) => {}
@@ -954,16 +954,16 @@ impl<'a> InsnChecker<'a> {
                 valid,
                 dest,
             } => {
-                if let Some(caller) = self.ctx.caller {
-                    if !caller.can_issue_certificate_for(user) {
-                        return Err(self.err(
-                            VerifyCode::StatementDenied,
-                            format!(
-                                "{} (role {}) may not issue a certificate for {user}",
-                                caller.user, caller.role
-                            ),
-                        ));
-                    }
+                if let Some(caller) = self.ctx.caller
+                    && !caller.can_issue_certificate_for(user)
+                {
+                    return Err(self.err(
+                        VerifyCode::StatementDenied,
+                        format!(
+                            "{} (role {}) may not issue a certificate for {user}",
+                            caller.user, caller.role
+                        ),
+                    ));
                 }
                 self.expr_is(*csr, None, DataType::Text, "certificate request")?;
                 if let Some(v) = valid {
@@ -986,13 +986,13 @@ impl<'a> InsnChecker<'a> {
     }
 
     fn not_system(&self, t: Option<&Table>) -> R<()> {
-        if let Some(t) = t {
-            if t.kind == crate::catalog::TableKind::System {
-                return Err(self.err(
-                    VerifyCode::BadWrite,
-                    format!("{} is a system table", t.qualified_name()),
-                ));
-            }
+        if let Some(t) = t
+            && t.kind == crate::catalog::TableKind::System
+        {
+            return Err(self.err(
+                VerifyCode::BadWrite,
+                format!("{} is a system table", t.qualified_name()),
+            ));
         }
         Ok(())
     }
