@@ -1,6 +1,6 @@
 //! The shell's loop. Lines are gathered until they form complete statements (the
 //! last token is `;` and nothing is left open: `kql::lexer::is_incomplete`); a line
-//! starting with `\` on an empty buffer is a backslash command. The same feeder
+//! starting with `\` is a backslash command. The same feeder
 //! serves the terminal (rustyline, with history in `$KALAVAR_HISTORY` or
 //! `~/.kalavar_history`), `-c`, `-f FILE` and piped standard input; only the terminal
 //! carries on after an error.
@@ -127,11 +127,10 @@ impl Shell {
         ExitCode::SUCCESS
     }
 
-    /// Adds a line; runs the buffer when it is complete, or the line when it is a
-    /// backslash command on an empty buffer.
+    /// Adds a line; runs the buffer when it is complete. A line starting with `\`
+    /// is a backslash command, run at once (a statement being typed stays).
     fn feed(&mut self, buffer: &mut String, line: &str) -> Next {
-        if buffer.trim().is_empty() && line.trim_start().starts_with('\\') {
-            buffer.clear();
+        if line.trim_start().starts_with('\\') {
             return self.meta(line);
         }
         buffer.push_str(line);
