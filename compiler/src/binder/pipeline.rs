@@ -31,13 +31,14 @@ pub(crate) fn table_info(t: &Table) -> TableInfo {
 
 /// A scan of every column of `t` (plus the hidden row key when `with_key`).
 pub(crate) fn scan(t: &Table, qualifier: &str, with_key: bool) -> Plan {
+    let q: std::sync::Arc<str> = std::sync::Arc::from(qualifier);
     let mut columns: Vec<u32> = t.columns.iter().map(|c| c.id).collect();
     let mut schema: PlanSchema = t
         .columns
         .iter()
         .map(|c| PlanField {
             name: c.name.clone(),
-            qualifier: Some(qualifier.to_owned()),
+            qualifier: Some(q.clone()),
             ty: c.ty,
             nullable: c.nullable,
             hidden: false,
@@ -272,10 +273,10 @@ impl<'a> Binder<'a> {
 
     pub(crate) fn stage(&mut self, plan: Plan, stage: &Stage) -> R<Plan> {
         self.count_stage(stage.span)?;
-        let scope = plan.schema().clone();
+        let scope = plan.schema();
         match &stage.kind {
             StageKind::Where(e) => {
-                let predicate = self.condition(e, &scope, "`where`")?;
+                let predicate = self.condition(e, scope, "`where`")?;
                 Ok(Plan::Filter {
                     input: Box::new(plan),
                     predicate,
@@ -290,7 +291,7 @@ impl<'a> Binder<'a> {
                     .collect();
                 let mut schema = scope.clone();
                 for a in assigns {
-                    let s = self.expr(&a.value, &scope, None)?;
+                    let s = self.expr(&a.value, scope, None)?;
                     let field = PlanField::new(a.name.name.clone(), s.ty, true);
                     match schema
                         .iter()
@@ -316,7 +317,7 @@ impl<'a> Binder<'a> {
             StageKind::Sort(keys) => {
                 let mut specs = Vec::with_capacity(keys.len());
                 for k in keys {
-                    let expr = self.expr(&k.expr, &scope, None)?;
+                    let expr = self.expr(&k.expr, scope, None)?;
                     if !expr.ty.is_ordered() {
                         return Err(BindError::new(
                             BindCode::TypeMismatch,
@@ -399,11 +400,11 @@ impl<'a> Binder<'a> {
     }
 
     fn select(&mut self, plan: Plan, projs: &[Projection]) -> R<Plan> {
-        let scope = plan.schema().clone();
+        let scope = plan.schema();
         let mut exprs = Vec::with_capacity(projs.len());
         let mut schema: PlanSchema = Vec::with_capacity(projs.len());
         for (i, p) in projs.iter().enumerate() {
-            let s = self.expr(&p.expr, &scope, None)?;
+            let s = self.expr(&p.expr, scope, None)?;
             let name = output_name(p, i);
             if schema.iter().any(|f| f.name == name) {
                 return Err(BindError::new(

@@ -61,7 +61,13 @@ fn exact(plan: Plan, m: &Map, needed: &[usize]) -> Plan {
 
 fn prune(plan: Plan, needed: &[usize]) -> (Plan, Map) {
     let old_len = plan.schema().len();
+    let identity = needed.len() == old_len;
     match plan {
+        // Every column is needed: leaves stay as they are.
+        p @ (Plan::Values { .. } | Plan::Seek { .. }) if identity => {
+            (p, (0..old_len).map(Some).collect())
+        }
+        Plan::Scan { filter: None, .. } if identity => (plan, (0..old_len).map(Some).collect()),
         Plan::Scan {
             table,
             columns,
