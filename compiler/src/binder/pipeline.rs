@@ -6,9 +6,7 @@ use super::expr::{AggCollector, assignable, coerce_to};
 use super::suggest::did_you_mean;
 use crate::bytecode::{BinaryOp, JoinKind as BJoin};
 use crate::catalog::{KEY_COLUMN_ID, Table};
-use crate::plan::{
-    JoinKeys, Plan, PlanField, PlanSchema, Scalar, ScalarKind, ScanRange, SortSpec, TableInfo,
-};
+use crate::plan::{JoinKeys, Plan, PlanField, PlanSchema, Scalar, ScalarKind, SortSpec, TableInfo};
 use crate::types::DataType;
 use kql::ast::{
     Expr, ExprKind, JoinKind, Pipeline, Projection, QualifiedName, RecordField, Source, SourceKind,
@@ -59,7 +57,7 @@ pub(crate) fn scan(t: &Table, qualifier: &str, with_key: bool) -> Plan {
         columns,
         schema,
         filter: None,
-        range: ScanRange::default(),
+        range: Box::default(),
         key_names: t.key.clone(),
     }
 }

@@ -131,7 +131,7 @@ fn key_access(
         columns,
         schema,
         filter: rest,
-        range,
+        range: Box::new(range),
         key_names,
     }
 }

@@ -79,7 +79,7 @@ pub enum Plan {
         columns: Vec<ColumnId>,
         schema: PlanSchema,
         filter: Option<Scalar>,
-        range: ScanRange,
+        range: Box<ScanRange>,
         /// The table's primary-key column names, in key order.
         key_names: Vec<String>,
     },
