@@ -34,13 +34,16 @@ pub struct Args {
     pub no_optimize: bool,
 }
 
-/// The server's catalog, when a profile is there and the server answers.
-fn server_catalog(profile: Option<&Path>) -> Result<Catalog, String> {
-    let profile = super::profile::load(profile)?;
+/// The server's catalog, when a profile is there and the server answers; `None`
+/// without a profile (offline use), an error when the server cannot be reached.
+fn server_catalog(profile: Option<&Path>) -> Result<Option<Catalog>, String> {
+    let Ok(profile) = super::profile::load(profile) else {
+        return Ok(None);
+    };
     let mut client = Client::connect(&profile).map_err(|e| e.to_string())?;
     let catalog = client.catalog().map_err(|e| e.to_string())?;
     let _ = client.close();
-    Ok(Catalog::clone(&catalog))
+    Ok(Some(Catalog::clone(&catalog)))
 }
 
 pub fn run(args: Args, profile: Option<&Path>) -> ExitCode {
@@ -55,10 +58,14 @@ pub fn run(args: Args, profile: Option<&Path>) -> ExitCode {
         args.kql.clone()
     };
     let loaded = if args.catalog.is_none() && !args.offline {
-        server_catalog(profile).or_else(|e| {
-            eprintln!("note: compiling against the system tables only ({e})");
-            load_catalog(None)
-        })
+        match server_catalog(profile) {
+            Ok(Some(catalog)) => Ok(catalog),
+            Ok(None) => load_catalog(None),
+            Err(e) => {
+                eprintln!("note: compiling against the system tables only: {e}");
+                load_catalog(None)
+            }
+        }
     } else {
         load_catalog(args.catalog.as_deref())
     };
