@@ -23,7 +23,7 @@ use super::compile::ParsedScript;
 use super::connection::Client;
 use super::error::{ClientError, codes};
 use super::params::bind_params;
-use super::results::QueryResult;
+use super::results::{QueryResult, completion_tag};
 
 /// How often a waiting client looks at its cancel flag.
 const CANCEL_POLL: Duration = Duration::from_millis(50);
@@ -132,6 +132,7 @@ impl Client {
                     self.refresh_catalog()?;
                 }
                 Ok(mut result) => {
+                    result.tag = completion_tag(&compiled.optimized);
                     result.statement = compiled.text;
                     return Ok(result);
                 }

@@ -8,13 +8,14 @@
 //! recompiled from its text, the prepared plan replaced, and the run retried once.
 
 use kalavar_protocol::Param;
+use kql_compiler::Compiled;
 use kql_compiler::bytecode::{ParamDecl, Program};
 
 use super::compile::ParsedScript;
 use super::connection::Client;
 use super::error::{ClientError, codes};
 use super::params::bind_params;
-use super::results::QueryResult;
+use super::results::{QueryResult, completion_tag};
 
 /// A compiled statement ready to run again.
 #[derive(Debug, Clone)]
@@ -25,6 +26,7 @@ pub struct Prepared {
     hash: [u8; 32],
     params: Vec<ParamDecl>,
     read_only: bool,
+    tag: String,
 }
 
 impl Prepared {
@@ -67,8 +69,8 @@ impl Client {
                 runnable.len()
             )));
         };
-        let program = self.compile_statement(&script, index)?.program;
-        Ok(prepared(script, index, &program))
+        let compiled = self.compile_statement(&script, index)?;
+        Ok(prepared(script, index, &compiled))
     }
 
     /// Runs a prepared statement with `params`. After a stale-plan answer the
@@ -85,13 +87,12 @@ impl Client {
                 Err(e) if e.code() == Some(codes::STALE_PLAN) && !retried => {
                     retried = true;
                     self.refresh_catalog()?;
-                    let program = self
-                        .compile_statement(&prepared.script, prepared.index)?
-                        .program;
-                    *prepared = self::prepared(prepared.script.clone(), prepared.index, &program);
+                    let compiled = self.compile_statement(&prepared.script, prepared.index)?;
+                    *prepared = self::prepared(prepared.script.clone(), prepared.index, &compiled);
                 }
                 Ok(mut result) => {
                     result.statement = prepared.text().to_owned();
+                    result.tag = prepared.tag.clone();
                     return Ok(result);
                 }
                 Err(e) => return Err(e),
@@ -100,13 +101,15 @@ impl Client {
     }
 }
 
-fn prepared(script: ParsedScript, index: usize, program: &Program) -> Prepared {
+fn prepared(script: ParsedScript, index: usize, compiled: &Compiled) -> Prepared {
+    let program = &compiled.program;
     let plan = program.encode();
     Prepared {
         hash: Program::hash(&plan),
         plan,
         params: program.params.clone(),
         read_only: program.flags.read_only(),
+        tag: completion_tag(&compiled.optimized),
         script,
         index,
     }

@@ -4,12 +4,16 @@
 use arrow_array::RecordBatch;
 use arrow_cast::display::{ArrayFormatter, FormatOptions};
 use arrow_schema::SchemaRef;
+use kql_compiler::plan::BoundStatement;
 
 /// The answer to one statement.
 #[derive(Debug, Clone, Default)]
 pub struct QueryResult {
     /// The statement's text.
     pub statement: String,
+    /// What kind of statement ran, as a completion tag: `INSERT`, `UPDATE`,
+    /// `DELETE`, `CREATE TABLE`, `FLUSH`, `BEGIN`…; empty for queries.
+    pub tag: String,
     /// The schema of the rows; `None` when the statement returned no batch.
     pub schema: Option<SchemaRef>,
     pub batches: Vec<RecordBatch>,
@@ -73,5 +77,63 @@ impl QueryResult {
                 .map(|mut r| r.swap_remove(index))
                 .collect(),
         )
+    }
+}
+
+/// The completion tag of a statement (see [`QueryResult::tag`]).
+pub fn completion_tag(statement: &BoundStatement) -> String {
+    match statement {
+        BoundStatement::Query(_) | BoundStatement::Explain { .. } => String::new(),
+        BoundStatement::Insert { upsert: false, .. } => "INSERT".into(),
+        BoundStatement::Insert { upsert: true, .. } => "UPSERT".into(),
+        BoundStatement::Update { .. } => "UPDATE".into(),
+        BoundStatement::Delete { .. } => "DELETE".into(),
+        BoundStatement::ExecuteAs { .. } => "EXECUTE AS".into(),
+        BoundStatement::Nothing => "OK".into(),
+        BoundStatement::Command(c) => {
+            // The variant's name, `CreateTable` -> `CREATE TABLE`.
+            let debug = format!("{c:?}");
+            let name = debug.split([' ', '{', '(']).next().unwrap_or_default();
+            let mut tag = String::new();
+            for (i, ch) in name.chars().enumerate() {
+                if ch.is_uppercase() && i > 0 {
+                    tag.push(' ');
+                }
+                tag.push(ch.to_ascii_uppercase());
+            }
+            tag
+        }
+    }
+}
+
+impl QueryResult {
+    /// Whether the statement writes rows (its tag is followed by a row count).
+    pub fn is_write(&self) -> bool {
+        matches!(
+            self.tag.as_str(),
+            "INSERT" | "UPSERT" | "UPDATE" | "DELETE" | "EXECUTE AS"
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kql_compiler::identity::{Caller, Role};
+
+    use crate::client::compile::ParsedScript;
+
+    #[test]
+    fn tags_name_the_statement() {
+        let script = ParsedScript::parse(
+            "create namespace n; begin; from [{a: 1}] | take 1; flush table system.tables",
+        )
+        .unwrap();
+        let caller = Caller::new("root", Role::Root);
+        let catalog = kql_compiler::catalog::Catalog::empty();
+        let tag = |i| completion_tag(&script.compile(i, &catalog, &caller).unwrap().optimized);
+        assert_eq!(tag(0), "CREATE NAMESPACE");
+        assert_eq!(tag(1), "BEGIN");
+        assert_eq!(tag(2), "");
     }
 }

@@ -169,6 +169,7 @@ fn text_result(names: &[&str], rows: Vec<Vec<String>>) -> QueryResult {
     let batch = RecordBatch::try_new(schema.clone(), columns).expect("columns match the schema");
     QueryResult {
         statement: String::new(),
+        tag: String::new(),
         schema: Some(schema),
         batches: vec![batch],
         rows_affected: 0,

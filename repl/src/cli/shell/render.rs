@@ -19,10 +19,14 @@ fn column_types(result: &QueryResult) -> Vec<DataType> {
         .unwrap_or_default()
 }
 
-/// The line printed for a statement that returned no rows.
+/// The line printed for a statement that returned no rows: its tag, and for a
+/// write the rows it touched (`INSERT 2`, `CREATE TABLE`).
 fn affected(result: &QueryResult) -> String {
-    let n = result.rows_affected;
-    format!("OK, {n} row{} affected\n", if n == 1 { "" } else { "s" })
+    match result.tag.as_str() {
+        _ if result.is_write() => format!("{} {}\n", result.tag, result.rows_affected),
+        "" => format!("OK {}\n", result.rows_affected),
+        tag => format!("{tag}\n"),
+    }
 }
 
 /// An aligned table with a header and a row count.
@@ -120,7 +124,8 @@ fn null_masks(result: &QueryResult) -> Vec<Vec<bool>> {
 /// A JSON array of objects, one per row.
 pub fn render_json(result: &QueryResult) -> String {
     if result.schema.is_none() {
-        return format!("{{\"rows_affected\": {}}}\n", result.rows_affected);
+        let body = serde_json::json!({"tag": result.tag, "rows_affected": result.rows_affected});
+        return format!("{body}\n");
     }
     let names = result.columns();
     let types = column_types(result);
@@ -173,6 +178,7 @@ mod tests {
         .unwrap();
         QueryResult {
             statement: "from t".into(),
+            tag: String::new(),
             schema: Some(schema),
             batches: vec![batch],
             rows_affected: 0,
@@ -186,10 +192,16 @@ mod tests {
             "   id | content\n------+-----------\n    7 | hi, \"you\"\n 1234 | null\n(2 rows)\n"
         );
         let write = QueryResult {
-            rows_affected: 1,
+            rows_affected: 2,
+            tag: "INSERT".into(),
             ..QueryResult::default()
         };
-        assert_eq!(render_table(&write), "OK, 1 row affected\n");
+        assert_eq!(render_table(&write), "INSERT 2\n");
+        let ddl = QueryResult {
+            tag: "CREATE TABLE".into(),
+            ..QueryResult::default()
+        };
+        assert_eq!(render_table(&ddl), "CREATE TABLE\n");
     }
 
     #[test]
