@@ -13,6 +13,7 @@
 mod common;
 
 mod chat;
+mod golden;
 mod hostile;
 mod shared;
 mod shell;

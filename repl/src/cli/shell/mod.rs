@@ -3,12 +3,10 @@
 //! and history, run them through the client library, and print results as aligned
 //! tables, CSV or JSON. `-c` and `-f` run scripts and exit non-zero on the first
 //! error. `args` holds the flags, `session` the loop, `meta` the backslash commands,
-//! `render` the output formats, `errors` errors shown with the source and a caret.
+//! and `kalavar::display` prints results and errors.
 
 mod args;
-mod errors;
 mod meta;
-mod render;
 mod session;
 
 pub use args::Args;

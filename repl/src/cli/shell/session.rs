@@ -15,10 +15,10 @@ use kalavar::client::{CancelHandle, Client, ClientError, ParsedScript};
 use kql::lexer::{Token, is_incomplete, tokens};
 use rustyline::error::ReadlineError;
 
+use kalavar::display::{Format, render, render_error};
+
 use super::args::{Args, OutputFormat};
-use super::errors;
 use super::meta::Next;
-use super::render::{render_csv, render_json, render_table};
 
 /// The connected shell and its settings.
 pub struct Shell {
@@ -209,7 +209,7 @@ impl Shell {
         let format = self.format;
         let timing = self.timing;
         let outcome = self.client.query_each(text, &[], |result| {
-            print!("{}", render(format, &result));
+            print!("{}", render(format.into(), &result));
             if timing {
                 println!("Time: {:.3} ms", started.elapsed().as_secs_f64() * 1000.0);
             }
@@ -226,7 +226,7 @@ impl Shell {
                         .nth(done)
                         .map(|i| p.statement_text(i).to_owned())
                 });
-                eprint!("{}", errors::render(&e, statement.as_deref(), self.color));
+                eprint!("{}", render_error(&e, statement.as_deref(), self.color));
                 if matches!(e, ClientError::Closed | ClientError::Goodbye { .. }) {
                     return Next::Quit;
                 }
@@ -237,15 +237,17 @@ impl Shell {
 
     /// Prints a result in the shell's format.
     pub fn print(&self, result: &kalavar::client::QueryResult) {
-        print!("{}", render(self.format, result));
+        print!("{}", render(self.format.into(), result));
     }
 }
 
-fn render(format: OutputFormat, result: &kalavar::client::QueryResult) -> String {
-    match format {
-        OutputFormat::Table => render_table(result),
-        OutputFormat::Csv => render_csv(result),
-        OutputFormat::Json => render_json(result),
+impl From<OutputFormat> for Format {
+    fn from(f: OutputFormat) -> Format {
+        match f {
+            OutputFormat::Table => Format::Table,
+            OutputFormat::Csv => Format::Csv,
+            OutputFormat::Json => Format::Json,
+        }
     }
 }
 

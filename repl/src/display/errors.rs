@@ -2,7 +2,7 @@
 //! (source line, caret, hint), server errors with a caret under the span the server
 //! gave (an offset into the statement's text), everything else on one line.
 
-use kalavar::client::ClientError;
+use crate::client::ClientError;
 
 /// The error, ready to print; `statement` is the text the server's span (if any)
 /// points into.

@@ -4,7 +4,29 @@
 //! it touched.
 
 use arrow_schema::DataType;
-use kalavar::client::QueryResult;
+
+use crate::client::QueryResult;
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// Aligned columns with a header and a row count.
+    #[default]
+    Table,
+    /// RFC 4180 CSV with a header line.
+    Csv,
+    /// One JSON array of row objects per statement.
+    Json,
+}
+
+/// A result in `format`.
+pub fn render(format: Format, result: &QueryResult) -> String {
+    match format {
+        Format::Table => render_table(result),
+        Format::Csv => render_csv(result),
+        Format::Json => render_json(result),
+    }
+}
 
 /// Whether a column holds numbers (right-aligned in tables, unquoted in JSON).
 fn numeric(ty: &DataType) -> bool {
