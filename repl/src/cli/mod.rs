@@ -4,4 +4,5 @@ pub mod cert;
 pub mod fmt;
 pub mod ping;
 pub mod profile;
+pub mod transpile;
 pub mod user;
