@@ -34,6 +34,10 @@ enum Command {
     Cert(cli::cert::Args),
     /// Users: create, alter, drop, list (dba/root).
     User(cli::user::Args),
+    /// Compile KQL and print the plan tree and the bytecode listing.
+    Explain(cli::explain::Args),
+    /// Decode, verify and list a binary plan (.kqlp).
+    Inspect(cli::inspect::Args),
 }
 
 fn main() -> ExitCode {
@@ -45,5 +49,7 @@ fn main() -> ExitCode {
         Command::Ping(args) => cli::ping::run(args, profile),
         Command::Cert(args) => cli::cert::run(args, profile),
         Command::User(args) => cli::user::run(args, profile),
+        Command::Explain(args) => cli::explain::run(args),
+        Command::Inspect(args) => cli::inspect::run(args),
     }
 }

@@ -173,7 +173,7 @@ fn server_samples() -> Vec<ServerMessage> {
         revoked_at: Some(3),
     };
     vec![
-        ServerMessage::Welcome {
+        ServerMessage::Welcome(Welcome {
             version: 1,
             opcode_set: 1,
             features: 0,
@@ -184,7 +184,7 @@ fn server_samples() -> Vec<ServerMessage> {
             role: Role::Root,
             catalog_generation: 77,
             max_frame_bytes: 1 << 24,
-        },
+        }),
         ServerMessage::Batch {
             request: 1,
             arrow_ipc: vec![1, 2],

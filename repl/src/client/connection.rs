@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use kalavar_protocol::frame::{DEFAULT_MAX_FRAME_BYTES, read_frame};
 use kalavar_protocol::version::{MIN_PROTOCOL_VERSION, PROTOCOL_VERSION};
-use kalavar_protocol::{AdminRequest, AdminResponse, ClientMessage, Role, ServerMessage};
+use kalavar_protocol::{AdminRequest, AdminResponse, ClientMessage, ServerMessage, Welcome};
 use rustls::{ClientConfig, ClientConnection, StreamOwned};
 use rustls_pki_types::ServerName;
 
@@ -44,21 +44,6 @@ impl Default for ConnectOptions {
             versions: (MIN_PROTOCOL_VERSION, PROTOCOL_VERSION),
         }
     }
-}
-
-/// What the server said in `Welcome`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Welcome {
-    pub version: u16,
-    pub opcode_set: u16,
-    pub features: u64,
-    pub server: String,
-    pub session: u64,
-    pub user: String,
-    pub user_id: u64,
-    pub role: Role,
-    pub catalog_generation: u64,
-    pub max_frame_bytes: u32,
 }
 
 /// An open session.
@@ -162,29 +147,7 @@ impl Client {
         let body = read_frame(&mut stream, DEFAULT_MAX_FRAME_BYTES)?;
         let welcome =
             match ServerMessage::decode(&body).map_err(|e| ClientError::Protocol(e.to_string()))? {
-                ServerMessage::Welcome {
-                    version,
-                    opcode_set,
-                    features,
-                    server,
-                    session,
-                    user,
-                    user_id,
-                    role,
-                    catalog_generation,
-                    max_frame_bytes,
-                } => Welcome {
-                    version,
-                    opcode_set,
-                    features,
-                    server,
-                    session,
-                    user,
-                    user_id,
-                    role,
-                    catalog_generation,
-                    max_frame_bytes,
-                },
+                ServerMessage::Welcome(welcome) => welcome,
                 other => return Err(unexpected(other)),
             };
         Ok(Self {

@@ -7,6 +7,7 @@ mod connection;
 mod error;
 mod profile;
 
-pub use connection::{Client, ConnectOptions, Welcome, dial};
+pub use connection::{Client, ConnectOptions, dial};
 pub use error::ClientError;
+pub use kalavar_protocol::Welcome;
 pub use profile::{Profile, host_of};

@@ -1,0 +1,111 @@
+//! `kalavar explain 'KQL'`: compile statements offline and show their plans.
+
+use super::plan_output::{Format, load_catalog};
+use kql_compiler::bytecode::{VerifyContext, disasm, verify};
+use kql_compiler::{CompileOptions, compile};
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// KQL text (`-` reads standard input).
+    pub kql: String,
+    /// The catalog to compile against (JSON, see docs/bytecode.md); without it only
+    /// the system tables exist.
+    #[arg(long)]
+    pub catalog: Option<PathBuf>,
+    /// Write the binary plan of the last statement to this file.
+    #[arg(long)]
+    pub emit: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Show the plan as bound, without the optimizer's rewrites.
+    #[arg(long)]
+    pub no_optimize: bool,
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let source = if args.kql == "-" {
+        let mut s = String::new();
+        if let Err(e) = std::io::stdin().read_to_string(&mut s) {
+            eprintln!("error: cannot read standard input: {e}");
+            return ExitCode::FAILURE;
+        }
+        s
+    } else {
+        args.kql.clone()
+    };
+    let catalog = match load_catalog(args.catalog.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let opts = CompileOptions {
+        optimize: !args.no_optimize,
+        ..CompileOptions::new(&catalog)
+    };
+    let compiled = match compile(&source, opts) {
+        Ok(c) => c,
+        Err(e) => {
+            eprint!("{}", e.render("query", &source, false));
+            return ExitCode::FAILURE;
+        }
+    };
+    if compiled.is_empty() {
+        eprintln!("error: nothing to explain (only `let` statements)");
+        return ExitCode::FAILURE;
+    }
+    for c in &compiled {
+        if let Err(e) = verify(c.program.clone(), &VerifyContext::offline(&catalog)) {
+            eprintln!("internal error: the compiled plan does not verify: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    match args.format {
+        Format::Text => {
+            for (i, c) in compiled.iter().enumerate() {
+                if i > 0 {
+                    println!();
+                }
+                println!("-- {}", c.text.lines().next().unwrap_or_default());
+                println!("-- plan");
+                print!("{}", c.optimized.tree());
+                println!("-- bytecode");
+                print!("{}", disasm::to_text(&c.program));
+            }
+        }
+        Format::Json => {
+            let items: Vec<serde_json::Value> = compiled
+                .iter()
+                .map(|c| {
+                    serde_json::json!({
+                        "statement": c.text,
+                        "tree": c.optimized.tree().lines().collect::<Vec<_>>(),
+                        "plan": serde_json::from_str::<serde_json::Value>(&disasm::to_json(&c.program)).unwrap_or_default(),
+                    })
+                })
+                .collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&items).unwrap_or_default()
+            );
+        }
+        Format::Dot => {
+            for c in &compiled {
+                print!("{}", disasm::to_dot(&c.program));
+            }
+        }
+    }
+    if let Some(path) = args.emit {
+        let bytes = compiled.last().expect("not empty").program.encode();
+        if let Err(e) = std::fs::write(&path, &bytes) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+        eprintln!("wrote {} ({} bytes)", path.display(), bytes.len());
+    }
+    ExitCode::SUCCESS
+}
