@@ -26,6 +26,8 @@ struct Kalavar {
 enum Command {
     /// Print KQL statements in canonical form.
     Fmt(cli::fmt::Args),
+    /// Translate PostgreSQL SQL to KQL.
+    Transpile(cli::transpile::Args),
     /// Connect, show the session's identity and time round trips.
     Ping(cli::ping::Args),
     /// Certificates: request, show, issue, revoke, list.
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
     let profile = kalavar.profile.as_deref();
     match kalavar.command {
         Command::Fmt(args) => cli::fmt::run(args),
+        Command::Transpile(args) => cli::transpile::run(args),
         Command::Ping(args) => cli::ping::run(args, profile),
         Command::Cert(args) => cli::cert::run(args, profile),
         Command::User(args) => cli::user::run(args, profile),

@@ -7,4 +7,5 @@ pub mod inspect;
 pub mod ping;
 pub mod plan_output;
 pub mod profile;
+pub mod transpile;
 pub mod user;
