@@ -16,6 +16,9 @@ use kalavar_protocol::{AdminRequest, AdminResponse, ClientMessage, ServerMessage
 use rustls::{ClientConfig, ClientConnection, StreamOwned};
 use rustls_pki_types::ServerName;
 
+use kql_compiler::catalog::Catalog;
+
+use super::cancel::CancelHandle;
 use super::error::ClientError;
 use super::profile::Profile;
 
@@ -48,9 +51,15 @@ impl Default for ConnectOptions {
 
 /// An open session.
 pub struct Client {
-    stream: StreamOwned<ClientConnection, TcpStream>,
+    pub(super) stream: StreamOwned<ClientConnection, TcpStream>,
     welcome: Welcome,
     next_request: u32,
+    /// The catalog snapshot statements are compiled against (fetched on first use).
+    pub(super) catalog: Option<Arc<Catalog>>,
+    /// Set from any thread to cancel the request under way.
+    pub(super) cancel: CancelHandle,
+    /// Statements compiled on this connection (tests and `\\timing` read it).
+    pub(super) compiles: u64,
 }
 
 impl std::fmt::Debug for Client {
@@ -154,6 +163,9 @@ impl Client {
             stream,
             welcome,
             next_request: 1,
+            catalog: None,
+            cancel: CancelHandle::default(),
+            compiles: 0,
         })
     }
 
@@ -186,8 +198,12 @@ impl Client {
                 request: 0,
                 code,
                 message,
-                ..
-            } => Err(ClientError::Server { code, message }),
+                span,
+            } => Err(ClientError::Server {
+                code,
+                message,
+                span,
+            }),
             ServerMessage::Goodbye { code, message } => Err(ClientError::Goodbye { code, message }),
             other => Ok(other),
         }
@@ -218,9 +234,16 @@ impl Client {
                 continue;
             }
             return match answer {
-                ServerMessage::Error { code, message, .. } => {
-                    Err(ClientError::Server { code, message })
-                }
+                ServerMessage::Error {
+                    code,
+                    message,
+                    span,
+                    ..
+                } => Err(ClientError::Server {
+                    code,
+                    message,
+                    span,
+                }),
                 other => Ok(other),
             };
         }
@@ -258,9 +281,18 @@ impl Client {
     }
 }
 
-fn unexpected(msg: ServerMessage) -> ClientError {
+pub(super) fn unexpected(msg: ServerMessage) -> ClientError {
     match msg {
-        ServerMessage::Error { code, message, .. } => ClientError::Server { code, message },
+        ServerMessage::Error {
+            code,
+            message,
+            span,
+            ..
+        } => ClientError::Server {
+            code,
+            message,
+            span,
+        },
         ServerMessage::Goodbye { code, message } => ClientError::Goodbye { code, message },
         other => ClientError::Protocol(format!("unexpected {} from the server", other.name())),
     }

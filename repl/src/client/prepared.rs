@@ -1,0 +1,116 @@
+//! Prepared statements: compile once, run many times with new parameter values.
+//!
+//! [`Client::prepare`] compiles one statement and keeps its encoded plan and the
+//! plan's hash (SHA-256 of the bytes, the key of the server's plan cache). Each
+//! [`Client::execute_prepared`] sends the same bytes with new values, so the server
+//! finds the plan verified in its cache and skips decoding and verification; the
+//! client does no compiling at all. When the schema moved on (`V013`) the statement is
+//! recompiled from its text, the prepared plan replaced, and the run retried once.
+
+use kalavar_protocol::Param;
+use kql_compiler::Compiled;
+use kql_compiler::bytecode::{ParamDecl, Program};
+
+use super::compile::ParsedScript;
+use super::connection::Client;
+use super::error::{ClientError, codes};
+use super::params::bind_params;
+use super::results::{QueryResult, completion_tag};
+
+/// A compiled statement ready to run again.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    script: ParsedScript,
+    index: usize,
+    plan: Vec<u8>,
+    hash: [u8; 32],
+    params: Vec<ParamDecl>,
+    read_only: bool,
+    tag: String,
+}
+
+impl Prepared {
+    /// The statement's text.
+    pub fn text(&self) -> &str {
+        self.script.statement_text(self.index)
+    }
+
+    /// The parameter slots, in the order values are sent.
+    pub fn params(&self) -> &[ParamDecl] {
+        &self.params
+    }
+
+    /// The hash the server caches the plan under.
+    pub fn hash(&self) -> [u8; 32] {
+        self.hash
+    }
+
+    /// The encoded plan.
+    pub fn plan(&self) -> &[u8] {
+        &self.plan
+    }
+
+    pub fn read_only(&self) -> bool {
+        self.read_only
+    }
+}
+
+impl Client {
+    /// Compiles the one statement of `text` (after any `let`s) for repeated runs.
+    pub fn prepare(&mut self, text: &str) -> Result<Prepared, ClientError> {
+        let script = ParsedScript::parse(text).map_err(|error| ClientError::Compile {
+            text: text.to_owned(),
+            error,
+        })?;
+        let runnable: Vec<usize> = script.runnable().collect();
+        let [index] = runnable[..] else {
+            return Err(ClientError::Params(format!(
+                "prepare takes one statement; the text holds {}",
+                runnable.len()
+            )));
+        };
+        let compiled = self.compile_statement(&script, index)?;
+        Ok(prepared(script, index, &compiled))
+    }
+
+    /// Runs a prepared statement with `params`. After a stale-plan answer the
+    /// statement is recompiled (updating `prepared`) and run once more.
+    pub fn execute_prepared(
+        &mut self,
+        prepared: &mut Prepared,
+        params: &[Param],
+    ) -> Result<QueryResult, ClientError> {
+        let mut retried = false;
+        loop {
+            let values = bind_params(&prepared.params, params)?;
+            match self.execute_plan(&prepared.plan, values) {
+                Err(e) if e.code() == Some(codes::STALE_PLAN) && !retried => {
+                    retried = true;
+                    self.refresh_catalog()?;
+                    let compiled = self.compile_statement(&prepared.script, prepared.index)?;
+                    *prepared = self::prepared(prepared.script.clone(), prepared.index, &compiled);
+                }
+                Ok(mut result) => {
+                    result.statement = prepared.text().to_owned();
+                    result.tag = prepared.tag.clone();
+                    return Ok(result);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+fn prepared(script: ParsedScript, index: usize, compiled: &Compiled) -> Prepared {
+    let program = &compiled.program;
+    let plan = program.encode();
+    Prepared {
+        hash: Program::hash(&plan),
+        plan,
+        params: program.params.clone(),
+        read_only: program.flags.read_only(),
+        tag: completion_tag(&compiled.optimized),
+        script,
+        index,
+    }
+}
