@@ -36,6 +36,8 @@ enum Command {
     Repl(cli::shell::Args),
     /// Print KQL statements in canonical form.
     Fmt(cli::fmt::Args),
+    /// Translate PostgreSQL SQL to KQL.
+    Transpile(cli::transpile::Args),
     /// Connect, show the session's identity and time round trips.
     Ping(cli::ping::Args),
     /// Certificates: request, show, issue, revoke, list.
@@ -57,6 +59,7 @@ fn main() -> ExitCode {
     match command {
         Command::Repl(args) => cli::shell::run(args, profile),
         Command::Fmt(args) => cli::fmt::run(args),
+        Command::Transpile(args) => cli::transpile::run(args),
         Command::Ping(args) => cli::ping::run(args, profile),
         Command::Cert(args) => cli::cert::run(args, profile),
         Command::User(args) => cli::user::run(args, profile),

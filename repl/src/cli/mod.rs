@@ -8,4 +8,5 @@ pub mod ping;
 pub mod plan_output;
 pub mod profile;
 pub mod shell;
+pub mod transpile;
 pub mod user;

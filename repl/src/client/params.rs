@@ -91,6 +91,11 @@ fn kind(v: &Value) -> &'static str {
         Value::Bytes(_) => "bytes",
         Value::Timestamp(_) => "a timestamp",
         Value::Uuid(_) => "a uuid",
+        Value::Decimal { .. } => "a decimal",
+        Value::Date(_) => "a date",
+        Value::Time(_) => "a time",
+        Value::Duration(_) => "a duration",
+        Value::Json(_) => "json",
     }
 }
 
@@ -117,6 +122,11 @@ pub fn convert(v: &Value, ty: DataType) -> Result<Value, String> {
         (Value::Bytes(b), DataType::Bytes) => Value::Bytes(b.clone()),
         (Value::Timestamp(t), DataType::Timestamp) => Value::Timestamp(*t),
         (Value::Uuid(u), DataType::Uuid) => Value::Uuid(*u),
+        (Value::Decimal { .. }, DataType::Decimal { .. })
+        | (Value::Date(_), DataType::Date)
+        | (Value::Time(_), DataType::Time)
+        | (Value::Duration(_), DataType::Duration)
+        | (Value::Json(_), DataType::Json) => v.clone(),
         _ => return Err(mismatch()),
     })
 }
