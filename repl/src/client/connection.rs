@@ -11,7 +11,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use kalavar_protocol::frame::{DEFAULT_MAX_FRAME_BYTES, read_frame};
-use kalavar_protocol::version::{MIN_PROTOCOL_VERSION, PROTOCOL_VERSION};
+use kalavar_protocol::version::{
+    FEATURE_COMPACT_ROWS, FEATURE_PLAN_CACHE, FEATURE_SUBSCRIPTIONS, MIN_PROTOCOL_VERSION,
+    PROTOCOL_VERSION,
+};
 use kalavar_protocol::{AdminRequest, AdminResponse, ClientMessage, ServerMessage, Welcome};
 use rustls::{ClientConfig, ClientConnection, StreamOwned};
 use rustls_pki_types::ServerName;
@@ -35,6 +38,9 @@ pub struct ConnectOptions {
     pub client_name: String,
     /// Protocol versions to offer.
     pub versions: (u16, u16),
+    /// Feature bits to ask for (`kalavar_protocol::version::FEATURE_*`); `Welcome`
+    /// says which the server granted. The library handles all of them.
+    pub features: u64,
 }
 
 impl Default for ConnectOptions {
@@ -45,6 +51,7 @@ impl Default for ConnectOptions {
             timeout: Duration::from_secs(10),
             client_name: format!("kalavar {}", env!("CARGO_PKG_VERSION")),
             versions: (MIN_PROTOCOL_VERSION, PROTOCOL_VERSION),
+            features: FEATURE_COMPACT_ROWS | FEATURE_SUBSCRIPTIONS | FEATURE_PLAN_CACHE,
         }
     }
 }
@@ -148,7 +155,7 @@ impl Client {
             min_version: options.versions.0,
             max_version: options.versions.1,
             opcode_set: 1,
-            features: 0,
+            features: options.features,
             client: options.client_name.clone(),
         };
         stream.write_all(&hello.encode())?;

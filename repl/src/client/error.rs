@@ -13,6 +13,8 @@ pub mod codes {
     pub const TRANSACTION_CONFLICT: &str = "S001";
     /// The request was cancelled.
     pub const CANCELLED: &str = kalavar_protocol::codes::CANCELLED;
+    /// `ExecuteCached` named a plan the server does not hold: send it in full.
+    pub const PLAN_NOT_CACHED: &str = kalavar_protocol::codes::PLAN_NOT_CACHED;
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -24,6 +24,7 @@ use super::connection::Client;
 use super::error::{ClientError, codes};
 use super::params::bind_params;
 use super::results::{QueryResult, completion_tag};
+use super::row::row_batch;
 
 /// How often a waiting client looks at its cancel flag.
 const CANCEL_POLL: Duration = Duration::from_millis(50);
@@ -158,7 +159,25 @@ impl Client {
         self.read_result(request)
     }
 
-    /// Reads `Batch`es until the `Complete` or `Error` that ends `request`.
+    /// Runs the plan the server cached under `hash` (SHA-256 of its bytes) with new
+    /// parameter values; a plan the server does not hold is `P011`.
+    pub fn execute_cached(
+        &mut self,
+        hash: [u8; 32],
+        params: Vec<Param>,
+    ) -> Result<QueryResult, ClientError> {
+        let request = self.next_request();
+        self.cancel.clear();
+        self.send(&ClientMessage::ExecuteCached {
+            request,
+            hash,
+            params,
+        })?;
+        self.read_result(request)
+    }
+
+    /// Reads `Batch`es until the `Complete` or `Error` that ends `request` (or the
+    /// one `Row` that is the whole answer).
     pub(super) fn read_result(&mut self, request: u32) -> Result<QueryResult, ClientError> {
         let mut result = QueryResult::default();
         let mut cancelled = false;
@@ -177,6 +196,17 @@ impl Client {
                         }
                         result.batches.push(batch);
                     }
+                }
+                ServerMessage::Row {
+                    request: r,
+                    columns,
+                    values,
+                } if r == request => {
+                    // A whole one-row answer; no Complete follows.
+                    let batch = row_batch(&columns, &values)?;
+                    result.schema = Some(batch.schema());
+                    result.batches.push(batch);
+                    return Ok(result);
                 }
                 ServerMessage::Complete {
                     request: r,

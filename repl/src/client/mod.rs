@@ -16,6 +16,7 @@ mod params;
 mod prepared;
 mod profile;
 mod results;
+mod row;
 mod subscribe;
 mod transaction;
 
@@ -28,5 +29,6 @@ pub use kalavar_protocol::{ChangeKind, ErrorSpan, Param, Value, Welcome};
 pub use params::{bind_params, convert, named, positional};
 pub use prepared::Prepared;
 pub use profile::{Profile, host_of};
-pub use results::QueryResult;
+pub use results::{QueryResult, completion_tag};
+pub use row::{arrow_type, row_batch};
 pub use subscribe::{ChangeEvent, Subscription};

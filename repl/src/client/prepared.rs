@@ -1,13 +1,16 @@
 //! Prepared statements: compile once, run many times with new parameter values.
 //!
 //! [`Client::prepare`] compiles one statement and keeps its encoded plan and the
-//! plan's hash (SHA-256 of the bytes, the key of the server's plan cache). Each
-//! [`Client::execute_prepared`] sends the same bytes with new values, so the server
-//! finds the plan verified in its cache and skips decoding and verification; the
-//! client does no compiling at all. When the schema moved on (`V013`) the statement is
+//! plan's hash (SHA-256 of the bytes, the key of the server's plan cache). The first
+//! [`Client::execute_prepared`] sends the plan (`Execute`); later ones send only the
+//! hash with the new values (`ExecuteCached`, when the server offers
+//! `FEATURE_PLAN_CACHE`), so the server runs the plan it verified without decoding or
+//! verifying it again, and the client does no compiling at all. A server that no
+//! longer holds the plan answers `P011`, and the plan is sent again in full. When the schema moved on (`V013`) the statement is
 //! recompiled from its text, the prepared plan replaced, and the run retried once.
 
 use kalavar_protocol::Param;
+use kalavar_protocol::version::FEATURE_PLAN_CACHE;
 use kql_compiler::Compiled;
 use kql_compiler::bytecode::{ParamDecl, Program};
 
@@ -27,6 +30,9 @@ pub struct Prepared {
     params: Vec<ParamDecl>,
     read_only: bool,
     tag: String,
+    /// Whether the plan went to the server in full once, so that later runs may
+    /// name it by hash (`ExecuteCached`).
+    sent: bool,
 }
 
 impl Prepared {
@@ -81,9 +87,23 @@ impl Client {
         params: &[Param],
     ) -> Result<QueryResult, ClientError> {
         let mut retried = false;
+        let cache = self.welcome().features & FEATURE_PLAN_CACHE != 0;
         loop {
             let values = bind_params(&prepared.params, params)?;
-            match self.execute_plan(&prepared.plan, values) {
+            let answer = if cache && prepared.sent {
+                match self.execute_cached(prepared.hash, values.clone()) {
+                    // Evicted, or never cached: send the plan itself.
+                    Err(e) if e.code() == Some(codes::PLAN_NOT_CACHED) => {
+                        self.execute_plan(&prepared.plan, values)
+                    }
+                    other => other,
+                }
+            } else {
+                self.execute_plan(&prepared.plan, values)
+            };
+            // The server has seen the plan (and cached it once verified).
+            prepared.sent = true;
+            match answer {
                 Err(e) if e.code() == Some(codes::STALE_PLAN) && !retried => {
                     retried = true;
                     self.refresh_catalog()?;
@@ -110,6 +130,7 @@ fn prepared(script: ParsedScript, index: usize, compiled: &Compiled) -> Prepared
         params: program.params.clone(),
         read_only: program.flags.read_only(),
         tag: completion_tag(&compiled.optimized),
+        sent: false,
         script,
         index,
     }

@@ -1,9 +1,9 @@
 //! What a statement returns: its rows (Arrow record batches, decoded from the IPC
 //! streams of its `Batch` messages) and the count of rows its writes touched.
 
-use arrow_array::RecordBatch;
+use arrow_array::{ArrayRef, RecordBatch};
 use arrow_cast::display::{ArrayFormatter, FormatOptions};
-use arrow_schema::SchemaRef;
+use arrow_schema::{DataType, SchemaRef};
 use kql_compiler::plan::BoundStatement;
 
 /// The answer to one statement.
@@ -41,19 +41,20 @@ impl QueryResult {
         let options = FormatOptions::default().with_null("null");
         let mut out = Vec::with_capacity(self.num_rows());
         for batch in &self.batches {
-            let formatters: Vec<ArrayFormatter<'_>> = batch
-                .columns()
+            let columns: Vec<ArrayRef> = batch.columns().iter().map(displayable).collect();
+            let formatters: Vec<Option<ArrayFormatter<'_>>> = columns
                 .iter()
-                .map(|c| {
-                    ArrayFormatter::try_new(c.as_ref(), &options)
-                        .expect("every Arrow type the server sends has a display form")
-                })
+                .map(|c| ArrayFormatter::try_new(c.as_ref(), &options).ok())
                 .collect();
             for row in 0..batch.num_rows() {
                 out.push(
                     formatters
                         .iter()
-                        .map(|f| f.value(row).to_string())
+                        .zip(&columns)
+                        .map(|(f, c)| match f {
+                            Some(f) => f.value(row).to_string(),
+                            None => format!("<{}>", c.data_type()),
+                        })
                         .collect(),
                 );
             }
@@ -77,6 +78,19 @@ impl QueryResult {
                 .map(|mut r| r.swap_remove(index))
                 .collect(),
         )
+    }
+}
+
+/// The column as it is shown: timestamps in `UTC` (as the server sends them) get
+/// the equivalent offset `+00:00`, which the formatter reads without a time-zone
+/// database (it prints them with a `Z`).
+fn displayable(column: &ArrayRef) -> ArrayRef {
+    match column.data_type() {
+        DataType::Timestamp(unit, Some(tz)) if tz.as_ref() == "UTC" => {
+            arrow_cast::cast(column, &DataType::Timestamp(*unit, Some("+00:00".into())))
+                .unwrap_or_else(|_| column.clone())
+        }
+        _ => column.clone(),
     }
 }
 
