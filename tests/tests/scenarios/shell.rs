@@ -89,3 +89,36 @@ fn scripts_print_tables_and_fail_with_a_caret() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json, serde_json::json!([{"content": "hello"}]));
 }
+
+#[test]
+#[ignore = "needs the VM (issue 6, server half)"]
+fn sql_input_is_shown_as_kql_and_runs() {
+    let w = World::new();
+    let sql = "create schema shop;\n\
+               create table shop.items (id bigint primary key, name text not null);\n\
+               insert into shop.items values (1, 'pen'), (2, 'ink');\n\
+               select name from shop.items where id = 2;\n";
+    let out = shell(&w, &["--sql", "-c", sql]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("KQL: from shop.items"),
+        "each statement is shown as KQL: {stderr}"
+    );
+    assert!(
+        text(&out.stdout).ends_with(" name\n------\n ink\n(1 row)\n"),
+        "{}",
+        text(&out.stdout)
+    );
+    // A construct without a faithful KQL form is refused, pointing into the SQL.
+    let out = shell(
+        &w,
+        &[
+            "--sql",
+            "-c",
+            "select name, row_number() over () from shop.items;",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains('^'), "{}", text(&out.stderr));
+}

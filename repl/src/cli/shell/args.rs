@@ -30,4 +30,8 @@ pub struct Args {
     /// Print how long each statement took.
     #[arg(long)]
     pub timing: bool,
+    /// Input is PostgreSQL SQL, translated to KQL on the client (`\sql` in the
+    /// shell).
+    #[arg(long)]
+    pub sql: bool,
 }

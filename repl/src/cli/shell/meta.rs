@@ -1,6 +1,7 @@
 //! Backslash commands: `\q`, `\help`, `\dt`, `\d TABLE`, `\timing`, `\explain
-//! STATEMENT`, `\format FORMAT`. Tables and columns come from the catalog the server
-//! sends the session (refetched first), so they show exactly what the user may see.
+//! STATEMENT`, `\format FORMAT`, `\sql`, `\kql`. Tables and columns come from the
+//! catalog the server sends the session (refetched first), so they show exactly what
+//! the user may see.
 
 use std::sync::Arc;
 
@@ -31,6 +32,8 @@ Statements end with `;` and may span lines. Backslash commands:
   \\timing           show how long each statement takes (toggle)
   \\explain STMT     show the plan of a statement without running it
   \\format F         print results as table, csv or json
+  \\sql              input is PostgreSQL SQL, translated to KQL (shown) on the client
+  \\kql              input is KQL again
 Ctrl-C cancels a running statement, or clears the input.
 The language: docs/kql.md (`show tables;`, `from t | where … | take 10;`).
 ";
@@ -46,6 +49,18 @@ impl Shell {
             "\\q" | "\\quit" => Next::Quit,
             "\\help" | "\\?" | "\\h" => {
                 print!("{HELP}");
+                Next::Continue
+            }
+            "\\sql" => {
+                self.sql = true;
+                println!(
+                    "Input is SQL (PostgreSQL), shown as KQL before it runs; \\kql switches back."
+                );
+                Next::Continue
+            }
+            "\\kql" => {
+                self.sql = false;
+                println!("Input is KQL.");
                 Next::Continue
             }
             "\\timing" => {

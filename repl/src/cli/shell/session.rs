@@ -19,6 +19,7 @@ use kalavar::display::{Format, render, render_error};
 
 use super::args::{Args, OutputFormat};
 use super::meta::Next;
+use super::sql::is_complete_sql;
 
 /// The connected shell and its settings.
 pub struct Shell {
@@ -26,6 +27,8 @@ pub struct Shell {
     pub format: OutputFormat,
     pub timing: bool,
     pub color: bool,
+    /// Input is SQL (`\sql`) rather than KQL (`\kql`).
+    pub sql: bool,
 }
 
 /// Where the SIGINT handler finds the client to cancel.
@@ -58,6 +61,7 @@ pub fn run(args: Args, profile: Option<&Path>) -> ExitCode {
         format: args.format,
         timing: args.timing,
         color: interactive,
+        sql: args.sql,
     };
     let script = match (&args.command, &args.file) {
         (Some(text), _) => Some(text.clone()),
@@ -121,7 +125,16 @@ impl Shell {
             }
         }
         // A last statement without its `;` still runs.
-        if tokens(&buffer).next().is_some() && self.execute(&buffer) == Next::Failed {
+        let outcome = if buffer.trim().is_empty() {
+            Next::Continue
+        } else if self.sql {
+            self.execute_sql(&buffer)
+        } else if tokens(&buffer).next().is_some() {
+            self.execute(&buffer)
+        } else {
+            Next::Continue
+        };
+        if outcome == Next::Failed {
             return ExitCode::FAILURE;
         }
         ExitCode::SUCCESS
@@ -135,6 +148,13 @@ impl Shell {
         }
         buffer.push_str(line);
         buffer.push('\n');
+        if self.sql {
+            if !is_complete_sql(buffer) {
+                return Next::Continue;
+            }
+            let text = std::mem::take(buffer);
+            return self.execute_sql(&text);
+        }
         if !is_complete(buffer) {
             return Next::Continue;
         }
@@ -173,10 +193,11 @@ impl Shell {
         }
         let mut buffer = String::new();
         loop {
-            let prompt = if buffer.is_empty() {
-                "kalavar> "
-            } else {
-                "       > "
+            let prompt = match (buffer.is_empty(), self.sql) {
+                (true, false) => "kalavar> ",
+                (true, true) => "kalavar(sql)> ",
+                (false, false) => "       > ",
+                (false, true) => "            > ",
             };
             match editor.readline(prompt) {
                 Ok(line) => {
