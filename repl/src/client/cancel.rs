@@ -16,8 +16,9 @@ impl CancelHandle {
         self.0.store(true, Ordering::SeqCst);
     }
 
-    /// Whether cancellation was asked for, clearing the request.
-    pub(super) fn take(&self) -> bool {
+    /// Whether cancellation was asked for, clearing the request (a caller that
+    /// waits on something of its own, like a subscription, polls this).
+    pub fn take(&self) -> bool {
         self.0.swap(false, Ordering::SeqCst)
     }
 

@@ -222,9 +222,58 @@ impl Shell {
         ExitCode::SUCCESS
     }
 
+    /// Runs a `subscribe` statement: prints each change as it arrives until Ctrl-C.
+    fn watch(&mut self, text: &str) -> Next {
+        let stop = self.client.cancel_handle();
+        stop.take();
+        let format = self.format;
+        let color = self.color;
+        let mut sub = match self.client.subscribe(text, &[]) {
+            Ok(s) => s,
+            Err(e) => {
+                eprint!("{}", render_error(&e, Some(text), color));
+                return Next::Failed;
+            }
+        };
+        eprintln!("watching; Ctrl-C stops");
+        while !stop.take() {
+            match sub.next_within(std::time::Duration::from_millis(200)) {
+                Ok(None) => {}
+                Ok(Some(change)) => {
+                    println!("-- {:?}", change.kind);
+                    let result = kalavar::client::QueryResult {
+                        schema: change.batches.first().map(|b| b.schema()),
+                        batches: change.batches,
+                        ..Default::default()
+                    };
+                    print!("{}", render(format.into(), &result));
+                }
+                Err(e) => {
+                    eprint!("{}", render_error(&e, Some(text), color));
+                    return Next::Failed;
+                }
+            }
+        }
+        match sub.unsubscribe() {
+            Ok(()) => Next::Continue,
+            Err(e) => {
+                eprint!("{}", render_error(&e, None, color));
+                Next::Failed
+            }
+        }
+    }
+
     /// Runs the statements of `text`, printing each result as it arrives.
     pub fn execute(&mut self, text: &str) -> Next {
         let parsed = ParsedScript::parse(text).ok();
+        if let Some(p) = &parsed {
+            let runnable: Vec<usize> = p.runnable().collect();
+            if let [only] = runnable[..]
+                && p.is_subscribe(only)
+            {
+                return self.watch(text);
+            }
+        }
         let mut done = 0usize;
         let mut started = Instant::now();
         let format = self.format;
