@@ -117,7 +117,41 @@ fn ratios() {
     }
 }
 
+/// Where a compile spends its time, per stage (ns per statement, median of rounds).
+fn breakdown() {
+    use kql_compiler::binder::Binder;
+    let catalog = catalog();
+    println!("\nstage breakdown, ns per statement: parse, bind, optimize, emit, encode");
+    for (name, kql, _) in CASES {
+        let n = 3000;
+        let mut t = [0u128; 5];
+        for _ in 0..n {
+            let a = Instant::now();
+            let script = kql::parse(black_box(kql)).expect("parses");
+            let b = Instant::now();
+            let mut binder = Binder::new(&catalog, None, kql);
+            let (bound, params) = binder.bind(&script.statements[0]).expect("binds");
+            let c = Instant::now();
+            let opt = kql_compiler::optimizer::optimize(bound);
+            let d = Instant::now();
+            let program = kql_compiler::emit::emit(&opt, &params, Some(kql));
+            let e = Instant::now();
+            black_box(program.encode());
+            let f = Instant::now();
+            for (i, (x, y)) in [(a, b), (b, c), (c, d), (d, e), (e, f)].iter().enumerate() {
+                t[i] += (*y - *x).as_nanos();
+            }
+        }
+        let per: Vec<String> = t.iter().map(|x| format!("{:>6}", x / n as u128)).collect();
+        println!("{:<13} {}", name, per.join(" "));
+    }
+}
+
 fn main() {
+    if std::env::var_os("KALAVAR_BENCH_BREAKDOWN").is_some() {
+        breakdown();
+        return;
+    }
     benches();
     Criterion::default().configure_from_args().final_summary();
     ratios();

@@ -22,6 +22,7 @@ pub mod emit;
 pub mod identity;
 pub mod optimizer;
 pub mod plan;
+pub mod sql;
 pub mod types;
 
 pub use compile::{CompileError, CompileOptions, Compiled, compile, compile_to_bytes};

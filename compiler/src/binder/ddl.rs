@@ -18,8 +18,10 @@ use kql::ast::{
 
 type R<T> = Result<T, BindError>;
 
-/// The kind of a table created without `user`, `shared` or `stream`.
-pub const DEFAULT_TABLE_KIND: TableKind = TableKind::User;
+/// The kind of a table created without `user`, `shared` or `stream`: `shared`, the
+/// meaning a SQL user expects (one table everybody with access reads), as
+/// docs/kql.md says.
+pub const DEFAULT_TABLE_KIND: TableKind = TableKind::Shared;
 
 impl Binder<'_> {
     fn need_schema_role(&self, span: Span) -> R<()> {

@@ -151,12 +151,7 @@ impl Binder<'_> {
             many => {
                 let options: Vec<String> = many
                     .iter()
-                    .map(|i| {
-                        format!(
-                            "{}.{name}",
-                            scope[*i].qualifier.clone().unwrap_or_else(|| "?".into())
-                        )
-                    })
+                    .map(|i| format!("{}.{name}", scope[*i].qualifier.as_deref().unwrap_or("?")))
                     .collect();
                 Err(BindError::new(
                     BindCode::AmbiguousName,

@@ -6,9 +6,7 @@ use super::expr::{AggCollector, assignable, coerce_to};
 use super::suggest::did_you_mean;
 use crate::bytecode::{BinaryOp, JoinKind as BJoin};
 use crate::catalog::{KEY_COLUMN_ID, Table};
-use crate::plan::{
-    JoinKeys, Plan, PlanField, PlanSchema, Scalar, ScalarKind, ScanRange, SortSpec, TableInfo,
-};
+use crate::plan::{JoinKeys, Plan, PlanField, PlanSchema, Scalar, ScalarKind, SortSpec, TableInfo};
 use crate::types::DataType;
 use kql::ast::{
     Expr, ExprKind, JoinKind, Pipeline, Projection, QualifiedName, RecordField, Source, SourceKind,
@@ -31,13 +29,14 @@ pub(crate) fn table_info(t: &Table) -> TableInfo {
 
 /// A scan of every column of `t` (plus the hidden row key when `with_key`).
 pub(crate) fn scan(t: &Table, qualifier: &str, with_key: bool) -> Plan {
+    let q: std::sync::Arc<str> = std::sync::Arc::from(qualifier);
     let mut columns: Vec<u32> = t.columns.iter().map(|c| c.id).collect();
     let mut schema: PlanSchema = t
         .columns
         .iter()
         .map(|c| PlanField {
             name: c.name.clone(),
-            qualifier: Some(qualifier.to_owned()),
+            qualifier: Some(q.clone()),
             ty: c.ty,
             nullable: c.nullable,
             hidden: false,
@@ -58,7 +57,7 @@ pub(crate) fn scan(t: &Table, qualifier: &str, with_key: bool) -> Plan {
         columns,
         schema,
         filter: None,
-        range: ScanRange::default(),
+        range: Box::default(),
         key_names: t.key.clone(),
     }
 }
@@ -272,10 +271,10 @@ impl<'a> Binder<'a> {
 
     pub(crate) fn stage(&mut self, plan: Plan, stage: &Stage) -> R<Plan> {
         self.count_stage(stage.span)?;
-        let scope = plan.schema().clone();
+        let scope = plan.schema();
         match &stage.kind {
             StageKind::Where(e) => {
-                let predicate = self.condition(e, &scope, "`where`")?;
+                let predicate = self.condition(e, scope, "`where`")?;
                 Ok(Plan::Filter {
                     input: Box::new(plan),
                     predicate,
@@ -290,7 +289,7 @@ impl<'a> Binder<'a> {
                     .collect();
                 let mut schema = scope.clone();
                 for a in assigns {
-                    let s = self.expr(&a.value, &scope, None)?;
+                    let s = self.expr(&a.value, scope, None)?;
                     let field = PlanField::new(a.name.name.clone(), s.ty, true);
                     match schema
                         .iter()
@@ -316,7 +315,7 @@ impl<'a> Binder<'a> {
             StageKind::Sort(keys) => {
                 let mut specs = Vec::with_capacity(keys.len());
                 for k in keys {
-                    let expr = self.expr(&k.expr, &scope, None)?;
+                    let expr = self.expr(&k.expr, scope, None)?;
                     if !expr.ty.is_ordered() {
                         return Err(BindError::new(
                             BindCode::TypeMismatch,
@@ -399,11 +398,11 @@ impl<'a> Binder<'a> {
     }
 
     fn select(&mut self, plan: Plan, projs: &[Projection]) -> R<Plan> {
-        let scope = plan.schema().clone();
+        let scope = plan.schema();
         let mut exprs = Vec::with_capacity(projs.len());
         let mut schema: PlanSchema = Vec::with_capacity(projs.len());
         for (i, p) in projs.iter().enumerate() {
-            let s = self.expr(&p.expr, &scope, None)?;
+            let s = self.expr(&p.expr, scope, None)?;
             let name = output_name(p, i);
             if schema.iter().any(|f| f.name == name) {
                 return Err(BindError::new(

@@ -30,6 +30,16 @@ impl Builder {
     }
 
     pub fn schema(&mut self, fields: &[PlanField]) -> SchemaId {
+        let same = |s: &Schema| {
+            s.fields.len() == fields.len()
+                && s.fields
+                    .iter()
+                    .zip(fields)
+                    .all(|(a, b)| a.ty == b.ty && a.nullable == b.nullable && a.name == b.name)
+        };
+        if let Some(i) = self.p.schemas.iter().position(same) {
+            return i as SchemaId;
+        }
         let schema = Schema {
             fields: fields
                 .iter()
@@ -40,9 +50,6 @@ impl Builder {
                 })
                 .collect(),
         };
-        if let Some(i) = self.p.schemas.iter().position(|s| *s == schema) {
-            return i as SchemaId;
-        }
         self.p.schemas.push(schema);
         (self.p.schemas.len() - 1) as SchemaId
     }
@@ -86,6 +93,27 @@ impl Builder {
 
     /// Flattens an expression tree into nodes (children before parents), iteratively.
     pub fn expr(&mut self, s: &Scalar) -> ExprId {
+        // Leaves (most expressions: a column, a constant, a parameter) skip the walk.
+        let leaf = match &s.kind {
+            ScalarKind::Column(i) => Some(Node::Column { index: *i as u16 }),
+            ScalarKind::Literal(v) => Some(Node::Const {
+                index: self.constant(v),
+            }),
+            ScalarKind::Param(i) => Some(Node::Param { index: *i as u16 }),
+            _ => None,
+        };
+        if let Some(node) = leaf {
+            let found = self
+                .p
+                .exprs
+                .iter()
+                .position(|x| x.nodes.len() == 1 && x.nodes[0] == node);
+            if let Some(i) = found {
+                return ExprId(i as u32);
+            }
+            self.p.exprs.push(Expr { nodes: vec![node] });
+            return ExprId((self.p.exprs.len() - 1) as u32);
+        }
         let mut nodes: Vec<Node> = Vec::new();
         // (node, children done?) post-order with an explicit stack.
         let mut stack: Vec<(&Scalar, bool)> = vec![(s, false)];

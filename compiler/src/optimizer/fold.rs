@@ -15,20 +15,11 @@ use std::cmp::Ordering;
 /// Folds every expression in the plan and drops filters that are always true.
 pub fn fold_constants(plan: Plan) -> Plan {
     let mut plan = plan;
-    for input in plan.inputs_mut() {
-        let taken = std::mem::replace(
-            input,
-            Plan::Values {
-                schema: Vec::new(),
-                rows: Vec::new(),
-            },
-        );
-        *input = fold_constants(taken);
-    }
-    for s in plan.scalars_mut() {
+    plan = plan.map_inputs(&mut fold_constants);
+    plan.for_each_scalar_mut(&mut |s| {
         let taken = std::mem::replace(s, Scalar::bool(true));
         *s = fold(taken);
-    }
+    });
     match plan {
         Plan::Filter { input, predicate }
             if predicate.kind == ScalarKind::Literal(Value::Bool(true)) =>
@@ -141,10 +132,10 @@ fn arith(op: BinaryOp, a: &Value, b: &Value) -> Option<Value> {
 
 /// Folds one expression, bottom-up.
 pub fn fold(mut s: Scalar) -> Scalar {
-    for c in s.children_mut() {
+    s.for_each_child_mut(&mut |c| {
         let taken = std::mem::replace(c, Scalar::bool(true));
         *c = fold(taken);
-    }
+    });
     let ty = s.ty;
     match &s.kind {
         ScalarKind::Binary(BinaryOp::And, a, b) => match (truth(a), truth(b)) {

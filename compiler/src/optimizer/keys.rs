@@ -10,13 +10,6 @@
 use crate::bytecode::{BinaryOp, Func};
 use crate::plan::{Plan, Scalar, ScalarKind, ScanRange};
 
-fn placeholder() -> Plan {
-    Plan::Values {
-        schema: Vec::new(),
-        rows: Vec::new(),
-    }
-}
-
 fn per_row(s: &Scalar) -> bool {
     matches!(&s.kind, ScalarKind::Call(Func::Snowflake | Func::Uuid, _))
         || s.children().iter().any(|c| per_row(c))
@@ -27,7 +20,7 @@ fn constant(s: &Scalar) -> bool {
 }
 
 /// `column op constant` (or mirrored) as (column, op as seen from the column, constant).
-fn split(p: &Scalar) -> Option<(usize, BinaryOp, Scalar)> {
+fn split(p: &Scalar) -> Option<(usize, BinaryOp, &Scalar)> {
     let ScalarKind::Binary(op, a, b) = &p.kind else {
         return None;
     };
@@ -40,8 +33,8 @@ fn split(p: &Scalar) -> Option<(usize, BinaryOp, Scalar)> {
         _ => return None,
     };
     match (&a.kind, &b.kind) {
-        (ScalarKind::Column(c), _) if constant(b) => Some((*c, *op, (**b).clone())),
-        (_, ScalarKind::Column(c)) if constant(a) => Some((*c, mirrored, (**a).clone())),
+        (ScalarKind::Column(c), _) if constant(b) => Some((*c, *op, &**b)),
+        (_, ScalarKind::Column(c)) if constant(a) => Some((*c, mirrored, &**a)),
         _ => None,
     }
 }
@@ -61,10 +54,7 @@ pub fn use_keys(plan: Plan) -> Plan {
         }
         other => other,
     };
-    for input in plan.inputs_mut() {
-        let taken = std::mem::replace(input, placeholder());
-        *input = use_keys(taken);
-    }
+    plan = plan.map_inputs(&mut use_keys);
     plan
 }
 
@@ -89,12 +79,16 @@ fn key_access(
         match eq {
             Some(i) => {
                 let (_, _, v) = split(parts[i].as_ref().expect("present")).expect("matched");
-                range.eq.push(v);
+                range.eq.push(v.clone());
                 parts[i] = None;
             }
             None => {
                 for slot in parts.iter_mut() {
-                    let Some((c, op, v)) = slot.as_ref().and_then(split) else {
+                    let Some((c, op, v)) = slot
+                        .as_ref()
+                        .and_then(split)
+                        .map(|(c, op, v)| (c, op, v.clone()))
+                    else {
                         continue;
                     };
                     if c != *pos {
@@ -137,7 +131,7 @@ fn key_access(
         columns,
         schema,
         filter: rest,
-        range,
+        range: Box::new(range),
         key_names,
     }
 }

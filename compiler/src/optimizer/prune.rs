@@ -6,7 +6,7 @@
 //! read no column still reads one (its first key column, or its first column), so
 //! batches keep a row count.
 
-use crate::plan::{Plan, PlanField, Scalar};
+use crate::plan::{Plan, PlanField, Scalar, ScalarKind};
 
 type Map = Vec<Option<usize>>;
 
@@ -61,7 +61,13 @@ fn exact(plan: Plan, m: &Map, needed: &[usize]) -> Plan {
 
 fn prune(plan: Plan, needed: &[usize]) -> (Plan, Map) {
     let old_len = plan.schema().len();
+    let identity = needed.len() == old_len;
     match plan {
+        // Every column is needed: leaves stay as they are.
+        p @ (Plan::Values { .. } | Plan::Seek { .. }) if identity => {
+            (p, (0..old_len).map(Some).collect())
+        }
+        Plan::Scan { filter: None, .. } if identity => (plan, (0..old_len).map(Some).collect()),
         Plan::Scan {
             table,
             columns,
@@ -170,6 +176,20 @@ fn prune(plan: Plan, needed: &[usize]) -> (Plan, Map) {
                 remap(e, &m);
             }
             let schema: Vec<PlanField> = keep.iter().map(|i| schema[*i].clone()).collect();
+            // A projection that passes its input through unchanged goes away.
+            let inner = input.schema();
+            let identity = kept.len() == inner.len()
+                && kept
+                    .iter()
+                    .enumerate()
+                    .all(|(i, e)| e.kind == ScalarKind::Column(i))
+                && schema
+                    .iter()
+                    .zip(inner)
+                    .all(|(a, b)| a.name == b.name && a.ty == b.ty);
+            if identity {
+                return (input, keep_map(old_len, &keep));
+            }
             (
                 Plan::Project {
                     input: Box::new(input),

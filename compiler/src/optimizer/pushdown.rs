@@ -12,23 +12,13 @@
 use crate::bytecode::JoinKind;
 use crate::plan::{Plan, Scalar, ScalarKind};
 
-fn placeholder() -> Plan {
-    Plan::Values {
-        schema: Vec::new(),
-        rows: Vec::new(),
-    }
-}
-
 /// Pushes every filter of the plan down as far as it goes.
 pub fn push_filters(plan: Plan) -> Plan {
     let mut plan = match plan {
         Plan::Filter { input, predicate } => push(*input, predicate),
         other => other,
     };
-    for input in plan.inputs_mut() {
-        let taken = std::mem::replace(input, placeholder());
-        *input = push_filters(taken);
-    }
+    plan = plan.map_inputs(&mut push_filters);
     plan
 }
 

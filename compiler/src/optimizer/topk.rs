@@ -4,20 +4,10 @@
 
 use crate::plan::Plan;
 
-fn placeholder() -> Plan {
-    Plan::Values {
-        schema: Vec::new(),
-        rows: Vec::new(),
-    }
-}
-
 /// Applies the limit rules everywhere in the plan.
 pub fn use_topk(plan: Plan) -> Plan {
     let mut plan = rewrite(plan);
-    for input in plan.inputs_mut() {
-        let taken = std::mem::replace(input, placeholder());
-        *input = use_topk(taken);
-    }
+    plan = plan.map_inputs(&mut use_topk);
     plan
 }
 

@@ -10,7 +10,7 @@ use crate::types::DataType;
 pub struct PlanField {
     pub name: String,
     /// The table name or alias that qualifies it (`m.id`), if any.
-    pub qualifier: Option<String>,
+    pub qualifier: Option<std::sync::Arc<str>>,
     pub ty: DataType,
     pub nullable: bool,
     /// Not visible to names in the query (the row key a write sink reads).
@@ -79,7 +79,7 @@ pub enum Plan {
         columns: Vec<ColumnId>,
         schema: PlanSchema,
         filter: Option<Scalar>,
-        range: ScanRange,
+        range: Box<ScanRange>,
         /// The table's primary-key column names, in key order.
         key_names: Vec<String>,
     },
@@ -192,72 +192,90 @@ impl Plan {
         }
     }
 
-    pub fn inputs_mut(&mut self) -> Vec<&mut Plan> {
+    /// Replaces each input by `f(input)`.
+    pub fn map_inputs(mut self, f: &mut dyn FnMut(Plan) -> Plan) -> Plan {
+        self.for_each_input_mut(&mut |input| {
+            let taken = std::mem::replace(
+                input,
+                Plan::Values {
+                    schema: Vec::new(),
+                    rows: Vec::new(),
+                },
+            );
+            *input = f(taken);
+        });
+        self
+    }
+
+    /// Calls `f` on each input, mutably (no allocation).
+    pub fn for_each_input_mut(&mut self, f: &mut dyn FnMut(&mut Plan)) {
         match self {
             Plan::Scan { .. }
             | Plan::Seek { .. }
             | Plan::Values { .. }
-            | Plan::Subscribe { .. } => Vec::new(),
+            | Plan::Subscribe { .. } => {}
             Plan::Filter { input, .. }
             | Plan::Project { input, .. }
             | Plan::Aggregate { input, .. }
             | Plan::Sort { input, .. }
             | Plan::TopK { input, .. }
             | Plan::Limit { input, .. }
-            | Plan::Distinct { input } => vec![input],
-            Plan::Join { left, right, .. } | Plan::Union { left, right } => vec![left, right],
+            | Plan::Distinct { input } => f(input),
+            Plan::Join { left, right, .. } | Plan::Union { left, right } => {
+                f(left);
+                f(right);
+            }
         }
     }
 
-    /// Every scalar held by this node (not its inputs).
-    pub fn scalars_mut(&mut self) -> Vec<&mut Scalar> {
-        let mut v: Vec<&mut Scalar> = Vec::new();
+    /// Calls `f` on every scalar held by this node (not its inputs).
+    pub fn for_each_scalar_mut(&mut self, f: &mut dyn FnMut(&mut Scalar)) {
         match self {
             Plan::Scan { filter, range, .. } => {
-                v.extend(filter.iter_mut());
-                v.extend(range.eq.iter_mut());
-                v.extend(range.lower.iter_mut().map(|b| &mut b.0));
-                v.extend(range.upper.iter_mut().map(|b| &mut b.0));
+                filter.iter_mut().for_each(&mut *f);
+                range.eq.iter_mut().for_each(&mut *f);
+                range.lower.iter_mut().for_each(|b| f(&mut b.0));
+                range.upper.iter_mut().for_each(|b| f(&mut b.0));
             }
-            Plan::Seek { key, .. } => v.extend(key.iter_mut()),
-            Plan::Values { rows, .. } => v.extend(rows.iter_mut().flatten()),
-            Plan::Subscribe { filter, .. } => v.extend(filter.iter_mut()),
-            Plan::Filter { predicate, .. } => v.push(predicate),
-            Plan::Project { exprs, .. } => v.extend(exprs.iter_mut()),
+            Plan::Seek { key, .. } => key.iter_mut().for_each(f),
+            Plan::Values { rows, .. } => rows.iter_mut().flatten().for_each(f),
+            Plan::Subscribe { filter, .. } => filter.iter_mut().for_each(f),
+            Plan::Filter { predicate, .. } => f(predicate),
+            Plan::Project { exprs, .. } => exprs.iter_mut().for_each(f),
             Plan::Aggregate { keys, aggs, .. } => {
-                v.extend(keys.iter_mut());
-                v.extend(aggs.iter_mut().filter_map(|a| a.1.as_mut()));
+                keys.iter_mut().for_each(&mut *f);
+                aggs.iter_mut().filter_map(|a| a.1.as_mut()).for_each(f);
             }
-            Plan::Sort { keys, .. } => v.extend(keys.iter_mut().map(|k| &mut k.expr)),
+            Plan::Sort { keys, .. } => keys.iter_mut().for_each(|k| f(&mut k.expr)),
             Plan::TopK {
                 keys,
                 limit,
                 offset,
                 ..
             } => {
-                v.extend(keys.iter_mut().map(|k| &mut k.expr));
-                v.push(limit);
-                v.extend(offset.iter_mut());
+                keys.iter_mut().for_each(|k| f(&mut k.expr));
+                f(limit);
+                offset.iter_mut().for_each(f);
             }
             Plan::Limit { limit, offset, .. } => {
-                v.extend(limit.iter_mut());
-                v.extend(offset.iter_mut());
+                limit.iter_mut().for_each(&mut *f);
+                offset.iter_mut().for_each(f);
             }
             Plan::Join { keys, .. } => {
-                v.extend(keys.left.iter_mut());
-                v.extend(keys.right.iter_mut());
+                keys.left.iter_mut().for_each(&mut *f);
+                keys.right.iter_mut().for_each(f);
             }
             Plan::Distinct { .. } | Plan::Union { .. } => {}
         }
-        v
     }
 
     /// A copy of `schema` with every field requalified (for `as alias`).
     pub fn requalify(schema: &PlanSchema, qualifier: &str) -> PlanSchema {
+        let q: std::sync::Arc<str> = std::sync::Arc::from(qualifier);
         schema
             .iter()
             .map(|f| PlanField {
-                qualifier: Some(qualifier.to_owned()),
+                qualifier: Some(q.clone()),
                 ..f.clone()
             })
             .collect()

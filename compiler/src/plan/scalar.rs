@@ -55,6 +55,40 @@ impl Scalar {
         Scalar::new(ScalarKind::Cast(Box::new(self)), ty)
     }
 
+    /// Calls `f` on each direct child (no allocation).
+    pub fn for_each_child(&self, f: &mut dyn FnMut(&Scalar)) {
+        match &self.kind {
+            ScalarKind::Column(_) | ScalarKind::Literal(_) | ScalarKind::Param(_) => {}
+            ScalarKind::Unary(_, a) | ScalarKind::Cast(a) => f(a),
+            ScalarKind::Binary(_, a, b) => {
+                f(a);
+                f(b);
+            }
+            ScalarKind::Call(_, args) => args.iter().for_each(f),
+            ScalarKind::InList(a, list, _) => {
+                f(a);
+                list.iter().for_each(f);
+            }
+        }
+    }
+
+    /// Calls `f` on each direct child, mutably (no allocation).
+    pub fn for_each_child_mut(&mut self, f: &mut dyn FnMut(&mut Scalar)) {
+        match &mut self.kind {
+            ScalarKind::Column(_) | ScalarKind::Literal(_) | ScalarKind::Param(_) => {}
+            ScalarKind::Unary(_, a) | ScalarKind::Cast(a) => f(a),
+            ScalarKind::Binary(_, a, b) => {
+                f(a);
+                f(b);
+            }
+            ScalarKind::Call(_, args) => args.iter_mut().for_each(f),
+            ScalarKind::InList(a, list, _) => {
+                f(a);
+                list.iter_mut().for_each(f);
+            }
+        }
+    }
+
     pub fn children(&self) -> Vec<&Scalar> {
         match &self.kind {
             ScalarKind::Column(_) | ScalarKind::Literal(_) | ScalarKind::Param(_) => Vec::new(),
@@ -90,15 +124,19 @@ impl Scalar {
     }
 
     pub fn reads_columns(&self) -> bool {
-        let mut v = Vec::new();
-        self.columns(&mut v);
-        !v.is_empty()
+        if let ScalarKind::Column(_) = self.kind {
+            return true;
+        }
+        let mut any = false;
+        self.for_each_child(&mut |c| any = any || c.reads_columns());
+        any
     }
 
     /// Whether the value may change between evaluations (`now()`, `snowflake()`, …).
     pub fn is_volatile(&self) -> bool {
-        matches!(&self.kind, ScalarKind::Call(f, _) if f.is_volatile())
-            || self.children().iter().any(|c| c.is_volatile())
+        let mut any = matches!(&self.kind, ScalarKind::Call(f, _) if f.is_volatile());
+        self.for_each_child(&mut |c| any = any || c.is_volatile());
+        any
     }
 
     /// Rewrites column references with `f` (for moving an expression across a
@@ -107,9 +145,7 @@ impl Scalar {
         if let ScalarKind::Column(i) = &mut self.kind {
             *i = f(*i);
         }
-        for c in self.children_mut() {
-            c.map_columns(f);
-        }
+        self.for_each_child_mut(&mut |c| c.map_columns(f));
     }
 
     /// Replaces each column reference *i* by `with[i]`.

@@ -289,14 +289,20 @@ impl<'a> InsnChecker<'a> {
         })
     }
 
-    fn may_read(&self, table: Option<&Table>) -> R<()> {
+    /// `verb` is "read" or "write"; `allowed` applies the matching permission rule.
+    fn may(
+        &self,
+        table: Option<&Table>,
+        verb: &str,
+        allowed: fn(&crate::identity::Caller, &Table) -> bool,
+    ) -> R<()> {
         if let (Some(caller), Some(t)) = (self.effective_caller(), table)
-            && !caller.can_read(t)
+            && !allowed(&caller, t)
         {
             return Err(self.err(
                 VerifyCode::TableDenied,
                 format!(
-                    "{} (role {}) may not read {} ({} table, access {})",
+                    "{} (role {}) may not {verb} {} ({} table, access {})",
                     caller.user,
                     caller.role,
                     t.qualified_name(),
@@ -306,6 +312,10 @@ impl<'a> InsnChecker<'a> {
             ));
         }
         Ok(())
+    }
+
+    fn may_read(&self, table: Option<&Table>) -> R<()> {
+        self.may(table, "read", crate::identity::Caller::can_read)
     }
 
     fn may_write(&self, table: Option<&Table>) -> R<()> {
@@ -320,22 +330,7 @@ impl<'a> InsnChecker<'a> {
                 ),
             ));
         }
-        if let (Some(caller), Some(t)) = (self.effective_caller(), table)
-            && !caller.can_write(t)
-        {
-            return Err(self.err(
-                VerifyCode::TableDenied,
-                format!(
-                    "{} (role {}) may not write {} ({} table, access {})",
-                    caller.user,
-                    caller.role,
-                    t.qualified_name(),
-                    t.kind,
-                    t.access
-                ),
-            ));
-        }
-        Ok(())
+        self.may(table, "write", crate::identity::Caller::can_write)
     }
 
     fn may_change_schema(&self) -> R<()> {
