@@ -92,7 +92,12 @@ impl Kalavard {
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .env("KALAVAR_PROFILE", dir.join("default-profile"))
             .env("KALAVARD_LOG_LEVEL", "warn")
-            .env("KALAVARD_STORAGE_FSYNC", format!("\"{fsync}\""))
+            .env("KALAVARD_STORAGE_FSYNC", fsync)
+            // The hot aggregate needs the loaded rows to stay hot until the bench
+            // flushes them itself: no flush by row count, age or memory on the way.
+            .env("KALAVARD_STORAGE_FLUSH_ROWS", "1000000000")
+            .env("KALAVARD_STORAGE_FLUSH_INTERVAL_S", "86400")
+            .env("KALAVARD_STORAGE_MEMORY_BUDGET_MB", "8192")
             .stdout(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", binary.display()));
@@ -103,6 +108,9 @@ impl Kalavard {
             {
                 let _ = c.close();
                 return Self { child, root, data };
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("kalavard exited during start-up ({status})");
             }
             if Instant::now() >= deadline {
                 let _ = child.kill();
