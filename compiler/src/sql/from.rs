@@ -176,6 +176,7 @@ impl Tx<'_> {
                 let mut types = Vec::new();
                 let (src, qualifier, columns) = match (&ns, self.cte(&n)) {
                     (None, Some(cte)) => {
+                        types = cte.types.clone();
                         let shown = alias_name.clone().unwrap_or_else(|| n.clone());
                         let alias = (shown != cte.let_name).then_some(shown.as_str());
                         (
@@ -235,7 +236,9 @@ impl Tx<'_> {
                 if sample.is_some() {
                     return fail(codes::CLAUSE, r.span(), "TABLESAMPLE has no KQL equivalent");
                 }
-                let QueryOut { pipeline, columns } = self.query(subquery)?;
+                let QueryOut {
+                    pipeline, columns, ..
+                } = self.query(subquery)?;
                 let alias_name = match alias {
                     Some(a) => Some(fold(&a.name)?),
                     None => None,
