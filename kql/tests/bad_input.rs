@@ -180,8 +180,13 @@ fn seeds() -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
     let mut seeds = Vec::new();
     for sub in ["corpus", "errors"] {
-        for entry in std::fs::read_dir(dir.join(sub)).unwrap() {
-            let path = entry.unwrap().path();
+        let sub_dir = dir.join(sub);
+        let entries = std::fs::read_dir(&sub_dir)
+            .unwrap_or_else(|e| panic!("reading {}: {e}", sub_dir.display()));
+        for entry in entries {
+            let path = entry
+                .unwrap_or_else(|e| panic!("listing {}: {e}", sub_dir.display()))
+                .path();
             if path.extension().is_some_and(|e| e == "kql") {
                 let text = std::fs::read_to_string(&path).unwrap();
                 seeds.extend(text.split(';').map(str::to_owned));

@@ -448,7 +448,7 @@ fn an_oversized_frame() {
     let max = ts.config.limits.max_frame_bytes as u32;
     c.send_raw(&(max + 1).to_be_bytes()).unwrap();
     match c.recv() {
-        Err(ClientError::Server { code, message }) => {
+        Err(ClientError::Server { code, message, .. }) => {
             assert_eq!(code, codes::FRAME_TOO_LARGE);
             assert!(message.contains(&(max + 1).to_string()), "{message}");
         }

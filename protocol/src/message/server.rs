@@ -2,9 +2,10 @@
 //! answer; `Error` with request 0 and `Goodbye` concern the whole session.
 
 use super::admin::AdminResponse;
+use super::value::Value;
 use crate::error::ProtocolError;
 use crate::frame::frame;
-use crate::limits::{MAX_MESSAGE_BYTES, MAX_NAME_BYTES};
+use crate::limits::{MAX_MESSAGE_BYTES, MAX_NAME_BYTES, MAX_PARAMS};
 use crate::role::Role;
 use crate::wire::{Reader, Writer};
 
@@ -51,6 +52,14 @@ pub enum ServerMessage {
     Batch {
         request: u32,
         arrow_ipc: Vec<u8>,
+    },
+    /// A compact answer of exactly one row, sent instead of `Batch` + `Complete` to a
+    /// client that asked for `FEATURE_COMPACT_ROWS`: the column names and KQL types
+    /// (`int64`, `decimal(10, 2)`, …) and one value per column. It ends the request.
+    Row {
+        request: u32,
+        columns: Vec<(String, String)>,
+        values: Vec<Value>,
     },
     /// A request finished.
     Complete {
@@ -107,6 +116,7 @@ mod tag {
     pub const PONG: u8 = 0x48;
     pub const GOODBYE: u8 = 0x49;
     pub const ADMIN_RESULT: u8 = 0x4A;
+    pub const ROW: u8 = 0x4B;
 }
 
 impl ServerMessage {
@@ -114,6 +124,7 @@ impl ServerMessage {
         match self {
             Self::Welcome { .. } => "Welcome",
             Self::Batch { .. } => "Batch",
+            Self::Row { .. } => "Row",
             Self::Complete { .. } => "Complete",
             Self::Error { .. } => "Error",
             Self::Catalog { .. } => "Catalog",
@@ -155,6 +166,19 @@ impl ServerMessage {
                 w.u8(tag::BATCH);
                 w.u32(*request);
                 w.bytes(arrow_ipc);
+            }
+            Self::Row {
+                request,
+                columns,
+                values,
+            } => {
+                w.u8(tag::ROW);
+                w.u32(*request);
+                w.list(columns, |w, (name, ty)| {
+                    w.str(name);
+                    w.str(ty);
+                });
+                w.list(values, |w, v| v.encode(w));
             }
             Self::Complete {
                 request,
@@ -256,6 +280,17 @@ impl ServerMessage {
             tag::BATCH => Self::Batch {
                 request: r.u32("request id")?,
                 arrow_ipc: r.bytes(usize::MAX, "Arrow IPC")?.to_vec(),
+            },
+            tag::ROW => Self::Row {
+                request: r.u32("request id")?,
+                // A column takes at least two 4-byte string lengths; a value one tag byte.
+                columns: r.list(MAX_PARAMS, 8, "row columns", |r| {
+                    Ok((
+                        r.str(MAX_NAME_BYTES, "column name")?,
+                        r.str(MAX_NAME_BYTES, "column type")?,
+                    ))
+                })?,
+                values: r.list(MAX_PARAMS, 1, "row values", Value::decode)?,
             },
             tag::COMPLETE => Self::Complete {
                 request: r.u32("request id")?,

@@ -1,20 +1,29 @@
-//! `kalavar explain 'KQL'`: compile statements offline and show their plans
-//! (`--sql`: the text is PostgreSQL SQL, translated first).
+//! `kalavar explain 'KQL'`: compile statements and show their plans (`--sql`:
+//! the text is PostgreSQL SQL, translated first). The catalog is `--catalog
+//! FILE`, or else the server's, fetched with the profile (`--profile` or the
+//! default one) when a server answers; `--offline` (or no profile) compiles
+//! against the system tables alone.
 
 use super::plan_output::{Format, load_catalog, show};
 use kql_compiler::{CompileOptions, compile};
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use kalavar::client::Client;
+use kql_compiler::catalog::Catalog;
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// KQL text (`-` reads standard input).
     pub kql: String,
-    /// The catalog to compile against (JSON, see docs/bytecode.md); without it only
-    /// the system tables exist.
+    /// The catalog to compile against (JSON, see docs/bytecode.md); without it the
+    /// server's is fetched with the profile, or only the system tables exist.
     #[arg(long)]
     pub catalog: Option<PathBuf>,
+    /// Do not connect: without `--catalog`, only the system tables exist.
+    #[arg(long)]
+    pub offline: bool,
     /// Write the binary plan of the last statement to this file.
     #[arg(long)]
     pub emit: Option<PathBuf>,
@@ -29,7 +38,19 @@ pub struct Args {
     pub sql: bool,
 }
 
-pub fn run(args: Args) -> ExitCode {
+/// The server's catalog, when a profile is there and the server answers; `None`
+/// without a profile (offline use), an error when the server cannot be reached.
+fn server_catalog(profile: Option<&Path>) -> Result<Option<Catalog>, String> {
+    let Ok(profile) = super::profile::load(profile) else {
+        return Ok(None);
+    };
+    let mut client = Client::connect(&profile).map_err(|e| e.to_string())?;
+    let catalog = client.catalog().map_err(|e| e.to_string())?;
+    let _ = client.close();
+    Ok(Some(Catalog::clone(&catalog)))
+}
+
+pub fn run(args: Args, profile: Option<&Path>) -> ExitCode {
     let source = if args.kql == "-" {
         let mut s = String::new();
         if let Err(e) = std::io::stdin().read_to_string(&mut s) {
@@ -40,7 +61,19 @@ pub fn run(args: Args) -> ExitCode {
     } else {
         args.kql.clone()
     };
-    let catalog = match load_catalog(args.catalog.as_deref()) {
+    let loaded = if args.catalog.is_none() && !args.offline {
+        match server_catalog(profile) {
+            Ok(Some(catalog)) => Ok(catalog),
+            Ok(None) => load_catalog(None),
+            Err(e) => {
+                eprintln!("note: compiling against the system tables only: {e}");
+                load_catalog(None)
+            }
+        }
+    } else {
+        load_catalog(args.catalog.as_deref())
+    };
+    let catalog = match loaded {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");

@@ -7,5 +7,6 @@ pub mod inspect;
 pub mod ping;
 pub mod plan_output;
 pub mod profile;
+pub mod shell;
 pub mod transpile;
 pub mod user;
