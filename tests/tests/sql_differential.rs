@@ -154,3 +154,32 @@ fn postgres_gives_the_recorded_answers() {
         summary.join(", ")
     );
 }
+
+#[test]
+fn kalavar_gives_postgres_answers() {
+    use kalavar_tests::differential::kalavar::Kalavar;
+    let corpus = Corpus::load().unwrap();
+    let expected_text = std::fs::read_to_string(Corpus::dir().join("postgres.expected")).unwrap();
+    let expected = Answer::parse_all(&expected_text).unwrap();
+    let mut kalavar = Kalavar::start();
+    kalavar
+        .reset(&corpus)
+        .unwrap_or_else(|e| panic!("loading the data set into Kalavar: {e}"));
+    let mut passed = Vec::new();
+    let mut failed = Vec::new();
+    for case in &corpus.cases {
+        let (_, want) = expected
+            .iter()
+            .find(|(n, _)| *n == case.name)
+            .unwrap_or_else(|| panic!("no recorded answer for {}", case.name));
+        let outcome = kalavar.run(case).and_then(|got| want.compare(&got));
+        match outcome {
+            Ok(()) => passed.push(case.name.clone()),
+            Err(e) => failed.push(format!("{} (line {}): {e}", case.name, case.line)),
+        }
+    }
+    eprintln!("{} of {} differential cases pass", passed.len(), corpus.cases.len());
+    for f in &failed {
+        eprintln!("FAIL {f}");
+    }
+}

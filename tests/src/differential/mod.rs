@@ -13,13 +13,14 @@
 //!    when the case orders its rows.
 //!
 //! [`postgres::Postgres`] is the PostgreSQL engine (psql over mTLS, the cluster
-//! `pg-mtls.sh` starts). The Kalavar engine implements [`Engine`] over a
-//! `TestServer`: translate each statement with `kql_compiler::sql::Translator`,
-//! run it, and turn the Arrow batches of the last one into an [`Answer`].
+//! `pg-mtls.sh` starts). [`kalavar::Kalavar`] is the Kalavar engine over a
+//! `TestServer`: it translates each statement with `kql_compiler::sql::Translator`,
+//! runs it, and turns the Arrow batches of the last one into an [`Answer`].
 
 pub mod answer;
 pub mod corpus;
 mod csv;
+pub mod kalavar;
 pub mod postgres;
 
 pub use answer::{Answer, Column};
