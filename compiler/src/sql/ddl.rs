@@ -362,7 +362,7 @@ fn column_def(c: &sql::ColumnDef) -> R<(ColumnDef, bool)> {
             sql::ColumnOption::PrimaryKey(_) => key = true,
             sql::ColumnOption::Collation(n) => {
                 let c = n.to_string().trim_matches('"').to_ascii_lowercase();
-                if c != "c" && c != "posix" {
+                if !code_point_collation(&c) {
                     return fail(
                         codes::TABLE_DEFINITION,
                         o.option.span(),
@@ -548,4 +548,11 @@ fn setting(name: &str, value: Expr) -> OptionSetting {
         value,
         span: super::build::NO_SPAN,
     }
+}
+
+/// Whether a collation (its name folded to lower case) orders text by code point,
+/// as KQL does: `C`, `POSIX`, `ucs_basic`, and glibc's `C.UTF-8` (under which
+/// PostgreSQL's `lower`/`upper` also map all of Unicode, as KQL's do).
+pub(crate) fn code_point_collation(name: &str) -> bool {
+    matches!(name, "c" | "posix" | "ucs_basic" | "c.utf8" | "c.utf-8")
 }

@@ -246,8 +246,8 @@ impl<'a> Cx<'a> {
             }
             E::Collate { expr: x, collation } => {
                 let c = collation.to_string().trim_matches('"').to_ascii_lowercase();
-                if c == "c" || c == "posix" || c == "ucs_basic" {
-                    // KQL compares text by bytes, which is what these collations do.
+                if super::ddl::code_point_collation(&c) {
+                    // KQL compares text by code point, which is what these collations do.
                     self.expr(x)
                 } else {
                     fail(

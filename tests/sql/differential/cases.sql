@@ -98,6 +98,10 @@ SELECT id FROM people WHERE age NOT IN (27, 34);
 -- tags: in_list, null_semantics
 SELECT id FROM people WHERE age NOT IN (27, NULL);
 
+-- case: where_no_rows
+-- tags: where
+SELECT id, name FROM people WHERE age > 1000;
+
 -- case: between_numbers
 -- tags: between
 SELECT id FROM people WHERE age BETWEEN 19 AND 41;

@@ -8,9 +8,9 @@
 //! compared by the expected column's class; this engine only reports names and
 //! values as text (the shell's own formatting).
 
+use super::Engine;
 use super::answer::{Answer, Column};
 use super::corpus::{Case, Corpus};
-use super::Engine;
 use crate::TestServer;
 use kalavar::client::{Client, QueryResult, positional};
 use kalavar_protocol::{Param, Value};

@@ -1,6 +1,6 @@
-//! The PostgreSQL engine: `psql` over mTLS to the cluster that
-//! `/work/shared/peers/pg-mtls.sh start DIR PORT` starts (role `bench`, database
-//! `bench`), one `psql` run per case, in the UTC time zone. The data set lives in
+//! The PostgreSQL engine: `psql` over mTLS to a cluster that `tests/sql/postgres.sh
+//! start DIR PORT` started (role `bench`, database `bench`; the test starts its own
+//! when none is named), one `psql` run per case, in the UTC time zone. The data set lives in
 //! the schemas `diff` and `diff_w`, which [`Engine::reset`] drops and reloads.
 
 use super::answer::{Answer, Column};
@@ -21,6 +21,34 @@ pub const SCHEMAS: &[&str] = &["diff", "diff_w"];
 pub struct Postgres {
     dir: PathBuf,
     port: u16,
+    /// The directory of a cluster this value started (and stops when dropped).
+    owned: Option<tempfile::TempDir>,
+}
+
+/// How the differential test gets its PostgreSQL.
+pub enum Found {
+    /// A cluster to run the cases on.
+    Ready(Postgres),
+    /// None can be had here, and why (the test says so loudly and skips).
+    Unavailable(String),
+}
+
+/// The script that installs and starts a cluster (`tests/sql/postgres.sh`).
+pub fn script() -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sql/postgres.sh")
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        if self.owned.is_some() {
+            let _ = Command::new(script())
+                .arg("stop")
+                .arg(&self.dir)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
 }
 
 impl Postgres {
@@ -38,7 +66,47 @@ impl Postgres {
         Some(Ok(Postgres {
             dir: PathBuf::from(dir),
             port,
+            owned: None,
         }))
+    }
+
+    /// The cluster named by the environment ([`Postgres::from_env`]), else one
+    /// started here with `tests/sql/postgres.sh start` in a temporary directory
+    /// on a free port, stopped when the value is dropped. `Unavailable` when no
+    /// PostgreSQL is installed or it does not start.
+    pub fn find() -> Found {
+        match Self::from_env() {
+            Some(Ok(pg)) => return Found::Ready(pg),
+            Some(Err(e)) => return Found::Unavailable(e),
+            None => {}
+        }
+        let dir = match tempfile::Builder::new().prefix("kalavar-pg-").tempdir() {
+            Ok(d) => d,
+            Err(e) => return Found::Unavailable(format!("no temporary directory: {e}")),
+        };
+        let port = match std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()) {
+            Ok(a) => a.port(),
+            Err(e) => return Found::Unavailable(format!("no free port: {e}")),
+        };
+        let cluster = dir.path().join("pg");
+        let out = Command::new(script())
+            .arg("start")
+            .arg(&cluster)
+            .arg(port.to_string())
+            .output();
+        match out {
+            Ok(o) if o.status.success() => Found::Ready(Postgres {
+                dir: cluster,
+                port,
+                owned: Some(dir),
+            }),
+            Ok(o) => Found::Unavailable(format!(
+                "{} start failed: {}",
+                script().display(),
+                String::from_utf8_lossy(&o.stderr).trim()
+            )),
+            Err(e) => Found::Unavailable(format!("cannot run {}: {e}", script().display())),
+        }
     }
 
     /// Runs a psql script; its standard output, or what went wrong.
