@@ -64,6 +64,14 @@ impl Tx<'_> {
             return refuse("this table clause");
         }
         let (ns, name) = table_name(&ct.name)?;
+        if ns.is_none() {
+            return Err(SqlError::new(
+                codes::TABLE_DEFINITION,
+                ct.name.span(),
+                format!("`{}` has no schema: a KQL table lives in a namespace, and KQL has no search path to pick one", ct.name),
+            )
+            .hint(format!("CREATE SCHEMA app; CREATE TABLE app.{name} (…)")));
+        }
         let mut columns = Vec::with_capacity(ct.columns.len());
         let mut names: Vec<String> = Vec::with_capacity(ct.columns.len());
         let mut column_key: Vec<String> = Vec::new();
@@ -357,7 +365,7 @@ fn column_def(c: &sql::ColumnDef) -> R<(ColumnDef, bool)> {
             sql::ColumnOption::NotNull => def.not_null = true,
             sql::ColumnOption::Default(e) => {
                 let d = Cx::empty().without_aggregates("DEFAULT").expr(e)?;
-                def.default = Some(super::expr::coerce_literal(d, Some(kind), e.span())?);
+                def.default = Some(super::expr::assigned(d, Some(kind), None, e.span())?);
             }
             sql::ColumnOption::PrimaryKey(_) => key = true,
             sql::ColumnOption::Collation(n) => {

@@ -392,6 +392,17 @@ impl<'a> Cx<'a> {
             }
         };
         let (mut l, mut r) = (self.expr(left)?, self.expr(right)?);
+        let duration = |e: &Expr| matches!(e.kind, ExprKind::Literal(Literal::Duration(_)));
+        if matches!(kop, BinaryOp::Mul | BinaryOp::Div) && (duration(&l) || duration(&r)) {
+            return Err(SqlError::new(
+                codes::OPERATOR,
+                whole.span(),
+                format!(
+                    "`{whole}`: KQL durations are added and subtracted, not multiplied or divided"
+                ),
+            )
+            .hint("write the interval out ('3 days'), or compute it in the client"));
+        }
         if matches!(
             kop,
             BinaryOp::Eq

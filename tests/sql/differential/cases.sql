@@ -382,6 +382,14 @@ SELECT c.name, p.id FROM people p RIGHT JOIN cities c ON c.name = p.city;
 -- tags: right_join, join_on
 SELECT p.id, t.tag FROM people p RIGHT OUTER JOIN tags t ON t.person_id = p.id;
 
+-- case: left_join_on_filters_the_right_side
+-- tags: left_join, join_on, null_semantics
+SELECT p.id, o.id AS oid, o.status FROM people p LEFT JOIN orders o ON o.person_id = p.id AND o.status = 'paid' AND o.qty > 0;
+
+-- case: right_join_on_filters_the_left_side
+-- tags: right_join, join_on
+SELECT p.name, o.id FROM people p RIGHT JOIN orders o ON p.id = o.person_id AND p.age > 30;
+
 -- case: full_join
 -- tags: full_join, join_on
 SELECT p.id, o.id AS order_id FROM people p FULL JOIN orders o ON o.person_id = p.id;
