@@ -77,12 +77,11 @@ impl<'a> Cx<'a> {
                 op: kql::ast::UnaryOp::Neg,
                 operand,
             } => self.infer(operand),
-            ExprKind::Binary { op, lhs, rhs }
-                if matches!(
-                    op,
-                    BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem
-                ) =>
-            {
+            ExprKind::Binary {
+                op: BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem,
+                lhs,
+                rhs,
+            } => {
                 let int_literal = |x: &Expr| matches!(x.kind, ExprKind::Literal(Literal::Int(_)));
                 match (self.infer(lhs), self.infer(rhs)) {
                     (Some(a), Some(b)) if a == b && is_number(a) => Some(a),

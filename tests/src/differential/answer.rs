@@ -205,7 +205,7 @@ impl Answer {
 fn canonical(v: &str, c: Class) -> String {
     match c {
         Class::Number => match v.trim().parse::<f64>() {
-            Ok(f) if f == 0.0 => "0".into(),
+            Ok(0.0) => "0".into(),
             Ok(f) if f.is_finite() => format!("{:.11e}", f),
             _ => v.to_string(),
         },

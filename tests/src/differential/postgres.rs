@@ -197,7 +197,7 @@ impl Engine for Postgres {
         let desc_at = out.find(DESC).ok_or("psql printed no description")?;
         let rows_at = out.find(ROWS).ok_or("psql printed no rows")?;
         let desc = csv::parse(
-            &out[desc_at + DESC.len()..rows_at].trim_start_matches('\n'),
+            out[desc_at + DESC.len()..rows_at].trim_start_matches('\n'),
             NULL,
         );
         let rows = csv::parse(out[rows_at + ROWS.len()..].trim_start_matches('\n'), NULL);
