@@ -194,6 +194,14 @@ impl Vm {
         &self.p
     }
 
+    /// The hub subscription of the run's `OpenSubscription` cursor, once opened.
+    pub fn subscriber(&self) -> Option<Arc<crate::live::Subscriber>> {
+        self.cursors.iter().flatten().find_map(|c| match c {
+            Cursor::Subscription(s) => Some(s.subscriber().clone()),
+            _ => None,
+        })
+    }
+
     /// Bytes held now in registers and cursors.
     pub fn held(&self) -> usize {
         self.held

@@ -20,12 +20,15 @@ pub struct TestDb {
     pub db: Arc<Database>,
 }
 
+/// A compact one-row answer: column names and types, then the values.
+pub type OneRow = (Vec<(String, String)>, Vec<Value>);
+
 /// What a request returned.
 #[derive(Debug, Default)]
 pub struct Res {
     pub batches: Vec<RecordBatch>,
     pub rows_affected: u64,
-    pub row: Option<(Vec<(String, String)>, Vec<Value>)>,
+    pub row: Option<OneRow>,
     /// Batch messages that held only a schema.
     pub schema_only: usize,
 }

@@ -175,7 +175,7 @@ impl JoinCursor {
     }
 
     /// After the probes: build rows nobody matched (right and full joins).
-    pub fn next(&mut self) -> Result<Option<RecordBatch>> {
+    pub fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
         if self.unmatched.is_none() {
             let build = self
                 .build
