@@ -72,8 +72,12 @@ impl TestDb {
     }
 
     pub fn with_limits(limits: ExecLimits) -> TestDb {
+        Self::with_options(engine_options(), limits)
+    }
+
+    pub fn with_options(options: EngineOptions, limits: ExecLimits) -> TestDb {
         let dir = tempfile::tempdir().unwrap();
-        let engine = Engine::open(dir.path().join("storage"), engine_options()).unwrap();
+        let engine = Engine::open(dir.path().join("storage"), options).unwrap();
         let db = Arc::new(Database::new(engine, limits, 64));
         let t = TestDb { dir, db };
         t.create_user("root", Role::Root);
