@@ -380,3 +380,43 @@ fn runtime_errors_are_clean() {
         ["5"]
     );
 }
+
+#[test]
+fn the_plan_cache_is_bounded_and_per_user() {
+    let t = TestDb::with_plan_cache(2);
+    shop(&t);
+    let mut alice = t.session("alice", Role::User);
+    let mut bob = t.session("bob", Role::User);
+    let plans: Vec<Vec<u8>> = (1..=3)
+        .map(|id| plan(&t, &alice, &format!("from shop.items | where id == {id}")))
+        .collect();
+    for bytes in &plans {
+        run_req(&mut alice, Request::Plan(bytes), &[], false).unwrap();
+    }
+    assert_eq!(t.db.plans.len(), 2);
+    let cached = |ex: &mut kalavar_server::exec::Executor, bytes: &[u8]| {
+        let hash = kalavar_server::vm::plan_hash(bytes);
+        run_req(ex, Request::Cached(&hash), &[], false).map(|r| r.rows())
+    };
+    // The least recently used (the first) was dropped; the others answer by hash.
+    assert_eq!(cached(&mut alice, &plans[0]).unwrap_err().code, "P011");
+    assert_eq!(cached(&mut alice, &plans[2]).unwrap(), 1);
+    assert_eq!(cached(&mut alice, &plans[1]).unwrap(), 1);
+    // Another user's hash is not bob's: he must send the plan, which is verified
+    // for him.
+    assert_eq!(cached(&mut bob, &plans[1]).unwrap_err().code, "P011");
+    assert_eq!(
+        run_req(&mut bob, Request::Plan(&plans[1]), &[], false)
+            .unwrap()
+            .rows(),
+        1
+    );
+    // No cache at all: every run verifies, nothing answers by hash.
+    let none = TestDb::with_plan_cache(0);
+    shop(&none);
+    let mut root = none.root();
+    let bytes = plan(&none, &root, "from shop.items | where id == 1");
+    run_req(&mut root, Request::Plan(&bytes), &[], false).unwrap();
+    assert!(none.db.plans.is_empty());
+    assert_eq!(cached(&mut root, &bytes).unwrap_err().code, "P011");
+}
