@@ -10,8 +10,9 @@ use kalavar::client::{Client, ClientError};
 use kalavar_server::config::Config;
 use kalavar_tests::TestServer;
 
-/// A server with `tweak`ed limits, and root's session on it holding `big.t`: 32,768
-/// rows whose `g` takes 32 values (so a self-join on `g` has 33.5 million pairs).
+/// A server with `tweak`ed limits, and root's session on it holding `big.t`: 65,536
+/// rows whose `g` takes 64 values (so a self-join on `g` has 67 million pairs, some
+/// seconds of work even on a fast machine).
 fn server_with(tweak: impl FnOnce(&mut Config)) -> (TestServer, Client) {
     let ts = TestServer::start(&["127.0.0.1:0"], tweak);
     let mut root = ts.root_client();
@@ -20,7 +21,7 @@ fn server_with(tweak: impl FnOnce(&mut Config)) -> (TestServer, Client) {
         "create namespace big;
          create shared table big.t (id int64 key default snowflake(), g int64) with (access = public);",
     );
-    let values: Vec<String> = (0..32).map(|g| format!("{{g: {g}}}")).collect();
+    let values: Vec<String> = (0..64).map(|g| format!("{{g: {g}}}")).collect();
     run(
         &mut root,
         &format!("insert into big.t {};", values.join(", ")),
@@ -29,7 +30,7 @@ fn server_with(tweak: impl FnOnce(&mut Config)) -> (TestServer, Client) {
         run(&mut root, "from big.t | select g | insert into big.t;");
     }
     let n = run(&mut root, "from big.t | aggregate n = count();");
-    assert_eq!(n.rows(), vec![vec!["32768".to_owned()]]);
+    assert_eq!(n.rows(), vec![vec!["65536".to_owned()]]);
     (ts, root)
 }
 
@@ -71,7 +72,7 @@ fn too_many_rows_fail_with_x011() {
 #[test]
 fn too_much_memory_fails_with_x010() {
     let (_ts, mut root) = server_with(|c| c.limits.query_memory_mb = 1);
-    // Sorting 32,768 rows of some 80 bytes holds them all: 2.5 MiB.
+    // Sorting 65,536 rows of some 80 bytes holds them all: 5 MiB.
     let pad = "x".repeat(64);
     let e = fails(
         &mut root,
@@ -79,6 +80,17 @@ fn too_much_memory_fails_with_x010() {
     );
     assert_eq!(e.code(), Some("X010"), "{e}");
     assert!(e.to_string().contains("query_memory_mb"), "{e}");
+    // So do an aggregation and a distinct with a group per row.
+    let e = fails(
+        &mut root,
+        &format!("from big.t | extend pad = \"{pad}\" | aggregate n = count() by id, pad;"),
+    );
+    assert_eq!(e.code(), Some("X010"), "{e}");
+    let e = fails(
+        &mut root,
+        &format!("from big.t | select id, pad = \"{pad}\" | distinct;"),
+    );
+    assert_eq!(e.code(), Some("X010"), "{e}");
     // A join that fans out is stopped before it builds its output.
     let e = fails(&mut root, FAN_OUT);
     assert_eq!(e.code(), Some("X010"), "{e}");
