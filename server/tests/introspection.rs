@@ -187,3 +187,45 @@ fn flushes_and_compactions_are_jobs() {
     assert_eq!(cold.col("rows_hot"), ["0"]);
     assert_eq!(cold.col("rows_cold"), ["3"]);
 }
+
+#[test]
+fn the_scheduler_flushes_by_the_configured_defaults_and_logs_it() {
+    let mut options = engine_options();
+    options.flush_defaults.max_hot_rows = 3;
+    let t = TestDb::with_options(options, Default::default());
+    chat(&t);
+    let mut alice = t.session("alice", Role::User);
+    ok(
+        &mut alice,
+        r#"insert into chat.messages {id: 1, room: "a", body: "x"}, {id: 2, room: "a", body: "y"}"#,
+    );
+    assert_eq!(
+        kalavar_server::jobs::scheduler::run_due(&t.db).unwrap(),
+        0,
+        "2 < 3 rows"
+    );
+    ok(
+        &mut alice,
+        r#"insert into chat.messages {id: 3, room: "a", body: "z"}"#,
+    );
+    assert_eq!(kalavar_server::jobs::scheduler::run_due(&t.db).unwrap(), 1);
+    let mut root = t.root();
+    let jobs = ok(&mut root, "from system.jobs | select kind, rows");
+    assert_eq!(jobs.col("kind"), ["flush"]);
+    assert_eq!(jobs.col("rows"), ["3"]);
+    let cold = ok(
+        &mut alice,
+        "from system.tables | where name == \"messages\" | select rows_hot, rows_cold",
+    );
+    assert_eq!(cold.col("rows_cold"), ["3"]);
+    // A table's own flush option wins over the default.
+    ok(
+        &mut root,
+        "create shared table chat.log (id int64 key) with (flush = [rows(100)])",
+    );
+    ok(
+        &mut root,
+        "insert into chat.log {id: 1}, {id: 2}, {id: 3}, {id: 4}",
+    );
+    assert_eq!(kalavar_server::jobs::scheduler::run_due(&t.db).unwrap(), 0);
+}

@@ -9,7 +9,9 @@
 //! mutant goes through the same path an `Execute` takes (decode, verify with the
 //! caller's identity, run) against a small real database. The run is deterministic
 //! (seeded); `KALAVAR_SOUNDNESS_SEED` and `KALAVAR_SOUNDNESS_PLANS` change the seed and
-//! the number of mutants (at least 100,000 by default).
+//! the number of mutants (at least 100,000 by default). Subscription plans are mutated
+//! too (10,000) and run the way `Subscribe` runs them: until they wait, then again
+//! after a change.
 
 mod support;
 
@@ -19,6 +21,7 @@ use std::sync::atomic::AtomicBool;
 use kalavar_protocol::{Param, ServerMessage, Value};
 use kalavar_server::db::ExecLimits;
 use kalavar_server::exec::{Executor, Request};
+use kalavar_server::vm::{Budget, Collect, Ctx, NoHost, Outcome};
 use kalavar_storage::Role;
 use support::*;
 
@@ -106,6 +109,18 @@ const DESTRUCTIVE: &[&str] = &[
     "drop table app.gone",
     "drop namespace spare",
 ];
+
+/// Live queries: their mutants go through `Subscribe`'s path (prepare, then the VM
+/// run until it waits, a change, and the run resumed).
+const SUBSCRIPTIONS: &[&str] = &[
+    "subscribe from app.msgs | where conv == 1 with (last = 2)",
+    "subscribe from app.msgs | select id, body, l = len(body) | where l > 1",
+    "subscribe from app.docs | where version > 0 with (last = 5)",
+    "subscribe from app.typing",
+];
+
+/// Mutants of [`SUBSCRIPTIONS`] plans.
+const SUBSCRIPTION_PLANS: u64 = 10_000;
 
 /// Mutants of [`DESTRUCTIVE`] plans, after the main run.
 const DESTRUCTIVE_PLANS: u64 = 5_000;
@@ -231,6 +246,70 @@ fn run_one(ex: &mut Executor, bytes: &[u8], params: &[Param], tally: &mut Tally)
     }
 }
 
+/// A subscription mutant: prepared like `Subscribe`, run until it waits, fed one
+/// change by `writer`, and resumed.
+fn run_subscription(
+    ex: &mut Executor,
+    writer: &mut Executor,
+    bytes: &[u8],
+    n: u64,
+    tally: &mut Tally,
+) {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let (mut vm, who) = ex.prepare_subscription(Request::Plan(bytes), &[])?;
+        let budget = Budget {
+            cancel: Arc::new(AtomicBool::new(false)),
+            deadline: None,
+            max_memory: 16 << 20,
+            max_rows: 10_000,
+            timeout_s: 0,
+        };
+        let mut out = Collect::default();
+        for round in 0..2 {
+            let mut cx = Ctx {
+                db: &ex.db,
+                host: &NoHost,
+                who: &who,
+                txn: None,
+                out: &mut out,
+                budget: &budget,
+            };
+            if vm.run(&mut cx)? == Outcome::Halted {
+                break;
+            }
+            if round == 0 {
+                let id = 1_000_000 + n as i64;
+                q(
+                    writer,
+                    &format!(
+                        "insert into app.msgs {{id: {id}, conv: 1, body: \"live\", score: 1.0}}"
+                    ),
+                )?;
+            }
+        }
+        Ok::<_, kalavar_server::vm::ExecError>(())
+    }));
+    match result {
+        Err(_) => panic!("the server panicked on subscription plan {}", hex(bytes)),
+        Ok(Ok(())) => tally.ran_ok += 1,
+        Ok(Err(e)) => {
+            *tally.codes.entry(e.code).or_default() += 1;
+            if e.code.starts_with('C') || e.code.starts_with('V') {
+                tally.refused += 1;
+            } else {
+                assert_ne!(
+                    e.code,
+                    "X001",
+                    "a verified subscription reached a state the VM rules out: {} (plan {})",
+                    e.message,
+                    hex(bytes)
+                );
+                tally.ran_err += 1;
+            }
+        }
+    }
+}
+
 #[test]
 fn mutated_plans_are_refused_or_run_cleanly() {
     let t = TestDb::with_limits(ExecLimits {
@@ -287,16 +366,17 @@ fn mutated_plans_are_refused_or_run_cleanly() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(100_000);
     let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
-    let mut mutants = |alice: &mut Executor,
-                       dba: &mut Executor,
-                       list: &[(&str, Vec<u8>, bool)],
-                       n: u64,
-                       label: &str| {
+    let mutants = |rng: &mut Rng,
+                   alice: &mut Executor,
+                   dba: &mut Executor,
+                   list: &[(&str, Vec<u8>, bool)],
+                   n: u64,
+                   label: &str| {
         let started = std::time::Instant::now();
         let mut tally = Tally::default();
         for _ in 0..n {
             let (text, base, as_dba) = &list[rng.below(list.len())];
-            let mutant = mutate(&mut rng, base, &pieces);
+            let mutant = mutate(rng, base, &pieces);
             let ex = if *as_dba { &mut *dba } else { &mut *alice };
             run_one(ex, &mutant, &params_of(text), &mut tally);
         }
@@ -312,6 +392,7 @@ fn mutated_plans_are_refused_or_run_cleanly() {
         tally
     };
     let main = mutants(
+        &mut rng,
         &mut alice,
         &mut dba,
         &corpus,
@@ -330,7 +411,44 @@ fn mutated_plans_are_refused_or_run_cleanly() {
     let r = ok(&mut alice, "from app.docs | aggregate n = count()");
     assert_eq!(r.rows(), 1, "the database still answers");
 
-    mutants(&mut alice, &mut dba, &destructive, DESTRUCTIVE_PLANS, "DDL");
+    // Live queries, run as alice with a second session of hers writing the changes.
+    let subscriptions = compile(SUBSCRIPTIONS, &alice, false);
+    let mut writer = t.session("alice", Role::User);
+    let started = std::time::Instant::now();
+    let mut live = Tally::default();
+    for (i, (_, bytes, _)) in subscriptions.iter().enumerate() {
+        run_subscription(&mut alice, &mut writer, bytes, i as u64, &mut live);
+        assert_eq!(
+            live.ran_ok,
+            i as u64 + 1,
+            "{} as compiled: {live:?}",
+            SUBSCRIPTIONS[i]
+        );
+    }
+    let mut live = Tally::default();
+    for n in 0..SUBSCRIPTION_PLANS {
+        let (_, base, _) = &subscriptions[rng.below(subscriptions.len())];
+        let mutant = mutate(&mut rng, base, &pieces);
+        run_subscription(&mut alice, &mut writer, &mutant, 100 + n, &mut live);
+    }
+    eprintln!(
+        "{SUBSCRIPTION_PLANS} mutated subscription plans in {:.1?}: {} refused, {} ran, {} ran into an error; codes {:?}",
+        started.elapsed(),
+        live.refused,
+        live.ran_ok,
+        live.ran_err,
+        live.codes
+    );
+    assert!(live.ran_ok > 0, "some subscription mutants run: {live:?}");
+
+    mutants(
+        &mut rng,
+        &mut alice,
+        &mut dba,
+        &destructive,
+        DESTRUCTIVE_PLANS,
+        "DDL",
+    );
     // Mutants may have dropped any table (the dba may); the catalog still answers and
     // names only tables that exist.
     let r = ok(&mut dba, "from system.tables | select name");

@@ -79,6 +79,17 @@ fn too_much_memory_fails_with_x010() {
     );
     assert_eq!(e.code(), Some("X010"), "{e}");
     assert!(e.to_string().contains("query_memory_mb"), "{e}");
+    // So do an aggregation and a distinct with a group per row.
+    let e = fails(
+        &mut root,
+        &format!("from big.t | extend pad = \"{pad}\" | aggregate n = count() by id, pad;"),
+    );
+    assert_eq!(e.code(), Some("X010"), "{e}");
+    let e = fails(
+        &mut root,
+        &format!("from big.t | select id, pad = \"{pad}\" | distinct;"),
+    );
+    assert_eq!(e.code(), Some("X010"), "{e}");
     // A join that fans out is stopped before it builds its output.
     let e = fails(&mut root, FAN_OUT);
     assert_eq!(e.code(), Some("X010"), "{e}");
