@@ -199,7 +199,10 @@ fn kalavar_gives_the_answers_postgres_gives() {
             (Ok(()), Some(_)) => {
                 // Not a failure: the server caught up (it may be merged before
                 // this list is edited). It counts, and says so.
-                eprintln!("NOTE: known gap {} passes now: take it off KNOWN_GAPS", case.name);
+                eprintln!(
+                    "NOTE: known gap {} passes now: take it off KNOWN_GAPS",
+                    case.name
+                );
                 passed += 1;
                 for t in &case.tags {
                     *passes.entry(t.as_str()).or_insert(0) += 1;
