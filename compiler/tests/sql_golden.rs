@@ -210,3 +210,46 @@ fn docs_list_every_code() {
         );
     }
 }
+
+/// Compiling the translated tree directly (`compile_translated`) gives the very
+/// plan compiling its printed KQL gives, byte for byte, for every statement of
+/// the corpus that compiles.
+#[test]
+fn direct_compile_gives_the_same_plans() {
+    use kql_compiler::catalog::Catalog;
+    use kql_compiler::sql::{SqlSession, compile_translated};
+    use kql_compiler::{CompileOptions, compile};
+    let schema = std::fs::read_to_string(dir("schema.sql")).unwrap();
+    let mut checked = 0;
+    for path in files("corpus") {
+        let mut session = SqlSession::new(Catalog::empty());
+        for r in session.compile(&schema, true) {
+            r.unwrap_or_else(|e| panic!("schema.sql does not compile: {e:?}"));
+        }
+        let src = std::fs::read_to_string(&path).unwrap();
+        for (i, r) in session.compile(&src, true).into_iter().enumerate() {
+            let Ok(c) = r else { continue };
+            let script = kql::ast::Script {
+                statements: c.translation.statements.clone(),
+            };
+            let opts = CompileOptions::new(&c.catalog);
+            let direct = compile_translated(&script, &c.kql, opts)
+                .unwrap_or_else(|e| panic!("{} statement {}: {e}", path.display(), i + 1));
+            let printed = compile(&c.kql, opts).unwrap();
+            assert_eq!(direct.len(), printed.len());
+            for (d, p) in direct.iter().zip(&printed) {
+                assert_eq!(d.text, p.text, "{} statement {}", path.display(), i + 1);
+                assert_eq!(
+                    d.program.encode(),
+                    p.program.encode(),
+                    "{} statement {}: another plan:\n{}",
+                    path.display(),
+                    i + 1,
+                    c.kql
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 300, "only {checked} statements checked");
+}

@@ -2,14 +2,14 @@
 # A private PostgreSQL for the SQL differential test (tests/tests/sql_differential.rs):
 # client-certificate (mTLS) logins only, on 127.0.0.1, in a directory of its own.
 #
-#   postgres.sh install          # apt-get install postgresql (once per machine; root)
+#   postgres.sh install          # apt-get install postgresql (once per machine; root or sudo)
 #   postgres.sh start DIR PORT   # certificates + a cluster in DIR, started on PORT
 #   postgres.sh stop DIR         # stops that cluster
 #
 # Login: role `bench`, database `bench`, over TLS with DIR/certs/client.{crt,key}
 # (CA DIR/certs/ca.crt). As root the server runs as the `postgres` user; otherwise
 # as the caller. The test starts and stops its own cluster when the binaries are
-# installed; CI runs `install` first (see the SQL section of docs/sql.md).
+# installed; CI runs `install` first (see "Tests" in docs/sql.md).
 set -euo pipefail
 cmd=${1:?install|start|stop}
 bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
@@ -17,8 +17,9 @@ as_owner() { if [ "$(id -u)" = 0 ]; then su postgres -c "$1"; else sh -c "$1"; f
 case $cmd in
 install)
   if [ -z "$(bin)" ]; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql openssl >/dev/null
   fi
   echo "postgresql binaries in $(bin)"
   ;;

@@ -110,8 +110,9 @@ fn every_statement_translates_and_compiles() {
 }
 
 /// Cases that fail on Kalavar for a reason outside the translation, each with
-/// the reason. The test checks they still fail, so the list shrinks as the
-/// server catches up; they do not count toward any construct's passes.
+/// the reason. They do not count toward any construct's passes while they fail;
+/// one that passes counts and is reported, so the list shrinks as the server
+/// catches up. Empty: every case passes.
 const KNOWN_GAPS: &[(&str, &str)] = &[];
 
 /// PostgreSQL's answers, recorded (and checked against `postgres.expected`), or
@@ -196,7 +197,16 @@ fn kalavar_gives_the_answers_postgres_gives() {
                 }
             }
             (Ok(()), Some(_)) => {
-                failures.push(format!("{} passes now: take it off KNOWN_GAPS", case.name))
+                // Not a failure: the server caught up (it may be merged before
+                // this list is edited). It counts, and says so.
+                eprintln!(
+                    "NOTE: known gap {} passes now: take it off KNOWN_GAPS",
+                    case.name
+                );
+                passed += 1;
+                for t in &case.tags {
+                    *passes.entry(t.as_str()).or_insert(0) += 1;
+                }
             }
             (Err(e), None) => failures.push(format!(
                 "{} (cases.sql line {}):\n{}\n  {e}",
