@@ -50,6 +50,13 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Like other Unix tools, stop quietly when whoever reads our output goes away
+    // (`kalavar ping | head -1`) instead of panicking in `println!`. Sockets are not
+    // affected: the standard library sends on them with MSG_NOSIGNAL.
+    // SAFETY: at the start of main, before any thread exists; SIG_DFL is a valid handler.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let matches = Kalavar::command().get_matches();
     let kalavar = match Kalavar::from_arg_matches(&matches) {
         Ok(k) => k,
