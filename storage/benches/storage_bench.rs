@@ -114,13 +114,37 @@ fn batch(def: &TableDef, ids: &[i64], salt: i64) -> RecordBatch {
     RecordBatch::try_new(def.arrow_schema(), cols).unwrap()
 }
 
+/// `KALAVAR_BENCH_CODEC`: `lz4` (the default), `zstd` or `none`.
+fn codec() -> SegmentCodec {
+    match std::env::var("KALAVAR_BENCH_CODEC").as_deref() {
+        Ok("zstd") => SegmentCodec::Zstd(1),
+        Ok("none") => SegmentCodec::None,
+        _ => SegmentCodec::Lz4,
+    }
+}
+
 fn opts(durability: Durability, cache: usize) -> EngineOptions {
-    EngineOptions {
+    let mut o = EngineOptions {
         durability,
         block_cache_bytes: cache,
         memory_budget_bytes: 8 << 30,
         ..Default::default()
-    }
+    };
+    o.segments.codec = codec();
+    o.segments.page_rows = env("KALAVAR_BENCH_PAGE_ROWS", o.segments.page_rows as u64) as usize;
+    o.segments.key_page_rows = env(
+        "KALAVAR_BENCH_KEY_PAGE_ROWS",
+        o.segments.key_page_rows as u64,
+    ) as usize;
+    o
+}
+
+/// Whether `KALAVAR_BENCH_ONLY` (a comma-separated list of `ingest`, `scan`, `files`)
+/// selects this part; everything runs when it is unset.
+fn selected(part: &str) -> bool {
+    std::env::var("KALAVAR_BENCH_ONLY")
+        .map(|v| v.split(',').any(|p| p.trim() == part))
+        .unwrap_or(true)
 }
 
 fn db_bench(args: &[String]) -> Option<String> {
@@ -331,15 +355,17 @@ fn bench_scan_and_get(root: &Path, rounds: u64) {
         stats.hot_rows,
         e.options().block_cache_bytes >> 20
     );
-    // Point gets: random keys over the whole key space (hot and cold).
+    // Point gets: random keys over the whole key space (hot and cold), fresh keys in
+    // every round.
     println!("\n## point get: {gets} random keys, one thread");
     let mut rng = Rng(99);
-    let keys: Vec<i64> = (0..gets)
-        .map(|_| (rng.next() % rows as u64) as i64)
-        .collect();
     let mut ours = Vec::new();
     let mut hits = 0;
+    let before = e.stats();
     for _ in 0..rounds {
+        let keys: Vec<i64> = (0..gets)
+            .map(|_| (rng.next() % rows as u64) as i64)
+            .collect();
         let (_, s) = time(|| {
             for k in &keys {
                 if e.get(def.id, None, &[ScalarValue::Int64(*k)], None)
@@ -365,12 +391,20 @@ fn bench_scan_and_get(root: &Path, rounds: u64) {
                 .unwrap();
         }
     });
+    let after = e.stats();
     println!(
         "kalavar get: median {:.0} gets/s (range {}), hit {}%; hot-tier keys only: {:.0} gets/s",
         median(ours.clone()),
         range(&ours),
         hits * 100 / (gets * rounds as usize),
         hot_keys.len() as f64 / hs
+    );
+    println!(
+        "cold lookups: {} row-group probes, {} through parquet-rs; segment cache {:.1} MB in {} segments",
+        after.cold_lookups - before.cold_lookups,
+        after.cold_lookup_fallbacks - before.cold_lookup_fallbacks,
+        after.segment_cache_bytes as f64 / 1e6,
+        after.open_segments
     );
     let pdir = root.join("db_bench-read");
     let fill = db_bench(&[
@@ -591,8 +625,15 @@ fn main() {
         rounds,
         root.display()
     );
-    bench_ingest(&root, rounds);
-    bench_scan_and_get(&root, rounds);
-    bench_file_count(&root);
+    println!("segment codec: {:?}", codec());
+    if selected("ingest") {
+        bench_ingest(&root, rounds);
+    }
+    if selected("scan") {
+        bench_scan_and_get(&root, rounds);
+    }
+    if selected("files") {
+        bench_file_count(&root);
+    }
     std::fs::remove_dir_all(&root).ok();
 }

@@ -572,32 +572,3 @@ fn a_full_disk_during_a_flush_is_a_clear_error_and_loses_nothing() {
     assert_eq!(e.stats().hot_rows, 0);
     assert_eq!(ids_x(&e, all(&t, None)), vec![(1, Some(1)), (2, Some(2))]);
 }
-
-#[test]
-fn uncompressed_segments_read_back_the_same() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut o = options();
-    o.segments.compress = false;
-    let e = Engine::open(dir.path(), o).unwrap();
-    let t = table(&e, "t", TableKind::Shared);
-    let data: Vec<(i64, Option<i64>)> = (0..200).map(|i| (i, Some(i % 7))).collect();
-    e.insert(t.id, None, &rows(&t, &data)).unwrap();
-    e.flush(t.id, None).unwrap();
-    assert_eq!(ids_x(&e, all(&t, None)), data);
-    let got = e.get(t.id, None, &key(123), None).unwrap().unwrap();
-    assert_eq!(pairs(&got), vec![(123, Some(4))]);
-    let seg = dir
-        .path()
-        .join(format!("cold/t{}/shared/seg-00000001.parquet", t.id.0));
-    let meta = parquet::file::reader::FileReader::metadata(
-        &parquet::file::serialized_reader::SerializedFileReader::new(
-            std::fs::File::open(seg).unwrap(),
-        )
-        .unwrap(),
-    )
-    .clone();
-    assert_eq!(
-        meta.row_group(0).column(0).compression(),
-        parquet::basic::Compression::UNCOMPRESSED
-    );
-}

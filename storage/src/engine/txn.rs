@@ -24,7 +24,7 @@ use rocksdb::{WriteBatch, WriteOptions};
 
 use super::handle::Inner;
 use super::open::HOT_CF;
-use super::read::describe_row_key;
+use super::read::{GetPlan, describe_row_key};
 use super::rows::{EncodedRow, KeySource, encode_batch};
 use crate::catalog::{CATALOG_CF, ColumnId, TableDef, TableId, UserId, meta_key};
 use crate::cold::PartitionId;
@@ -287,19 +287,17 @@ impl Txn {
     ) -> Result<Option<RecordBatch>> {
         let (def, part) = self.inner.resolve(table, owner)?;
         let k = encode_key(&def, owner, key, false)?;
+        let plan = GetPlan::new(&def, projection, key)?;
         if let Some(p) = self.writes.get(&k) {
             if p.tombstone {
                 return Ok(None);
             }
             let row = p.row.clone();
-            return self
-                .inner
-                .hot_row_batch(&def, projection, &k, &row)
-                .map(Some);
+            return self.inner.hot_row_batch(&def, &plan.cols, &row).map(Some);
         }
-        let (obs, version, hit) = self.inner.lookup_committed(part, &k, true)?;
+        let (obs, version, hit) = self.inner.lookup_committed(part, &k, &plan.wanted)?;
         self.observe(part, &k, obs, version);
-        self.inner.hit_to_batch(&def, projection, &k, hit)
+        self.inner.hit_to_batch(&def, &plan, hit)
     }
 
     /// A scan that sees this transaction's own writes.
