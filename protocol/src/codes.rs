@@ -26,6 +26,9 @@ pub const CANCELLED: &str = "P009";
 /// An admin request failed for a reason of its own (a user that already exists, a
 /// CSR that does not parse, a serial that is not known); the message says which.
 pub const ADMIN_REQUEST_FAILED: &str = "P010";
+/// `ExecuteCached` named a plan the server does not hold (never sent, evicted from the
+/// cache, or cached for another user); send it again with `Execute`.
+pub const PLAN_NOT_CACHED: &str = "P011";
 
 /// The certificate chains to our CA but no catalog record has its issuer and serial.
 pub const CERTIFICATE_UNKNOWN: &str = "A001";
@@ -60,6 +63,7 @@ pub const ALL: &[(&str, &str)] = &[
     (SHUTTING_DOWN, "server shutting down"),
     (CANCELLED, "request cancelled"),
     (ADMIN_REQUEST_FAILED, "admin request failed"),
+    (PLAN_NOT_CACHED, "plan not in the server's cache"),
     (CERTIFICATE_UNKNOWN, "certificate has no catalog record"),
     (
         SUBJECT_MISMATCH,

@@ -23,7 +23,7 @@ pub use certinfo::CertSummary;
 pub use error::ProtocolError;
 pub use message::{
     AdminRequest, AdminResponse, CertInfo, ChangeKind, ClientMessage, ErrorSpan, Language, Param,
-    ServerMessage, Statement, UserInfo, Value,
+    ServerMessage, Statement, UserInfo, Value, Welcome,
 };
 pub use net::IpNet;
 pub use role::Role;

@@ -14,7 +14,7 @@ use kalavar_protocol::{CertSummary, Role};
 use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair};
 
 use crate::config::Config;
-use crate::directory::{CertRecord, Directory, FileDirectory};
+use crate::directory::{CertRecord, Directory, StorageDirectory, issuer_id};
 use crate::error::ServerError;
 use crate::paths::DataDir;
 use crate::pki::files::{private_dir, read_text, write_public, write_secret};
@@ -130,6 +130,15 @@ pub fn ensure_server_certificate(
     Ok(false)
 }
 
+/// Opens the storage engine of a data directory with the configured options.
+pub fn open_engine(
+    config: &Config,
+    data: &DataDir,
+) -> Result<kalavar_storage::Engine, ServerError> {
+    kalavar_storage::Engine::open(data.storage(), config.engine_options())
+        .map_err(|e| ServerError::Catalog(format!("{}: {e}", data.storage().display())))
+}
+
 /// Makes a key pair and a CSR for `user`, as `kalavar cert request` does on a client.
 pub fn key_and_csr(user: &str) -> Result<(KeyPair, Vec<u8>), ServerError> {
     let key = new_key_pair()?;
@@ -184,14 +193,12 @@ pub fn init(config: &Config, default_profile: Option<&Path>) -> Result<InitRepor
     }
     private_dir(data.root())?;
     private_dir(&data.pki())?;
-    private_dir(&data.catalog())?;
     private_dir(&data.profiles())?;
 
     let (authority, ca_key) = Authority::create()?;
     issue_server_cert(&authority, config, &data)?;
 
-    let directory = FileDirectory::open(&data.directory_file())
-        .map_err(|e| ServerError::Catalog(e.to_string()))?;
+    let directory = StorageDirectory::new(open_engine(config, &data)?);
     directory
         .create_user("root", Role::Root, &[])
         .map_err(|e| ServerError::Catalog(e.to_string()))?;
@@ -207,7 +214,7 @@ pub fn init(config: &Config, default_profile: Option<&Path>) -> Result<InitRepor
     let s: &CertSummary = &issued.summary;
     directory
         .add_certificate(&CertRecord {
-            issuer: s.issuer_der.clone(),
+            issuer: issuer_id(&s.issuer_der),
             serial: s.serial.clone(),
             user: "root".into(),
             not_before: s.not_before,

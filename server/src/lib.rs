@@ -13,15 +13,21 @@
 
 pub mod auth;
 pub mod config;
+pub mod db;
 pub mod directory;
 pub mod error;
+pub mod exec;
 pub mod init;
+pub mod jobs;
+pub mod live;
 pub mod paths;
 pub mod pki;
 pub mod server;
 pub mod session;
 pub mod state;
+pub mod systables;
 pub mod tls;
+pub mod vm;
 
 pub use config::Config;
 pub use error::ServerError;

@@ -6,9 +6,9 @@
 //!   pki/ca.crt ca.key       the CA (key 0600)
 //!   pki/server.crt .key     the server certificate and key (key 0600)
 //!   pki/crl.pem             the current CRL, rewritten on every revocation
-//!   catalog/directory.json  users and certificate records (0600)
 //!   profiles/root/          the root user's client profile (see kalavar_protocol::profile)
-//!   storage/                the storage engine's files
+//!   storage/                the storage engine: tables and the catalog (users,
+//!                           certificate records); see docs/storage.md
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -49,14 +49,6 @@ impl DataDir {
 
     pub fn crl(&self) -> PathBuf {
         self.pki().join("crl.pem")
-    }
-
-    pub fn catalog(&self) -> PathBuf {
-        self.root.join("catalog")
-    }
-
-    pub fn directory_file(&self) -> PathBuf {
-        self.catalog().join("directory.json")
     }
 
     pub fn profiles(&self) -> PathBuf {

@@ -20,9 +20,9 @@ use tokio_rustls::TlsAcceptor;
 use tracing::{info, warn};
 
 use crate::config::Config;
-use crate::directory::{Directory, FileDirectory};
+use crate::directory::{Directory, StorageDirectory};
 use crate::error::ServerError;
-use crate::init::{InitReport, ensure_server_certificate, init};
+use crate::init::{InitReport, ensure_server_certificate, init, open_engine};
 use crate::paths::DataDir;
 use crate::pki::Authority;
 use crate::pki::files::{check_key_permissions, read_text};
@@ -98,10 +98,7 @@ fn prepare(config: &Config, data: &DataDir) -> Result<Shared, ServerError> {
     if ensure_server_certificate(&authority, config, data)? {
         info!("server certificate reissued for the configured addresses and names");
     }
-    let directory: Arc<dyn Directory> = Arc::new(
-        FileDirectory::open(&data.directory_file())
-            .map_err(|e| ServerError::Catalog(e.to_string()))?,
-    );
+    let directory: Arc<dyn Directory> = Arc::new(StorageDirectory::new(open_engine(config, data)?));
     let (crl_der, _) = build_crl(directory.as_ref(), &authority)?;
     let verifier = Arc::new(RevocableVerifier::new(
         authority.cert_der(),

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::config::Config;
-use crate::directory::{CertRecord, Directory};
+use crate::directory::{CertRecord, Directory, issuer_id};
 use crate::error::ServerError;
 use crate::paths::DataDir;
 use crate::pki::files::write_public;
@@ -40,11 +40,12 @@ pub fn build_crl(
     directory: &dyn Directory,
     authority: &Authority,
 ) -> Result<(Vec<u8>, String), ServerError> {
+    let ours = issuer_id(authority.subject_der());
     let revoked: Vec<RevokedEntry> = directory
         .certificates(None)
         .map_err(|e| ServerError::Catalog(e.to_string()))?
         .into_iter()
-        .filter(|r| r.issuer == authority.subject_der())
+        .filter(|r| r.issuer == ours)
         .filter_map(|r| {
             r.revoked_at.map(|at| RevokedEntry {
                 serial: r.serial,

@@ -193,6 +193,16 @@ pub fn server_itself(data: &DataDir) -> Forged {
 
 /// A TLS 1.3 client configuration trusting the real CA and presenting `forged`.
 pub fn client_config(data: &DataDir, forged: &Forged) -> Arc<ClientConfig> {
+    presenting(data, forged, &rustls::version::TLS13)
+}
+
+/// A client configuration for one TLS version, trusting the real CA and presenting
+/// `forged`.
+fn presenting(
+    data: &DataDir,
+    forged: &Forged,
+    version: &'static rustls::SupportedProtocolVersion,
+) -> Arc<ClientConfig> {
     let chain: Vec<CertificateDer<'static>> =
         CertificateDer::pem_slice_iter(forged.cert_pem.as_bytes())
             .collect::<Result<_, _>>()
@@ -200,7 +210,7 @@ pub fn client_config(data: &DataDir, forged: &Forged) -> Arc<ClientConfig> {
     let key = PrivateKeyDer::from_pem_slice(forged.key_pem.as_bytes()).unwrap();
     Arc::new(
         ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_protocol_versions(&[&rustls::version::TLS13])
+            .with_protocol_versions(&[version])
             .unwrap()
             .with_root_certificates(roots(data))
             .with_client_auth_cert(chain, key)
@@ -230,17 +240,5 @@ pub fn no_client_cert(data: &DataDir) -> Arc<ClientConfig> {
 
 /// A TLS 1.2-only client presenting `forged`.
 pub fn tls12_only(data: &DataDir, forged: &Forged) -> Arc<ClientConfig> {
-    let chain: Vec<CertificateDer<'static>> =
-        CertificateDer::pem_slice_iter(forged.cert_pem.as_bytes())
-            .collect::<Result<_, _>>()
-            .unwrap();
-    let key = PrivateKeyDer::from_pem_slice(forged.key_pem.as_bytes()).unwrap();
-    Arc::new(
-        ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_protocol_versions(&[&rustls::version::TLS12])
-            .unwrap()
-            .with_root_certificates(roots(data))
-            .with_client_auth_cert(chain, key)
-            .unwrap(),
-    )
+    presenting(data, forged, &rustls::version::TLS12)
 }

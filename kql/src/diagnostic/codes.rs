@@ -47,8 +47,9 @@ pub const UNKNOWN_ROLE: &str = "K032";
 pub const UNKNOWN_SHOW: &str = "K033";
 /// A clause given twice (`key` twice on a column, `role` twice, two `key (…)`).
 pub const DUPLICATE_CLAUSE: &str = "K034";
-/// `execute as` or `explain` nested in itself, or a transaction statement inside
-/// `execute as`.
+/// A construct not allowed where it stands: a nested `explain` or `execute as`,
+/// a transaction statement inside `execute as`, a write ending a `let`, a
+/// subscription or a sub-pipeline.
 pub const NOT_ALLOWED_HERE: &str = "K035";
 /// `parse_statement` or `parse_expr` got more (or less) than one item.
 pub const NOT_ONE_ITEM: &str = "K036";

@@ -28,8 +28,8 @@ pub enum Pending {
 #[derive(Debug)]
 pub struct Ex {
     pub expr: Expr,
-    pub depth: usize,
     pub pending: Option<Pending>,
+    pub depth: u32,
     /// Already over the depth limit (and reported).
     pub poisoned: bool,
 }
@@ -137,9 +137,9 @@ impl<'s> Builder<'s> {
 
     /// A composite node over children of the given depths; past the limit it
     /// becomes a `null` placeholder reported once.
-    fn node(&mut self, kind: ExprKind, span: Span, child_depth: usize, poisoned: bool) -> Ex {
+    fn node(&mut self, kind: ExprKind, span: Span, child_depth: u32, poisoned: bool) -> Ex {
         let depth = child_depth + 1;
-        if poisoned || depth > MAX_EXPR_DEPTH {
+        if poisoned || depth as usize > MAX_EXPR_DEPTH {
             if !poisoned {
                 self.error_hint(
                     codes::EXPR_TOO_DEEP,
@@ -289,7 +289,7 @@ impl<'s> Builder<'s> {
         )
     }
 
-    fn take_all(&mut self, items: Vec<Ex>) -> (Vec<Expr>, usize, bool) {
+    fn take_all(&mut self, items: Vec<Ex>) -> (Vec<Expr>, u32, bool) {
         let depth = items.iter().map(|e| e.depth).max().unwrap_or(0);
         let poisoned = items.iter().any(|e| e.poisoned);
         (
@@ -310,16 +310,23 @@ impl<'s> Builder<'s> {
         self.node(ExprKind::List(items), sp(l, r), depth, poisoned)
     }
 
-    pub fn record(&mut self, fields: Vec<(Ident, Ex)>, l: usize, r: usize) -> Ex {
-        let depth = fields.iter().map(|(_, e)| e.depth).max().unwrap_or(0);
-        let poisoned = fields.iter().any(|(_, e)| e.poisoned);
+    // The fields arrive boxed from the parser stack (see grammar.lalrpop).
+    #[allow(clippy::vec_box)]
+    pub fn record(&mut self, fields: Vec<Box<(Ident, Ex)>>, l: usize, r: usize) -> Ex {
+        let depth = fields.iter().map(|f| f.1.depth).max().unwrap_or(0);
+        let poisoned = fields.iter().any(|f| f.1.poisoned);
         let fields = self.fields(fields);
         self.node(ExprKind::Record(fields), sp(l, r), depth, poisoned)
     }
 
-    pub fn fields(&mut self, fields: Vec<(Ident, Ex)>) -> Vec<RecordField> {
+    #[allow(clippy::vec_box)]
+    pub fn fields(&mut self, fields: Vec<Box<(Ident, Ex)>>) -> Vec<RecordField> {
         fields
             .into_iter()
+            .map(|field| {
+                let (name, value) = *field;
+                (name, value)
+            })
             .map(|(name, value)| RecordField {
                 name,
                 value: self.take(value),
@@ -568,7 +575,7 @@ impl<'s> Builder<'s> {
     pub fn create_table(&mut self, mut t: CreateTable, elements: Vec<Element>) -> CreateTable {
         for e in elements {
             match e {
-                Element::Column(c) => t.columns.push(c),
+                Element::Column(c) => t.columns.push(*c),
                 Element::Key(cols, span) => {
                     if t.key.replace(cols).is_some() {
                         self.error(
@@ -633,7 +640,7 @@ pub enum Constraint {
 
 /// An element of `create table (…)`.
 pub enum Element {
-    Column(ColumnDef),
+    Column(Box<ColumnDef>),
     Key(Vec<Ident>, Span),
 }
 

@@ -210,6 +210,11 @@ fn unexpected(
         format!("expected {wanted}{after}, found {found_text}")
     };
     let mut d = Diagnostic::new(code, span, message);
+    if found.is_none()
+        && let Some(open) = unclosed_bracket(tokens, span.start)
+    {
+        d = d.with_label(open, "this bracket is never closed");
+    }
     if let Some(h) = hint(found, &set, statement, stage) {
         d = d.with_hint(h);
     }
@@ -261,6 +266,21 @@ fn hint(found: Option<&Token<'_>>, set: &[&str], statement: bool, stage: bool) -
         ));
     }
     None
+}
+
+/// The innermost bracket still open before `at`, if any.
+fn unclosed_bracket(tokens: &[Spanned<'_>], at: u32) -> Option<Span> {
+    let mut open = Vec::new();
+    for (l, t, r) in tokens.iter().take_while(|(l, _, _)| (*l as u32) < at) {
+        match t.nesting() {
+            1 => open.push(Span::new(*l as u32, *r as u32)),
+            -1 => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    open.pop()
 }
 
 /// `a`, `a or b`, `a, b or c`.

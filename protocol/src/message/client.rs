@@ -42,6 +42,15 @@ pub enum ClientMessage {
         plan: Vec<u8>,
         params: Vec<Param>,
     },
+    /// Run a plan the server has cached, named by the SHA-256 of its encoded bytes
+    /// (a plan sent before with `Execute` on a server offering
+    /// `FEATURE_PLAN_CACHE`). A plan the server no longer holds is `P011`; the client
+    /// then sends it again with `Execute`.
+    ExecuteCached {
+        request: u32,
+        hash: [u8; 32],
+        params: Vec<Param>,
+    },
     /// Compile and run query text on the server.
     Query {
         request: u32,
@@ -92,6 +101,7 @@ mod tag {
     pub const PING: u8 = 0x08;
     pub const GOODBYE: u8 = 0x09;
     pub const ADMIN: u8 = 0x0A;
+    pub const EXECUTE_CACHED: u8 = 0x0B;
 }
 
 fn encode_language(w: &mut Writer, l: Language) {
@@ -115,6 +125,7 @@ impl ClientMessage {
         match self {
             Self::Hello { .. } => "Hello",
             Self::Execute { .. } => "Execute",
+            Self::ExecuteCached { .. } => "ExecuteCached",
             Self::Query { .. } => "Query",
             Self::CatalogFetch { .. } => "CatalogFetch",
             Self::Subscribe { .. } => "Subscribe",
@@ -130,6 +141,7 @@ impl ClientMessage {
     pub fn request(&self) -> Option<u32> {
         match self {
             Self::Execute { request, .. }
+            | Self::ExecuteCached { request, .. }
             | Self::Query { request, .. }
             | Self::CatalogFetch { request, .. }
             | Self::Subscribe { request, .. }
@@ -166,6 +178,16 @@ impl ClientMessage {
                 w.u8(tag::EXECUTE);
                 w.u32(*request);
                 w.bytes(plan);
+                encode_params(&mut w, params);
+            }
+            Self::ExecuteCached {
+                request,
+                hash,
+                params,
+            } => {
+                w.u8(tag::EXECUTE_CACHED);
+                w.u32(*request);
+                w.raw(hash);
                 encode_params(&mut w, params);
             }
             Self::Query {
@@ -253,6 +275,11 @@ impl ClientMessage {
             tag::EXECUTE => Self::Execute {
                 request: r.u32("request id")?,
                 plan: r.bytes(usize::MAX, "plan")?.to_vec(),
+                params: decode_params(&mut r)?,
+            },
+            tag::EXECUTE_CACHED => Self::ExecuteCached {
+                request: r.u32("request id")?,
+                hash: r.raw(32, "plan hash")?.try_into().expect("32 bytes"),
                 params: decode_params(&mut r)?,
             },
             tag::QUERY => Self::Query {

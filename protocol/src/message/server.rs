@@ -2,9 +2,10 @@
 //! answer; `Error` with request 0 and `Goodbye` concern the whole session.
 
 use super::admin::AdminResponse;
+use super::value::Value;
 use crate::error::ProtocolError;
 use crate::frame::frame;
-use crate::limits::{MAX_MESSAGE_BYTES, MAX_NAME_BYTES};
+use crate::limits::{MAX_MESSAGE_BYTES, MAX_NAME_BYTES, MAX_PARAMS};
 use crate::role::Role;
 use crate::wire::{Reader, Writer};
 
@@ -25,29 +26,40 @@ pub struct ErrorSpan {
     pub end: u32,
 }
 
+/// The answer to `Hello`: the version both sides now speak, and who the server says
+/// the client is (from its certificate, never from anything it sent).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Welcome {
+    pub version: u16,
+    pub opcode_set: u16,
+    /// The features both sides have (the intersection).
+    pub features: u64,
+    pub server: String,
+    pub session: u64,
+    pub user: String,
+    pub user_id: u64,
+    pub role: Role,
+    pub catalog_generation: u64,
+    /// The largest frame the server accepts from now on.
+    pub max_frame_bytes: u32,
+}
+
 /// A server-to-client message.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ServerMessage {
-    /// The answer to `Hello`: the version both sides now speak, and who the server
-    /// says the client is (from its certificate, never from anything it sent).
-    Welcome {
-        version: u16,
-        opcode_set: u16,
-        /// The features both sides have (the intersection).
-        features: u64,
-        server: String,
-        session: u64,
-        user: String,
-        user_id: u64,
-        role: Role,
-        catalog_generation: u64,
-        /// The largest frame the server accepts from now on.
-        max_frame_bytes: u32,
-    },
+    Welcome(Welcome),
     /// Result rows: one Arrow IPC stream (schema message, then batches).
     Batch {
         request: u32,
         arrow_ipc: Vec<u8>,
+    },
+    /// A compact answer of exactly one row, sent instead of `Batch` + `Complete` to a
+    /// client that asked for `FEATURE_COMPACT_ROWS`: the column names and KQL types
+    /// (`int64`, `decimal(10, 2)`, …) and one value per column. It ends the request.
+    Row {
+        request: u32,
+        columns: Vec<(String, String)>,
+        values: Vec<Value>,
     },
     /// A request finished.
     Complete {
@@ -104,6 +116,7 @@ mod tag {
     pub const PONG: u8 = 0x48;
     pub const GOODBYE: u8 = 0x49;
     pub const ADMIN_RESULT: u8 = 0x4A;
+    pub const ROW: u8 = 0x4B;
 }
 
 impl ServerMessage {
@@ -111,6 +124,7 @@ impl ServerMessage {
         match self {
             Self::Welcome { .. } => "Welcome",
             Self::Batch { .. } => "Batch",
+            Self::Row { .. } => "Row",
             Self::Complete { .. } => "Complete",
             Self::Error { .. } => "Error",
             Self::Catalog { .. } => "Catalog",
@@ -135,34 +149,36 @@ impl ServerMessage {
     pub fn encode_body(&self) -> Vec<u8> {
         let mut w = Writer::new();
         match self {
-            Self::Welcome {
-                version,
-                opcode_set,
-                features,
-                server,
-                session,
-                user,
-                user_id,
-                role,
-                catalog_generation,
-                max_frame_bytes,
-            } => {
+            Self::Welcome(welcome) => {
                 w.u8(tag::WELCOME);
-                w.u16(*version);
-                w.u16(*opcode_set);
-                w.u64(*features);
-                w.str(server);
-                w.u64(*session);
-                w.str(user);
-                w.u64(*user_id);
-                w.u8(role.tag());
-                w.u64(*catalog_generation);
-                w.u32(*max_frame_bytes);
+                w.u16(welcome.version);
+                w.u16(welcome.opcode_set);
+                w.u64(welcome.features);
+                w.str(&welcome.server);
+                w.u64(welcome.session);
+                w.str(&welcome.user);
+                w.u64(welcome.user_id);
+                w.u8(welcome.role.tag());
+                w.u64(welcome.catalog_generation);
+                w.u32(welcome.max_frame_bytes);
             }
             Self::Batch { request, arrow_ipc } => {
                 w.u8(tag::BATCH);
                 w.u32(*request);
                 w.bytes(arrow_ipc);
+            }
+            Self::Row {
+                request,
+                columns,
+                values,
+            } => {
+                w.u8(tag::ROW);
+                w.u32(*request);
+                w.list(columns, |w, (name, ty)| {
+                    w.str(name);
+                    w.str(ty);
+                });
+                w.list(values, |w, v| v.encode(w));
             }
             Self::Complete {
                 request,
@@ -245,7 +261,7 @@ impl ServerMessage {
     pub fn decode(body: &[u8]) -> Result<Self, ProtocolError> {
         let mut r = Reader::new(body);
         let msg = match r.u8("message type")? {
-            tag::WELCOME => Self::Welcome {
+            tag::WELCOME => Self::Welcome(Welcome {
                 version: r.u16("version")?,
                 opcode_set: r.u16("opcode set")?,
                 features: r.u64("features")?,
@@ -260,10 +276,21 @@ impl ServerMessage {
                 },
                 catalog_generation: r.u64("catalog generation")?,
                 max_frame_bytes: r.u32("max frame bytes")?,
-            },
+            }),
             tag::BATCH => Self::Batch {
                 request: r.u32("request id")?,
                 arrow_ipc: r.bytes(usize::MAX, "Arrow IPC")?.to_vec(),
+            },
+            tag::ROW => Self::Row {
+                request: r.u32("request id")?,
+                // A column takes at least two 4-byte string lengths; a value one tag byte.
+                columns: r.list(MAX_PARAMS, 8, "row columns", |r| {
+                    Ok((
+                        r.str(MAX_NAME_BYTES, "column name")?,
+                        r.str(MAX_NAME_BYTES, "column type")?,
+                    ))
+                })?,
+                values: r.list(MAX_PARAMS, 1, "row values", Value::decode)?,
             },
             tag::COMPLETE => Self::Complete {
                 request: r.u32("request id")?,

@@ -41,6 +41,30 @@ fn client_samples() -> Vec<ClientMessage> {
             name: "u".into(),
             value: Value::Uuid([9; 16]),
         },
+        Param {
+            name: "d".into(),
+            value: Value::Decimal {
+                unscaled: -12345,
+                precision: 10,
+                scale: 2,
+            },
+        },
+        Param {
+            name: "day".into(),
+            value: Value::Date(-3),
+        },
+        Param {
+            name: "t".into(),
+            value: Value::Time(86_399_999_999),
+        },
+        Param {
+            name: "dur".into(),
+            value: Value::Duration(-5),
+        },
+        Param {
+            name: "j".into(),
+            value: Value::Json("{\"a\": 1}".into()),
+        },
     ];
     let nets = parse_list("10.0.0.5, 10.0.1.0/24, ::1, fd00::/8").unwrap();
     vec![
@@ -60,6 +84,11 @@ fn client_samples() -> Vec<ClientMessage> {
             request: 2,
             language: Language::Sql,
             text: "SELECT 1".into(),
+            params: params.clone(),
+        },
+        ClientMessage::ExecuteCached {
+            request: 17,
+            hash: [0xAB; 32],
             params,
         },
         ClientMessage::CatalogFetch {
@@ -173,7 +202,7 @@ fn server_samples() -> Vec<ServerMessage> {
         revoked_at: Some(3),
     };
     vec![
-        ServerMessage::Welcome {
+        ServerMessage::Welcome(Welcome {
             version: 1,
             opcode_set: 1,
             features: 0,
@@ -184,7 +213,7 @@ fn server_samples() -> Vec<ServerMessage> {
             role: Role::Root,
             catalog_generation: 77,
             max_frame_bytes: 1 << 24,
-        },
+        }),
         ServerMessage::Batch {
             request: 1,
             arrow_ipc: vec![1, 2],
@@ -192,6 +221,21 @@ fn server_samples() -> Vec<ServerMessage> {
         ServerMessage::Complete {
             request: 1,
             rows_affected: 3,
+        },
+        ServerMessage::Row {
+            request: 9,
+            columns: vec![
+                ("id".into(), "int64".into()),
+                ("price".into(), "decimal(10, 2)".into()),
+            ],
+            values: vec![
+                Value::Int(7),
+                Value::Decimal {
+                    unscaled: 1999,
+                    precision: 10,
+                    scale: 2,
+                },
+            ],
         },
         ServerMessage::error(0, "P001", "too big"),
         ServerMessage::Error {
@@ -321,6 +365,52 @@ fn a_lying_parameter_count_does_not_allocate() {
     let body = [0x02, 0, 0, 0, 1, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff];
     let err = ClientMessage::decode(&body).unwrap_err();
     assert!(err.to_string().contains("parameters"), "{err}");
+}
+
+#[test]
+fn values_out_of_their_domain_are_refused() {
+    let encode = |value: Value| {
+        ClientMessage::Execute {
+            request: 1,
+            plan: vec![],
+            params: vec![Param {
+                name: "x".into(),
+                value,
+            }],
+        }
+        .encode_body()
+    };
+    for (value, what) in [
+        (
+            Value::Decimal {
+                unscaled: 1000,
+                precision: 3,
+                scale: 0,
+            },
+            "more than 3 digits",
+        ),
+        (
+            Value::Decimal {
+                unscaled: 1,
+                precision: 39,
+                scale: 0,
+            },
+            "precision",
+        ),
+        (
+            Value::Decimal {
+                unscaled: 1,
+                precision: 2,
+                scale: 3,
+            },
+            "precision",
+        ),
+        (Value::Time(86_400_000_000), "time of day"),
+        (Value::Time(-1), "time of day"),
+    ] {
+        let err = ClientMessage::decode(&encode(value.clone())).unwrap_err();
+        assert!(err.to_string().contains(what), "{value:?}: {err}");
+    }
 }
 
 proptest! {

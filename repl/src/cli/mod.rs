@@ -1,7 +1,12 @@
 //! The subcommands of `kalavar`, one module each.
 
 pub mod cert;
+pub mod explain;
 pub mod fmt;
+pub mod inspect;
 pub mod ping;
+pub mod plan_output;
 pub mod profile;
+pub mod shell;
+pub mod transpile;
 pub mod user;

@@ -11,11 +11,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use kalavar_protocol::frame::{DEFAULT_MAX_FRAME_BYTES, read_frame};
-use kalavar_protocol::version::{MIN_PROTOCOL_VERSION, PROTOCOL_VERSION};
-use kalavar_protocol::{AdminRequest, AdminResponse, ClientMessage, Role, ServerMessage};
+use kalavar_protocol::version::{
+    FEATURE_COMPACT_ROWS, FEATURE_PLAN_CACHE, FEATURE_SUBSCRIPTIONS, MIN_PROTOCOL_VERSION,
+    PROTOCOL_VERSION,
+};
+use kalavar_protocol::{AdminRequest, AdminResponse, ClientMessage, ServerMessage, Welcome};
 use rustls::{ClientConfig, ClientConnection, StreamOwned};
 use rustls_pki_types::ServerName;
 
+use kql_compiler::catalog::Catalog;
+
+use super::cancel::CancelHandle;
 use super::error::ClientError;
 use super::profile::Profile;
 
@@ -32,6 +38,9 @@ pub struct ConnectOptions {
     pub client_name: String,
     /// Protocol versions to offer.
     pub versions: (u16, u16),
+    /// Feature bits to ask for (`kalavar_protocol::version::FEATURE_*`); `Welcome`
+    /// says which the server granted. The library handles all of them.
+    pub features: u64,
 }
 
 impl Default for ConnectOptions {
@@ -42,30 +51,22 @@ impl Default for ConnectOptions {
             timeout: Duration::from_secs(10),
             client_name: format!("kalavar {}", env!("CARGO_PKG_VERSION")),
             versions: (MIN_PROTOCOL_VERSION, PROTOCOL_VERSION),
+            features: FEATURE_COMPACT_ROWS | FEATURE_SUBSCRIPTIONS | FEATURE_PLAN_CACHE,
         }
     }
 }
 
-/// What the server said in `Welcome`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Welcome {
-    pub version: u16,
-    pub opcode_set: u16,
-    pub features: u64,
-    pub server: String,
-    pub session: u64,
-    pub user: String,
-    pub user_id: u64,
-    pub role: Role,
-    pub catalog_generation: u64,
-    pub max_frame_bytes: u32,
-}
-
 /// An open session.
 pub struct Client {
-    stream: StreamOwned<ClientConnection, TcpStream>,
+    pub(super) stream: StreamOwned<ClientConnection, TcpStream>,
     welcome: Welcome,
     next_request: u32,
+    /// The catalog snapshot statements are compiled against (fetched on first use).
+    pub(super) catalog: Option<Arc<Catalog>>,
+    /// Set from any thread to cancel the request under way.
+    pub(super) cancel: CancelHandle,
+    /// Statements compiled on this connection (tests and `\\timing` read it).
+    pub(super) compiles: u64,
 }
 
 impl std::fmt::Debug for Client {
@@ -154,7 +155,7 @@ impl Client {
             min_version: options.versions.0,
             max_version: options.versions.1,
             opcode_set: 1,
-            features: 0,
+            features: options.features,
             client: options.client_name.clone(),
         };
         stream.write_all(&hello.encode())?;
@@ -162,35 +163,16 @@ impl Client {
         let body = read_frame(&mut stream, DEFAULT_MAX_FRAME_BYTES)?;
         let welcome =
             match ServerMessage::decode(&body).map_err(|e| ClientError::Protocol(e.to_string()))? {
-                ServerMessage::Welcome {
-                    version,
-                    opcode_set,
-                    features,
-                    server,
-                    session,
-                    user,
-                    user_id,
-                    role,
-                    catalog_generation,
-                    max_frame_bytes,
-                } => Welcome {
-                    version,
-                    opcode_set,
-                    features,
-                    server,
-                    session,
-                    user,
-                    user_id,
-                    role,
-                    catalog_generation,
-                    max_frame_bytes,
-                },
+                ServerMessage::Welcome(welcome) => welcome,
                 other => return Err(unexpected(other)),
             };
         Ok(Self {
             stream,
             welcome,
             next_request: 1,
+            catalog: None,
+            cancel: CancelHandle::default(),
+            compiles: 0,
         })
     }
 
@@ -223,8 +205,12 @@ impl Client {
                 request: 0,
                 code,
                 message,
-                ..
-            } => Err(ClientError::Server { code, message }),
+                span,
+            } => Err(ClientError::Server {
+                code,
+                message,
+                span,
+            }),
             ServerMessage::Goodbye { code, message } => Err(ClientError::Goodbye { code, message }),
             other => Ok(other),
         }
@@ -255,9 +241,16 @@ impl Client {
                 continue;
             }
             return match answer {
-                ServerMessage::Error { code, message, .. } => {
-                    Err(ClientError::Server { code, message })
-                }
+                ServerMessage::Error {
+                    code,
+                    message,
+                    span,
+                    ..
+                } => Err(ClientError::Server {
+                    code,
+                    message,
+                    span,
+                }),
                 other => Ok(other),
             };
         }
@@ -295,9 +288,18 @@ impl Client {
     }
 }
 
-fn unexpected(msg: ServerMessage) -> ClientError {
+pub(super) fn unexpected(msg: ServerMessage) -> ClientError {
     match msg {
-        ServerMessage::Error { code, message, .. } => ClientError::Server { code, message },
+        ServerMessage::Error {
+            code,
+            message,
+            span,
+            ..
+        } => ClientError::Server {
+            code,
+            message,
+            span,
+        },
         ServerMessage::Goodbye { code, message } => ClientError::Goodbye { code, message },
         other => ClientError::Protocol(format!("unexpected {} from the server", other.name())),
     }

@@ -1,7 +1,21 @@
 //! The client library's error: what went wrong connecting or talking to a server,
 //! with the server's stable code when the server refused.
 
-use kalavar_protocol::ProtocolError;
+use kalavar_protocol::{ErrorSpan, ProtocolError};
+use kql_compiler::CompileError;
+
+/// Codes the client library acts on.
+pub mod codes {
+    /// The plan names a table at a schema version the server no longer has: the
+    /// client refetches the catalog, recompiles and retries once.
+    pub const STALE_PLAN: &str = "V013";
+    /// A concurrent transaction wrote the same rows first; retry the transaction.
+    pub const TRANSACTION_CONFLICT: &str = "S001";
+    /// The request was cancelled.
+    pub const CANCELLED: &str = kalavar_protocol::codes::CANCELLED;
+    /// `ExecuteCached` named a plan the server does not hold: send it in full.
+    pub const PLAN_NOT_CACHED: &str = kalavar_protocol::codes::PLAN_NOT_CACHED;
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -18,9 +32,24 @@ pub enum ClientError {
     /// (a certificate it refuses shows up here as e.g. `CertificateRevoked`).
     #[error("TLS: {0}")]
     Tls(rustls::Error),
-    /// The server answered with an error (stable `code`, e.g. `A005`).
+    /// The server answered with an error (stable `code`, e.g. `A005`, `X004`);
+    /// `span` points into the statement's text when the server could place it.
     #[error("server refused ({code}): {message}")]
-    Server { code: String, message: String },
+    Server {
+        code: String,
+        message: String,
+        span: Option<ErrorSpan>,
+    },
+    /// The statement did not compile on the client (parse or bind error); `text` is
+    /// the source the error's spans point into.
+    #[error("{}", error.render("query", text, false).trim_end())]
+    Compile { text: String, error: CompileError },
+    /// The parameters given do not fit the statement's parameter slots.
+    #[error("parameters: {0}")]
+    Params(String),
+    /// The catalog the server sent does not decode.
+    #[error("catalog from the server: {0}")]
+    Catalog(String),
     /// The server closed the session (Goodbye), saying why.
     #[error("server closed the session ({code}): {message}")]
     Goodbye { code: String, message: String },
@@ -35,12 +64,20 @@ pub enum ClientError {
 }
 
 impl ClientError {
-    /// The server's stable error code, if the server gave one.
+    /// The stable error code: the server's, or the first compile error's (`K…`,
+    /// `B…`).
     pub fn code(&self) -> Option<&str> {
         match self {
             Self::Server { code, .. } | Self::Goodbye { code, .. } => Some(code),
+            Self::Compile { error, .. } => error.codes().first().copied(),
             _ => None,
         }
+    }
+
+    /// Whether running the same statement or transaction again may succeed: a
+    /// transaction conflict (`S001`).
+    pub fn is_retryable(&self) -> bool {
+        self.code() == Some(codes::TRANSACTION_CONFLICT)
     }
 
     /// The TLS alert or error, if TLS failed.

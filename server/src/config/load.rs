@@ -142,21 +142,24 @@ pub fn load(
             .map_err(|e| ServerError::file(path, format!("cannot read: {e}")))?;
         merge_file(&mut table, &text, &path.display().to_string())?;
     }
-    merge_env(&mut table, vars)?;
-    let config: Config = Value::Table(table)
-        .try_into()
-        .map_err(|e: toml::de::Error| ServerError::Config(e.to_string().trim_end().to_owned()))?;
-    config.validate()?;
-    Ok(config)
+    finish(table, vars)
 }
 
-/// Loads from text instead of a file (tests, and `kalavard config --check`).
+/// Loads from text instead of a file (tests).
 pub fn load_str(
     text: &str,
     vars: impl IntoIterator<Item = (String, String)>,
 ) -> Result<Config, ServerError> {
     let mut table = reference();
     merge_file(&mut table, text, "configuration")?;
+    finish(table, vars)
+}
+
+/// Applies the environment, deserialises and validates.
+fn finish(
+    mut table: Table,
+    vars: impl IntoIterator<Item = (String, String)>,
+) -> Result<Config, ServerError> {
     merge_env(&mut table, vars)?;
     let config: Config = Value::Table(table)
         .try_into()

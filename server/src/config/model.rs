@@ -56,8 +56,9 @@ pub struct AuthSection {
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Fsync {
+    /// The WAL is fsynced before a write is acknowledged.
     Always,
-    Batch,
+    /// The WAL reaches the OS before a write is acknowledged, without fsync.
     Never,
 }
 
@@ -176,6 +177,18 @@ impl Config {
             "log.level",
             "is not a log filter (try `info` or `warn,kalavar_server=debug`)",
         )
+    }
+
+    /// The storage engine's options from `[storage]`.
+    pub fn engine_options(&self) -> kalavar_storage::EngineOptions {
+        kalavar_storage::EngineOptions {
+            durability: match self.storage.fsync {
+                Fsync::Always => kalavar_storage::Durability::Sync,
+                Fsync::Never => kalavar_storage::Durability::NoSync,
+            },
+            memory_budget_bytes: self.storage.memory_budget_mb.saturating_mul(1 << 20),
+            ..kalavar_storage::EngineOptions::default()
+        }
     }
 
     /// The data directory with a leading `~` expanded.

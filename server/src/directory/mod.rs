@@ -1,10 +1,10 @@
 //! The users and certificate records the server authenticates against. [`Directory`]
-//! is the interface the session layer needs from the catalog; [`FileDirectory`]
-//! keeps them in one JSON file in the data directory until the storage engine's
-//! catalog implements the trait.
+//! is the interface the session layer needs from the catalog; [`StorageDirectory`]
+//! implements it over the storage engine's catalog (`kalavar-storage`), where users
+//! and certificate records live next to the tables.
 
-mod file;
 mod records;
+mod storage;
 
-pub use file::FileDirectory;
-pub use records::{CertRecord, Directory, DirectoryError, UserChange, UserRecord};
+pub use records::{CertRecord, Directory, DirectoryError, UserChange, UserRecord, issuer_id};
+pub use storage::StorageDirectory;

@@ -5,34 +5,40 @@
 use kalavar_protocol::{CertInfo, IpNet, Role, UserInfo};
 
 /// A user of the database.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserRecord {
     pub id: u64,
     pub name: String,
-    #[serde(with = "role_text")]
     pub role: Role,
     pub enabled: bool,
     /// Empty: no allow-list beyond the certificate's addresses.
-    #[serde(with = "nets_text")]
     pub allow: Vec<IpNet>,
 }
 
 /// A certificate the CA issued.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CertRecord {
-    /// The issuer name (DER, hex in the file).
-    #[serde(with = "hex_bytes")]
-    pub issuer: Vec<u8>,
-    /// Canonical hex serial.
+    /// The issuing CA, as [`issuer_id`] of its name.
+    pub issuer: String,
+    /// Canonical hex serial (lowercase, no leading zero bytes).
     pub serial: String,
+    /// The user the certificate was issued to; empty once that user has been dropped
+    /// (records outlive their user, so the CRL and `system.certificates` stay whole).
     pub user: String,
+    /// Seconds since the Unix epoch.
     pub not_before: i64,
     pub not_after: i64,
-    #[serde(with = "nets_text")]
     pub addresses: Vec<IpNet>,
     pub revoked_at: Option<i64>,
-    #[serde(with = "hex_bytes")]
     pub der: Vec<u8>,
+}
+
+/// The catalog's key for an issuer: the first 16 bytes of the SHA-256 of the issuer
+/// name's DER, in hex. Certificates name their issuer, so the server finds the record
+/// of a presented certificate from the certificate alone.
+pub fn issuer_id(issuer_der: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(&sha2::Sha256::digest(issuer_der)[..16])
 }
 
 /// What `alter user` changes: each `Some` replaces that property.
@@ -71,13 +77,12 @@ pub trait Directory: Send + Sync + 'static {
         allow: &[IpNet],
     ) -> Result<UserRecord, DirectoryError>;
     fn alter_user(&self, name: &str, change: &UserChange) -> Result<UserRecord, DirectoryError>;
-    /// Removes the user; its certificate records stay (revoked by the caller first).
+    /// Removes the user and erases its data; the caller revokes its certificates
+    /// first (the catalog may drop their records with the user).
     fn drop_user(&self, name: &str) -> Result<UserRecord, DirectoryError>;
-    fn certificate(
-        &self,
-        issuer: &[u8],
-        serial: &str,
-    ) -> Result<Option<CertRecord>, DirectoryError>;
+    /// The record of a certificate, by [`issuer_id`] and canonical serial.
+    fn certificate(&self, issuer: &str, serial: &str)
+    -> Result<Option<CertRecord>, DirectoryError>;
     /// All certificates, or those of one user.
     fn certificates(&self, user: Option<&str>) -> Result<Vec<CertRecord>, DirectoryError>;
     fn add_certificate(&self, record: &CertRecord) -> Result<(), DirectoryError>;
@@ -85,7 +90,7 @@ pub trait Directory: Send + Sync + 'static {
     /// time. Returns the record after the change.
     fn revoke_certificate(
         &self,
-        issuer: &[u8],
+        issuer: &str,
         serial: &str,
         at: i64,
     ) -> Result<CertRecord, DirectoryError>;
@@ -113,48 +118,5 @@ impl CertRecord {
             addresses: self.addresses.clone(),
             revoked_at: self.revoked_at,
         }
-    }
-}
-
-mod role_text {
-    use kalavar_protocol::Role;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(r: &Role, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(r.as_str())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Role, D::Error> {
-        String::deserialize(d)?
-            .parse()
-            .map_err(serde::de::Error::custom)
-    }
-}
-
-mod nets_text {
-    use kalavar_protocol::IpNet;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(v: &[IpNet], s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(v.iter().map(ToString::to_string))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<IpNet>, D::Error> {
-        Vec::<String>::deserialize(d)?
-            .iter()
-            .map(|t| t.parse().map_err(serde::de::Error::custom))
-            .collect()
-    }
-}
-
-mod hex_bytes {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&hex::encode(v))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        hex::decode(String::deserialize(d)?).map_err(serde::de::Error::custom)
     }
 }

@@ -11,7 +11,7 @@ use kalavar_protocol::{AdminRequest, AdminResponse, IpNet};
 
 use super::registry::Closing;
 use crate::auth::{AuthError, Identity};
-use crate::directory::{CertRecord, UserChange};
+use crate::directory::{CertRecord, UserChange, issuer_id};
 use crate::state::Shared;
 
 /// A refused or failed admin request: code and message.
@@ -142,7 +142,7 @@ pub fn handle(
         AdminRequest::RevokeCertificate { serial } => {
             let serial = normalise_serial(&serial).map_err(failed)?;
             let record = dir
-                .certificate(shared.authority.subject_der(), &serial)
+                .certificate(&issuer_id(shared.authority.subject_der()), &serial)
                 .map_err(failed)?
                 .ok_or_else(|| failed(format!("no certificate with serial {serial}")))?;
             let closing = Closing {
@@ -223,7 +223,7 @@ fn issue(
         .map_err(failed)?;
     let s = &issued.summary;
     let record = CertRecord {
-        issuer: s.issuer_der.clone(),
+        issuer: issuer_id(&s.issuer_der),
         serial: s.serial.clone(),
         user: record_user.name.clone(),
         not_before: s.not_before,

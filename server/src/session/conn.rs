@@ -18,8 +18,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kalavar_protocol::frame::{FrameAssembler, HANDSHAKE_MAX_FRAME_BYTES};
+use kalavar_protocol::net::canonical;
 use kalavar_protocol::version::negotiate;
-use kalavar_protocol::{ClientMessage, ProtocolError, ServerMessage, codes};
+use kalavar_protocol::{CertSummary, ClientMessage, ProtocolError, ServerMessage, Welcome, codes};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{OwnedSemaphorePermit, watch};
@@ -77,8 +78,33 @@ pub async fn serve_connection(
         .await;
         return;
     };
+    let summary = match CertSummary::parse(&cert) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = send(
+                &mut tls,
+                &ServerMessage::error(0, codes::CERTIFICATE_UNKNOWN, e),
+            )
+            .await;
+            return;
+        }
+    };
+    // Register before authorising: a revocation updates the catalog before it closes
+    // sessions, so either `authorize` sees the revoked record or the registry sees this
+    // session. Registering after would leave a window where both miss.
+    let session_id = shared.next_session_id();
+    let user = summary.user.clone().unwrap_or_default();
+    let (_guard, closing) =
+        shared
+            .sessions
+            .register(session_id, &user, &summary.serial, canonical(peer.ip()));
     let allow_unbound = shared.config.auth.allow_unbound_certificates;
-    let identity = match authorize(shared.directory.as_ref(), &cert, peer.ip(), allow_unbound) {
+    let identity = match authorize(
+        shared.directory.as_ref(),
+        &summary,
+        peer.ip(),
+        allow_unbound,
+    ) {
         Ok(identity) => identity,
         Err(e) => {
             info!(%peer, code = e.code(), error = %e, "client refused");
@@ -87,11 +113,6 @@ pub async fn serve_connection(
             return;
         }
     };
-    let session_id = shared.next_session_id();
-    let (_guard, closing) =
-        shared
-            .sessions
-            .register(session_id, &identity.user, &identity.serial, identity.peer);
     let mut session = Session {
         shared,
         identity,
@@ -216,7 +237,7 @@ impl Session {
             )));
         }
         let max_frame = self.shared.config.limits.max_frame_bytes;
-        let welcome = ServerMessage::Welcome {
+        let welcome = ServerMessage::Welcome(Welcome {
             version,
             opcode_set: OPCODE_SET,
             features: features & SERVER_FEATURES,
@@ -227,7 +248,7 @@ impl Session {
             role: self.identity.role,
             catalog_generation: self.shared.directory.generation(),
             max_frame_bytes: u32::try_from(max_frame).unwrap_or(u32::MAX),
-        };
+        });
         send(stream, &welcome).await.map_err(ProtocolError::from)?;
         self.assembler.set_max(max_frame);
         self.welcomed = true;

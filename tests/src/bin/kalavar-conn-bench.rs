@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use kalavar::client::{Client, ConnectOptions, Profile};
 use kalavar_protocol::frame::{FrameAssembler, HANDSHAKE_MAX_FRAME_BYTES};
-use kalavar_protocol::{ClientMessage, Role, ServerMessage};
+use kalavar_protocol::{ClientMessage, Role, ServerMessage, Welcome};
 
 struct Args {
     seconds: u64,
@@ -244,7 +244,7 @@ fn bare_server(data: &Path, port: u16) {
         kalavar_server::tls::server_config(verifier, &read("server.crt"), &read("server.key"))
             .unwrap();
     let acceptor = tokio_rustls::TlsAcceptor::from(config);
-    let welcome = ServerMessage::Welcome {
+    let welcome = ServerMessage::Welcome(Welcome {
         version: 1,
         opcode_set: 1,
         features: 0,
@@ -255,7 +255,7 @@ fn bare_server(data: &Path, port: u16) {
         role: Role::Root,
         catalog_generation: 0,
         max_frame_bytes: 1 << 24,
-    }
+    })
     .encode();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -1,0 +1,129 @@
+//! The whole pipeline for text: parse, bind, optimize, emit. Each stage is callable
+//! alone; this module only chains them.
+
+use crate::binder::{BindError, Binder};
+use crate::bytecode::Program;
+use crate::catalog::Catalog;
+use crate::emit::emit;
+use crate::identity::Caller;
+use crate::optimizer::optimize;
+use crate::plan::BoundStatement;
+use kql::ast::StatementKind;
+
+/// What a compile checks against.
+#[derive(Debug, Clone, Copy)]
+pub struct CompileOptions<'a> {
+    pub catalog: &'a Catalog,
+    /// With a caller, permissions known at compile time are checked (`B013`).
+    pub caller: Option<&'a Caller>,
+    /// Run the optimizer (on by default; off shows the plan as bound).
+    pub optimize: bool,
+    /// Keep the plan as bound, before optimization, in [`Compiled::bound`] (for
+    /// `explain` and tests; off by default since it costs a copy).
+    pub keep_bound: bool,
+}
+
+impl<'a> CompileOptions<'a> {
+    pub fn new(catalog: &'a Catalog) -> Self {
+        CompileOptions {
+            catalog,
+            caller: None,
+            optimize: true,
+            keep_bound: false,
+        }
+    }
+}
+
+/// A compiled statement.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    /// The statement's source text.
+    pub text: String,
+    /// The plan tree as bound, before optimization (with `keep_bound`).
+    pub bound: Option<BoundStatement>,
+    /// The plan tree that was emitted.
+    pub optimized: BoundStatement,
+    pub program: Program,
+}
+
+/// Why text did not compile.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CompileError {
+    #[error("{0}")]
+    Parse(kql::Diagnostics),
+    #[error("{0}")]
+    Bind(BindError),
+}
+
+impl CompileError {
+    /// The stable codes of the errors (`K…` from the parser, `B…` from the binder).
+    pub fn codes(&self) -> Vec<&'static str> {
+        match self {
+            CompileError::Parse(d) => d.codes(),
+            CompileError::Bind(b) => vec![b.code.code()],
+        }
+    }
+}
+
+/// Compiles every statement of a script (a `let` defines a name and yields no
+/// program).
+pub fn compile(source: &str, opts: CompileOptions<'_>) -> Result<Vec<Compiled>, CompileError> {
+    let script = kql::parse(source).map_err(CompileError::Parse)?;
+    let mut binder = Binder::new(opts.catalog, opts.caller, source);
+    let mut out = Vec::with_capacity(script.statements.len());
+    for statement in &script.statements {
+        let (bound, params) = binder.bind(statement).map_err(CompileError::Bind)?;
+        if matches!(statement.kind, StatementKind::Let { .. }) {
+            continue;
+        }
+        let text = source
+            .get(statement.span.range())
+            .unwrap_or_default()
+            .to_owned();
+        let kept = opts.keep_bound.then(|| bound.clone());
+        let optimized = if opts.optimize {
+            optimize(bound)
+        } else {
+            bound
+        };
+        let program = emit(&optimized, &params, Some(&text));
+        out.push(Compiled {
+            text,
+            bound: kept,
+            optimized,
+            program,
+        });
+    }
+    Ok(out)
+}
+
+/// Compiles the one statement of `source` (after any `let`s) and encodes it.
+pub fn compile_to_bytes(source: &str, opts: CompileOptions<'_>) -> Result<Vec<u8>, CompileError> {
+    let compiled = compile(source, opts)?;
+    let last = compiled
+        .last()
+        .map(|c| c.program.encode())
+        .unwrap_or_else(|| emit(&BoundStatement::Nothing, &[], Some(source)).encode());
+    Ok(last)
+}
+
+impl BindError {
+    /// The error as a front-end diagnostic, so both render the same way.
+    pub fn to_diagnostic(&self) -> kql::Diagnostic {
+        let d = kql::Diagnostic::new(self.code.code(), self.span, self.message.clone());
+        match &self.hint {
+            Some(h) => d.with_hint(h.clone()),
+            None => d,
+        }
+    }
+}
+
+impl CompileError {
+    /// The errors with the source line and a caret under the span.
+    pub fn render(&self, source_name: &str, source: &str, color: bool) -> String {
+        match self {
+            CompileError::Parse(d) => d.render_with(source_name, source, color),
+            CompileError::Bind(b) => b.to_diagnostic().render_with(source_name, source, color),
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! Builds a [`Program`]: interns schemas, tables and constants, allocates registers
+//! and cursors, flattens expressions, and patches forward jumps through labels.
+
+use crate::bytecode::{
+    Addr, Cur, CursorDecl, CursorKind, Expr, ExprId, Field, Insn, Node, NodeId, Program, Reg,
+    Schema, SchemaId, TableRef, TableUse, Value,
+};
+use crate::plan::{PlanField, Scalar, ScalarKind, TableInfo};
+
+/// A jump target not placed yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Label(usize);
+
+pub(crate) struct Builder {
+    pub p: Program,
+    labels: Vec<Option<u32>>,
+    /// (instruction, label) pairs whose jump operand waits for the label.
+    fixups: Vec<(usize, Label)>,
+}
+
+const UNPLACED: Addr = Addr(u32::MAX);
+
+impl Builder {
+    pub fn new() -> Builder {
+        Builder {
+            p: Program::default(),
+            labels: Vec::new(),
+            fixups: Vec::new(),
+        }
+    }
+
+    pub fn schema(&mut self, fields: &[PlanField]) -> SchemaId {
+        let same = |s: &Schema| {
+            s.fields.len() == fields.len()
+                && s.fields
+                    .iter()
+                    .zip(fields)
+                    .all(|(a, b)| a.ty == b.ty && a.nullable == b.nullable && a.name == b.name)
+        };
+        if let Some(i) = self.p.schemas.iter().position(same) {
+            return i as SchemaId;
+        }
+        let schema = Schema {
+            fields: fields
+                .iter()
+                .map(|f| Field {
+                    name: f.name.clone(),
+                    ty: f.ty,
+                    nullable: f.nullable,
+                })
+                .collect(),
+        };
+        self.p.schemas.push(schema);
+        (self.p.schemas.len() - 1) as SchemaId
+    }
+
+    pub fn reg(&mut self, fields: &[PlanField]) -> Reg {
+        let s = self.schema(fields);
+        self.p.registers.push(s);
+        Reg((self.p.registers.len() - 1) as u16)
+    }
+
+    pub fn cursor(&mut self, kind: CursorKind, input: &[PlanField], output: &[PlanField]) -> Cur {
+        let input = self.schema(input);
+        let output = self.schema(output);
+        self.p.cursors.push(CursorDecl {
+            kind,
+            input,
+            output,
+        });
+        Cur((self.p.cursors.len() - 1) as u16)
+    }
+
+    pub fn table(&mut self, t: &TableInfo) -> TableRef {
+        if let Some(i) = self.p.tables.iter().position(|u| u.id == t.id) {
+            return TableRef(i as u16);
+        }
+        self.p.tables.push(TableUse {
+            id: t.id,
+            schema_version: t.schema_version,
+            name: t.name.clone(),
+        });
+        TableRef((self.p.tables.len() - 1) as u16)
+    }
+
+    fn constant(&mut self, v: &Value) -> u32 {
+        if let Some(i) = self.p.constants.iter().position(|c| c == v) {
+            return i as u32;
+        }
+        self.p.constants.push(v.clone());
+        (self.p.constants.len() - 1) as u32
+    }
+
+    /// Flattens an expression tree into nodes (children before parents), iteratively.
+    pub fn expr(&mut self, s: &Scalar) -> ExprId {
+        // Leaves (most expressions: a column, a constant, a parameter) skip the walk.
+        let leaf = match &s.kind {
+            ScalarKind::Column(i) => Some(Node::Column { index: *i as u16 }),
+            ScalarKind::Literal(v) => Some(Node::Const {
+                index: self.constant(v),
+            }),
+            ScalarKind::Param(i) => Some(Node::Param { index: *i as u16 }),
+            _ => None,
+        };
+        if let Some(node) = leaf {
+            let found = self
+                .p
+                .exprs
+                .iter()
+                .position(|x| x.nodes.len() == 1 && x.nodes[0] == node);
+            if let Some(i) = found {
+                return ExprId(i as u32);
+            }
+            self.p.exprs.push(Expr { nodes: vec![node] });
+            return ExprId((self.p.exprs.len() - 1) as u32);
+        }
+        let mut nodes: Vec<Node> = Vec::new();
+        // (node, children done?) post-order with an explicit stack.
+        let mut stack: Vec<(&Scalar, bool)> = vec![(s, false)];
+        let mut ids: Vec<NodeId> = Vec::new();
+        while let Some((node, done)) = stack.pop() {
+            let children = node.children();
+            if !done && !children.is_empty() {
+                stack.push((node, true));
+                for c in children.into_iter().rev() {
+                    stack.push((c, false));
+                }
+                continue;
+            }
+            let n = children_count(node);
+            let args: Vec<NodeId> = ids.split_off(ids.len() - n);
+            let built = match &node.kind {
+                ScalarKind::Column(i) => Node::Column { index: *i as u16 },
+                ScalarKind::Literal(v) => Node::Const {
+                    index: self.constant(v),
+                },
+                ScalarKind::Param(i) => Node::Param { index: *i as u16 },
+                ScalarKind::Unary(op, _) => Node::Unary {
+                    op: *op,
+                    arg: args[0],
+                },
+                ScalarKind::Binary(op, _, _) => Node::Binary {
+                    op: *op,
+                    lhs: args[0],
+                    rhs: args[1],
+                },
+                ScalarKind::Call(f, _) => Node::Call { func: *f, args },
+                ScalarKind::Cast(_) => Node::Cast {
+                    arg: args[0],
+                    to: node.ty,
+                },
+                ScalarKind::InList(_, _, negated) => Node::InList {
+                    arg: args[0],
+                    list: args[1..].to_vec(),
+                    negated: *negated,
+                },
+            };
+            nodes.push(built);
+            ids.push((nodes.len() - 1) as NodeId);
+        }
+        let e = Expr { nodes };
+        if let Some(i) = self.p.exprs.iter().position(|x| *x == e) {
+            return ExprId(i as u32);
+        }
+        self.p.exprs.push(e);
+        ExprId((self.p.exprs.len() - 1) as u32)
+    }
+
+    pub fn here(&self) -> Addr {
+        Addr(self.p.insns.len() as u32)
+    }
+
+    pub fn push(&mut self, insn: Insn) -> usize {
+        self.p.insns.push(insn);
+        self.p.insns.len() - 1
+    }
+
+    pub fn label(&mut self) -> Label {
+        self.labels.push(None);
+        Label(self.labels.len() - 1)
+    }
+
+    pub fn place(&mut self, l: Label) {
+        self.labels[l.0] = Some(self.p.insns.len() as u32);
+    }
+
+    /// An instruction whose jump goes to `l` (placed now or later).
+    pub fn push_jump(&mut self, insn: Insn, l: Label) -> usize {
+        let at = self.push(insn);
+        self.fixups.push((at, l));
+        at
+    }
+
+    pub fn unplaced() -> Addr {
+        UNPLACED
+    }
+
+    /// Patches jumps and returns the program.
+    pub fn finish(mut self) -> Program {
+        for (at, l) in std::mem::take(&mut self.fixups) {
+            let target = Addr(self.labels[l.0].expect("every label is placed"));
+            match &mut self.p.insns[at] {
+                Insn::Goto { target: t } => *t = target,
+                Insn::Next { done, .. } | Insn::Limit { done, .. } => *done = target,
+                other => unreachable!("{other:?} has no jump"),
+            }
+        }
+        self.p
+    }
+}
+
+fn children_count(s: &Scalar) -> usize {
+    s.children().len()
+}

@@ -1,0 +1,194 @@
+//! Names as PostgreSQL reads them: unquoted identifiers fold to lower case (ASCII
+//! letters only, as PostgreSQL does with UTF-8), quoted ones stay as written; the
+//! names PostgreSQL gives unnamed output columns; and fresh names for the helper
+//! columns a translation needs.
+
+use super::error::{R, SqlError, codes, fail};
+use sqlparser::ast::{self as sql, Spanned};
+use std::collections::HashSet;
+
+/// The name an identifier denotes.
+pub(crate) fn fold(id: &sql::Ident) -> R<String> {
+    match id.quote_style {
+        None => Ok(id.value.to_ascii_lowercase()),
+        Some('"') if id.value.is_empty() => fail(
+            codes::NAME,
+            id.span,
+            "a quoted name cannot be empty (PostgreSQL rejects `\"\"` too)",
+        ),
+        Some('"') => Ok(id.value.clone()),
+        Some(q) => fail(
+            codes::NAME,
+            id.span,
+            format!("names quoted with {q} are not PostgreSQL; use double quotes"),
+        ),
+    }
+}
+
+/// The parts of a dotted name, folded.
+pub(crate) fn object_parts(name: &sql::ObjectName) -> R<Vec<String>> {
+    name.0
+        .iter()
+        .map(|part| match part {
+            sql::ObjectNamePart::Identifier(id) => fold(id),
+            other => fail(
+                codes::NAME,
+                other.span(),
+                format!("`{other}` is not a plain name"),
+            ),
+        })
+        .collect()
+}
+
+/// `[namespace.]name` from a table name (a schema-qualified name's schema is the
+/// KQL namespace; a database part is refused).
+pub(crate) fn table_name(name: &sql::ObjectName) -> R<(Option<String>, String)> {
+    let mut parts = object_parts(name)?;
+    match parts.len() {
+        1 => Ok((None, parts.pop().expect("one part"))),
+        2 => {
+            let n = parts.pop().expect("two parts");
+            Ok((parts.pop(), n))
+        }
+        _ => Err(SqlError::new(
+            codes::NAME,
+            name.span(),
+            format!("`{name}` has a database part; KQL names are [namespace.]table"),
+        )
+        .hint("drop the database name: the server has one database")),
+    }
+}
+
+/// A name with exactly one part (a column in a list, a schema name).
+pub(crate) fn single(name: &sql::ObjectName, what: &str) -> R<String> {
+    let mut parts = object_parts(name)?;
+    if parts.len() != 1 {
+        return fail(
+            codes::NAME,
+            name.span(),
+            format!("{what} `{name}` must be a single name"),
+        );
+    }
+    Ok(parts.pop().expect("one part"))
+}
+
+/// The name PostgreSQL gives an output column that has no alias, when it gives
+/// one (`count(*)` → `count`, `x::text` → `x`); `None` where PostgreSQL says
+/// `?column?`.
+pub(crate) fn derived_name(e: &sql::Expr) -> Option<String> {
+    name_with_strength(e).map(|(n, _)| n)
+}
+
+/// PostgreSQL's FigureColname: a name and how strongly the expression suggests
+/// it (2 for a column or function, 1 for a type name or CASE).
+fn name_with_strength(e: &sql::Expr) -> Option<(String, u8)> {
+    use sql::Expr as E;
+    let strong = |s: String| Some((s, 2));
+    match e {
+        E::Identifier(id) => fold(id).ok().and_then(strong),
+        E::CompoundIdentifier(parts) => parts.last().and_then(|p| fold(p).ok()).and_then(strong),
+        E::Function(f) => f
+            .name
+            .0
+            .last()
+            .and_then(|p| p.as_ident())
+            .and_then(|id| fold(id).ok())
+            .and_then(strong),
+        E::Nested(inner) => name_with_strength(inner),
+        E::Cast {
+            expr, data_type, ..
+        } => match name_with_strength(expr) {
+            Some((n, 2)) => Some((n, 2)),
+            _ => pg_type_name(data_type).map(|t| (t.to_string(), 1)),
+        },
+        E::TypedString(t) => pg_type_name(&t.data_type).map(|n| (n.to_string(), 1)),
+        E::Interval(_) => Some(("interval".into(), 1)),
+        E::Case { .. } => Some(("case".into(), 1)),
+        E::Substring { .. } => strong("substring".into()),
+        E::Trim { .. } => strong("btrim".into()),
+        E::Ceil { .. } => strong("ceil".into()),
+        E::Floor { .. } => strong("floor".into()),
+        E::Position { .. } => strong("position".into()),
+        E::Extract { .. } => strong("extract".into()),
+        E::Collate { expr, .. } => name_with_strength(expr),
+        _ => None,
+    }
+}
+
+/// PostgreSQL's internal name of a type, as it names an unnamed cast column.
+fn pg_type_name(t: &sql::DataType) -> Option<&'static str> {
+    use sql::DataType as T;
+    Some(match t {
+        T::SmallInt(_) | T::Int2(_) => "int2",
+        T::Int(_) | T::Integer(_) | T::Int4(_) => "int4",
+        T::BigInt(_) | T::Int8(_) => "int8",
+        T::Real | T::Float4 => "float4",
+        T::DoublePrecision | T::Float8 | T::Double(_) => "float8",
+        T::Float(info) => match info {
+            sql::ExactNumberInfo::Precision(p) if *p <= 24 => "float4",
+            _ => "float8",
+        },
+        T::Numeric(_) | T::Decimal(_) | T::Dec(_) => "numeric",
+        T::Text | T::String(_) => "text",
+        T::Varchar(_) | T::CharacterVarying(_) | T::CharVarying(_) => "varchar",
+        T::Bool | T::Boolean => "bool",
+        T::Bytea => "bytea",
+        T::JSON => "json",
+        T::JSONB => "jsonb",
+        T::Date => "date",
+        T::Time(_, sql::TimezoneInfo::WithTimeZone | sql::TimezoneInfo::Tz) => "timetz",
+        T::Time(..) => "time",
+        T::Timestamp(_, sql::TimezoneInfo::WithTimeZone | sql::TimezoneInfo::Tz) => "timestamptz",
+        T::Timestamp(..) => "timestamp",
+        T::Uuid => "uuid",
+        T::Interval { .. } => "interval",
+        _ => return None,
+    })
+}
+
+/// Fresh names for helper columns (`_g1`, `_s1`, …) that clash with no word of the
+/// statement and no name handed out before.
+pub(crate) struct FreshNames {
+    taken: HashSet<String>,
+}
+
+impl FreshNames {
+    pub fn new(words: impl IntoIterator<Item = String>) -> Self {
+        FreshNames {
+            taken: words.into_iter().collect(),
+        }
+    }
+
+    /// `_{stem}{n}` for the smallest n ≥ 1 not taken.
+    pub fn fresh(&mut self, stem: &str) -> String {
+        let mut n = 1;
+        loop {
+            let name = format!("_{stem}{n}");
+            if self.taken.insert(name.clone()) {
+                return name;
+            }
+            n += 1;
+        }
+    }
+}
+
+/// Makes output names unique the way a user would: the second `id` becomes `id_2`
+/// (KQL needs distinct output names; PostgreSQL allows repeats).
+pub(crate) fn dedupe(names: &mut [String]) {
+    let mut seen: HashSet<String> = HashSet::new();
+    let all: HashSet<String> = names.iter().cloned().collect();
+    for name in names.iter_mut() {
+        if seen.insert(name.clone()) {
+            continue;
+        }
+        let mut n = 2;
+        loop {
+            let candidate = format!("{name}_{n}");
+            if !all.contains(&candidate) && seen.insert(candidate.clone()) {
+                *name = candidate;
+                break;
+            }
+            n += 1;
+        }
+    }
+}

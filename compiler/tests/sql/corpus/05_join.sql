@@ -1,0 +1,37 @@
+-- Joins: inner, left, right and full, with ON and USING; comma and CROSS joins
+-- with their condition in WHERE.
+SELECT p.name, o.amount FROM shop.people p JOIN shop.orders o ON o.person_id = p.id;
+SELECT p.name, o.amount FROM shop.people p INNER JOIN shop.orders o ON o.person_id = p.id;
+SELECT p.name, o.amount FROM shop.people p LEFT JOIN shop.orders o ON o.person_id = p.id;
+SELECT p.name, o.amount FROM shop.people p LEFT OUTER JOIN shop.orders o ON o.person_id = p.id;
+SELECT p.name, o.amount FROM shop.people p RIGHT JOIN shop.orders o ON o.person_id = p.id;
+SELECT p.name, o.amount FROM shop.people p RIGHT OUTER JOIN shop.orders o ON o.person_id = p.id;
+SELECT p.name, o.amount FROM shop.people p FULL JOIN shop.orders o ON o.person_id = p.id;
+SELECT p.name, o.amount FROM shop.people p FULL OUTER JOIN shop.orders o ON o.person_id = p.id;
+SELECT * FROM shop.people p JOIN shop.orders o ON o.person_id = p.id;
+SELECT * FROM shop.people p LEFT JOIN shop.orders o ON o.person_id = p.id AND o.status = 'paid';
+SELECT p.name, o.amount FROM shop.people p JOIN shop.orders o ON o.person_id = p.id AND o.amount > 10;
+SELECT p.name, c.country FROM shop.people p JOIN shop.cities c ON c.name = p.city;
+SELECT p.name, c.country, o.amount FROM shop.people p JOIN shop.cities c ON c.name = p.city JOIN shop.orders o ON o.person_id = p.id;
+SELECT p.name, c.country FROM shop.people p LEFT JOIN shop.cities c ON c.name = p.city WHERE c.name IS NULL;
+SELECT people.name, orders.amount FROM shop.people JOIN shop.orders ON orders.person_id = people.id;
+SELECT a.name, b.name FROM shop.people a JOIN shop.people b ON a.city = b.city AND a.id < b.id;
+SELECT p.name, t.tag FROM shop.people p JOIN shop.tags t ON t.person_id = p.id WHERE t.tag IN ('vip', 'new');
+SELECT * FROM shop.people JOIN shop.orders USING (id);
+SELECT id, name, amount FROM shop.people JOIN shop.orders USING (id);
+SELECT id, name, amount FROM shop.people LEFT JOIN shop.orders USING (id);
+SELECT id, name, amount FROM shop.people RIGHT JOIN shop.orders USING (id);
+SELECT id, name, amount FROM shop.people FULL JOIN shop.orders USING (id);
+SELECT * FROM shop.people FULL JOIN shop.orders USING (id);
+SELECT t.tag, p.name FROM shop.tags t JOIN shop.people p ON p.id = t.person_id ORDER BY t.tag, p.name;
+SELECT x.name, y.tag FROM shop.people AS x JOIN shop.tags AS y ON x.id = y.person_id;
+SELECT p.name, o.amount FROM shop.people p, shop.orders o WHERE o.person_id = p.id;
+SELECT p.name, o.amount FROM shop.people p, shop.orders o WHERE o.person_id = p.id AND o.amount > 5 AND p.age > 20;
+SELECT p.name, o.amount FROM shop.people p CROSS JOIN shop.orders o WHERE p.id = o.person_id;
+SELECT p.name, c.country, o.amount FROM shop.people p, shop.cities c, shop.orders o WHERE c.name = p.city AND o.person_id = p.id;
+SELECT p.name, c.country FROM shop.people p, shop.cities c WHERE p.city = c.name ORDER BY p.name;
+SELECT p.name, o.amount FROM shop.people p JOIN shop.orders o ON (o.person_id = p.id) WHERE o.status = 'paid' ORDER BY o.amount DESC LIMIT 3;
+SELECT p.name FROM (shop.people p JOIN shop.orders o ON o.person_id = p.id) JOIN shop.cities c ON c.name = p.city;
+SELECT p.name, s.total FROM shop.people p JOIN (SELECT person_id, sum(amount) AS total FROM shop.orders GROUP BY person_id) s ON s.person_id = p.id;
+SELECT u.x FROM events u JOIN other_events v ON u.k = v.k;
+SELECT p.city, c.country, count(*) FROM shop.people p JOIN shop.cities c ON c.name = p.city GROUP BY p.city, c.country;

@@ -1,0 +1,26 @@
+-- Writes with no faithful KQL form.
+DELETE FROM shop.orders o USING shop.people p WHERE o.person_id = p.id AND p.active = false;
+UPDATE shop.orders o SET status = 'vip' FROM shop.people p WHERE o.person_id = p.id;
+INSERT INTO shop.people (id, name) VALUES (9, 'Ivy') RETURNING id;
+UPDATE shop.people SET age = 1 WHERE id = 1 RETURNING *;
+DELETE FROM shop.people WHERE id = 1 RETURNING name;
+INSERT INTO events VALUES (1, 'x');
+INSERT INTO shop.people (id, name) VALUES (1, 'A', 3);
+INSERT INTO shop.people (id, name, id) VALUES (1, 'A', 2);
+INSERT INTO shop.tags (person_id, tag) SELECT * FROM events;
+INSERT INTO shop.tags (person_id, tag) SELECT id FROM shop.people;
+INSERT INTO kv.settings (key, value) VALUES ('a', 'b') ON CONFLICT DO NOTHING;
+INSERT INTO kv.settings (key, value) VALUES ('a', 'b') ON CONFLICT (key) DO NOTHING;
+INSERT INTO kv.settings (key, value, updated) VALUES ('a', 'b', now()) ON CONFLICT (key) DO UPDATE SET value = 'fixed', updated = EXCLUDED.updated;
+INSERT INTO kv.settings (key, value) VALUES ('a', 'b') ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
+INSERT INTO kv.settings (key, value, updated) VALUES ('a', 'b', now()) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
+INSERT INTO kv.settings (key, value, updated) VALUES ('a', 'b', now()) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated = EXCLUDED.updated WHERE settings.value <> EXCLUDED.value;
+INSERT INTO kv.settings (key, value, updated) VALUES ('a', 'b', now()) ON CONFLICT (value) DO UPDATE SET key = EXCLUDED.key, updated = EXCLUDED.updated;
+INSERT INTO kv.settings (key, value, updated) VALUES ('a', 'b', now()) ON CONFLICT ON CONSTRAINT settings_pkey DO UPDATE SET value = EXCLUDED.value, updated = EXCLUDED.updated;
+INSERT INTO events (k, v) VALUES (1, 2) ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v;
+INSERT INTO kv.settings (key, value, updated) VALUES ('a', 'b', now()) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value || '!', updated = EXCLUDED.updated;
+UPDATE shop.people SET city = DEFAULT WHERE id = 1;
+UPDATE shop.people SET (age, city) = (SELECT 1, 'x') WHERE id = 1;
+UPDATE shop.people p SET age = 1 FROM shop.tags t WHERE t.person_id = p.id;
+TRUNCATE shop.tags CASCADE;
+TRUNCATE shop.tags RESTART IDENTITY;

@@ -1,0 +1,179 @@
+//! The compact one-row answer (`Row`, with `FEATURE_COMPACT_ROWS`): column names,
+//! their KQL types and one typed value each, turned into the same one-row Arrow
+//! batch a `Batch` answer would have carried, with the Arrow types the server uses
+//! for those KQL types.
+
+use std::sync::Arc;
+
+use arrow_array::{
+    ArrayRef, BinaryArray, BooleanArray, Date32Array, Decimal128Array, DurationMicrosecondArray,
+    FixedSizeBinaryArray, Float32Array, Float64Array, Int16Array, Int32Array, Int64Array,
+    NullArray, RecordBatch, StringArray, Time64MicrosecondArray, TimestampMicrosecondArray,
+};
+use arrow_schema::{DataType as Arrow, Field, Schema, TimeUnit};
+use kalavar_protocol::Value;
+use kql_compiler::types::DataType;
+
+use super::error::ClientError;
+
+/// The Arrow type the server sends a KQL type as.
+pub fn arrow_type(ty: DataType) -> Arrow {
+    match ty {
+        DataType::Null => Arrow::Null,
+        DataType::Bool => Arrow::Boolean,
+        DataType::Int16 => Arrow::Int16,
+        DataType::Int32 => Arrow::Int32,
+        DataType::Int64 => Arrow::Int64,
+        DataType::Float32 => Arrow::Float32,
+        DataType::Float64 => Arrow::Float64,
+        DataType::Decimal { precision, scale } => Arrow::Decimal128(precision, scale as i8),
+        DataType::Text | DataType::Json => Arrow::Utf8,
+        DataType::Bytes => Arrow::Binary,
+        DataType::Timestamp => Arrow::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+        DataType::Date => Arrow::Date32,
+        DataType::Time => Arrow::Time64(TimeUnit::Microsecond),
+        DataType::Uuid => Arrow::FixedSizeBinary(16),
+        DataType::Duration => Arrow::Duration(TimeUnit::Microsecond),
+    }
+}
+
+/// The one-row batch of a `Row` answer.
+pub fn row_batch(
+    columns: &[(String, String)],
+    values: &[Value],
+) -> Result<RecordBatch, ClientError> {
+    let bad = |m: String| ClientError::Protocol(format!("row answer: {m}"));
+    if columns.len() != values.len() {
+        return Err(bad(format!(
+            "{} columns but {} values",
+            columns.len(),
+            values.len()
+        )));
+    }
+    let mut fields = Vec::with_capacity(columns.len());
+    let mut arrays = Vec::with_capacity(columns.len());
+    for ((name, ty), value) in columns.iter().zip(values) {
+        let ty: DataType = ty
+            .parse()
+            .map_err(|_| bad(format!("column `{name}` has unknown type `{ty}`")))?;
+        let array = one(ty, value).ok_or_else(|| {
+            bad(format!(
+                "column `{name}` is {ty}, the value {value:?} is not"
+            ))
+        })?;
+        fields.push(Field::new(name, arrow_type(ty), true));
+        arrays.push(array);
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(|e| bad(e.to_string()))
+}
+
+/// A one-element array of type `ty` holding `value` (null for `Value::Null`), or
+/// `None` when the value does not fit the type.
+fn one(ty: DataType, value: &Value) -> Option<ArrayRef> {
+    macro_rules! single {
+        ($array:ty, $pattern:pat => $out:expr) => {{
+            let v = match value {
+                Value::Null => None,
+                $pattern => Some($out),
+                _ => return None,
+            };
+            Arc::new(<$array>::from(vec![v])) as ArrayRef
+        }};
+    }
+    Some(match ty {
+        DataType::Null => Arc::new(NullArray::new(1)),
+        DataType::Bool => single!(BooleanArray, Value::Bool(b) => *b),
+        DataType::Int16 => single!(Int16Array, Value::Int(i) => i16::try_from(*i).ok()?),
+        DataType::Int32 => single!(Int32Array, Value::Int(i) => i32::try_from(*i).ok()?),
+        DataType::Int64 => single!(Int64Array, Value::Int(i) => *i),
+        DataType::Float32 => single!(Float32Array, Value::Float(f) => *f as f32),
+        DataType::Float64 => single!(Float64Array, Value::Float(f) => *f),
+        DataType::Text | DataType::Json => {
+            single!(StringArray, Value::Text(s) | Value::Json(s) => s.as_str())
+        }
+        DataType::Bytes => single!(BinaryArray, Value::Bytes(b) => b.as_slice()),
+        DataType::Timestamp => Arc::new(
+            TimestampMicrosecondArray::from(vec![match value {
+                Value::Null => None,
+                Value::Timestamp(t) => Some(*t),
+                _ => return None,
+            }])
+            .with_timezone("UTC"),
+        ),
+        DataType::Date => single!(Date32Array, Value::Date(d) => *d),
+        DataType::Time => single!(Time64MicrosecondArray, Value::Time(t) => *t),
+        DataType::Duration => {
+            single!(DurationMicrosecondArray, Value::Duration(d) | Value::Int(d) => *d)
+        }
+        DataType::Uuid => {
+            let v = match value {
+                Value::Null => None,
+                Value::Uuid(u) => Some(u.to_vec()),
+                _ => return None,
+            };
+            Arc::new(
+                FixedSizeBinaryArray::try_from_sparse_iter_with_size(std::iter::once(v), 16)
+                    .ok()?,
+            )
+        }
+        DataType::Decimal { precision, scale } => {
+            let v = match value {
+                Value::Null => None,
+                Value::Decimal { unscaled, .. } => Some(*unscaled),
+                _ => return None,
+            };
+            Arc::new(
+                Decimal128Array::from(vec![v])
+                    .with_precision_and_scale(precision, scale as i8)
+                    .ok()?,
+            )
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::QueryResult;
+
+    #[test]
+    fn a_row_answer_becomes_a_one_row_batch() {
+        let batch = row_batch(
+            &[
+                ("id".into(), "int64".into()),
+                ("body".into(), "text".into()),
+                ("price".into(), "decimal(10, 2)".into()),
+                ("at".into(), "timestamp".into()),
+            ],
+            &[
+                Value::Int(7),
+                Value::Null,
+                Value::Decimal {
+                    unscaled: 1234,
+                    precision: 10,
+                    scale: 2,
+                },
+                Value::Timestamp(0),
+            ],
+        )
+        .unwrap();
+        let result = QueryResult {
+            schema: Some(batch.schema()),
+            batches: vec![batch],
+            ..QueryResult::default()
+        };
+        assert_eq!(
+            result.rows(),
+            vec![vec!["7", "null", "12.34", "1970-01-01T00:00:00Z"]]
+        );
+    }
+
+    #[test]
+    fn mismatches_are_protocol_errors() {
+        let cols = [("n".to_owned(), "int16".to_owned())];
+        assert!(row_batch(&cols, &[Value::Int(1 << 20)]).is_err());
+        assert!(row_batch(&cols, &[Value::Text("1".into())]).is_err());
+        assert!(row_batch(&cols, &[]).is_err());
+        assert!(row_batch(&[("n".into(), "int65".into())], &[Value::Null]).is_err());
+    }
+}

@@ -1,0 +1,15 @@
+//! Statement execution for sessions: turning what a client sends into prepared
+//! plans ([`prepare`]: decode and verify, through the [`PlanCache`]; [`query`]:
+//! compile text on the server), binding parameters ([`params`]), running them with
+//! the session's transaction ([`Executor`]), and sending results as protocol messages
+//! ([`output`]).
+
+pub mod output;
+pub mod params;
+mod plan_cache;
+pub mod prepare;
+pub mod query;
+mod session;
+
+pub use plan_cache::PlanCache;
+pub use session::{Executor, Request, kql_role};

@@ -1,0 +1,420 @@
+//! [`Executor`]: the execution state of one session — its user, and the storage
+//! transaction `begin … commit` holds — and how it runs a statement.
+//!
+//! How a plan runs depends on its kind ([`PlanKind`]):
+//! - reads run on a storage snapshot (inside a transaction: on the transaction, so
+//!   they see its writes);
+//! - writes run in a transaction of their own, committed after `Halt` (inside
+//!   `begin … commit`: in the session's transaction);
+//! - DDL, user and maintenance statements run outside transactions (`X014` inside
+//!   one), DDL with the database's DDL lock held exclusively;
+//! - `begin`, `commit` and `rollback` change the session's transaction.
+//!
+//! A statement that fails inside a transaction fails the transaction: later
+//! statements get `X015` until `rollback` (or `commit`, which then rolls back and
+//! says so), so a failed statement never leaves part of the transaction applied.
+//! Changes written are published to live queries after their commit.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use arrow_array::ArrayRef;
+use kalavar_protocol::Param;
+use kalavar_storage::{Txn, UserId};
+use kql_compiler::identity::Role;
+
+use super::output::{ResultSink, Send};
+use super::params;
+use super::prepare::{self, check_pins};
+use super::query::Script;
+use crate::db::{Counters, Database};
+use crate::live::RowChange;
+use crate::vm::error::{ExecError, Result, XCode};
+use crate::vm::{Budget, Ctx, Host, Output, PlanKind, Prepared, Vm, Who};
+
+/// What a request asks to run.
+#[derive(Debug, Clone, Copy)]
+pub enum Request<'a> {
+    /// Encoded plan bytes (`Execute`).
+    Plan(&'a [u8]),
+    /// A cached plan by hash (`ExecuteCached`).
+    Cached(&'a [u8; 32]),
+    /// KQL text (`Query`).
+    Text(&'a str),
+}
+
+struct OpenTxn {
+    txn: Txn,
+    failed: bool,
+    changes: Vec<RowChange>,
+}
+
+/// One session's execution state.
+pub struct Executor {
+    pub db: Arc<Database>,
+    pub host: Arc<dyn Host>,
+    pub user: String,
+    pub user_id: u64,
+    pub session: u64,
+    txn: Option<OpenTxn>,
+}
+
+/// The KQL role of a storage role.
+pub fn kql_role(r: kalavar_storage::Role) -> Role {
+    match r {
+        kalavar_storage::Role::User => Role::User,
+        kalavar_storage::Role::Service => Role::Service,
+        kalavar_storage::Role::Dba => Role::Dba,
+        kalavar_storage::Role::Root => Role::Root,
+    }
+}
+
+impl Executor {
+    pub fn new(
+        db: Arc<Database>,
+        host: Arc<dyn Host>,
+        user: &str,
+        user_id: u64,
+        session: u64,
+    ) -> Self {
+        Executor {
+            db,
+            host,
+            user: user.to_owned(),
+            user_id,
+            session,
+            txn: None,
+        }
+    }
+
+    /// Whether `begin` is open.
+    pub fn in_transaction(&self) -> bool {
+        self.txn.is_some()
+    }
+
+    /// The caller as the catalog knows them now (a demotion applies at once).
+    pub fn who(&self) -> Result<Who> {
+        let storage = self.db.engine.catalog();
+        let u = storage
+            .user(UserId(self.user_id))
+            .filter(|u| u.name == self.user)
+            .ok_or_else(|| {
+                ExecError::with_code(
+                    kalavar_protocol::codes::USER_UNKNOWN,
+                    format!("user `{}` no longer exists", self.user),
+                )
+            })?;
+        Ok(Who::new(&u.name, u.id.0, kql_role(u.role), self.session))
+    }
+
+    /// `who` acting as `act_as` (`execute as`): the target must exist and be enabled;
+    /// acting for another user needs a role above theirs (root acts for anyone).
+    fn acting(&self, mut who: Who, act_as: Option<&str>) -> Result<Who> {
+        let Some(target) = act_as else {
+            return Ok(who);
+        };
+        if target == who.user {
+            return Ok(who);
+        }
+        let storage = self.db.engine.catalog();
+        let t = storage.user_by_name(target).ok_or_else(|| {
+            ExecError::new(XCode::ExecuteAs, format!("user `{target}` does not exist"))
+        })?;
+        if !t.enabled {
+            return Err(ExecError::new(
+                XCode::ExecuteAs,
+                format!("user `{target}` is disabled"),
+            ));
+        }
+        let role = kql_role(t.role);
+        if !(who.role == Role::Root || role < who.role) {
+            return Err(ExecError::new(
+                XCode::ExecuteAs,
+                format!(
+                    "{} (role {}) may not act for `{target}` (role {role})",
+                    who.user, who.role
+                ),
+            ));
+        }
+        who.effective = t.name.clone();
+        who.owner = t.id;
+        Ok(who)
+    }
+
+    /// The bounds of a statement.
+    pub fn budget(&self, cancel: Arc<AtomicBool>, deadline: bool) -> Budget {
+        let l = self.db.limits;
+        Budget {
+            cancel,
+            deadline: deadline.then(|| Instant::now() + l.timeout),
+            max_memory: l.memory_bytes,
+            max_rows: l.max_rows,
+            timeout_s: l.timeout.as_secs(),
+        }
+    }
+
+    /// Runs a request to its end: its results go to `send`, ending with `Complete`
+    /// (or `Row`). An error is returned for the caller to send.
+    pub fn execute(
+        &mut self,
+        req: Request<'_>,
+        request: u32,
+        params: &[Param],
+        cancel: Arc<AtomicBool>,
+        compact: bool,
+        send: Send<'_>,
+    ) -> Result<()> {
+        let who = self.who()?;
+        let budget = self.budget(cancel, true);
+        match req {
+            Request::Plan(bytes) => {
+                let p = prepare::from_bytes(&self.db, &who, bytes)?;
+                let bound = params::bind(&p.program.params, params, true)?;
+                let mut sink = ResultSink::new(request, compact, send);
+                let n = self.run(p, bound, &who, &mut sink, &budget)?;
+                sink.finish(n)
+            }
+            Request::Cached(hash) => {
+                let p = prepare::from_hash(&self.db, &who, hash)?;
+                let bound = params::bind(&p.program.params, params, true)?;
+                let mut sink = ResultSink::new(request, compact, send);
+                let n = self.run(p, bound, &who, &mut sink, &budget)?;
+                sink.finish(n)
+            }
+            Request::Text(text) => {
+                let script = Script::parse(text)?;
+                let mut sink = ResultSink::new(request, compact, send);
+                let mut total = 0;
+                let statements = script.runnable();
+                if statements.is_empty() {
+                    return sink.finish(0);
+                }
+                for i in statements {
+                    budget.check()?;
+                    let who = self.who()?;
+                    let program = script.compile(i, &self.db, &who)?;
+                    let p = prepare::from_program(&self.db, &who, program)?;
+                    // A script's statements each use some of the parameters.
+                    let bound = params::bind(&p.program.params, params, false)?;
+                    total += self.run(p, bound, &who, &mut sink, &budget)?;
+                }
+                sink.finish(total)
+            }
+        }
+    }
+
+    /// Runs one prepared plan; returns the rows its sinks touched.
+    pub fn run(
+        &mut self,
+        p: Arc<Prepared>,
+        params: Vec<ArrayRef>,
+        who: &Who,
+        out: &mut dyn Output,
+        budget: &Budget,
+    ) -> Result<u64> {
+        let db = self.db.clone();
+        Counters::add(&db.counters.statements, 1);
+        let r = self.run_inner(&db, p, params, who, out, budget);
+        if r.is_err() {
+            Counters::add(&db.counters.statements_failed, 1);
+            if let Some(t) = self.txn.as_mut() {
+                t.failed = true;
+            }
+        }
+        r
+    }
+
+    fn run_inner(
+        &mut self,
+        db: &Database,
+        p: Arc<Prepared>,
+        params: Vec<ArrayRef>,
+        who: &Who,
+        out: &mut dyn Output,
+        budget: &Budget,
+    ) -> Result<u64> {
+        match p.kind {
+            PlanKind::Begin => return self.begin(),
+            PlanKind::Commit => return self.commit(),
+            PlanKind::Rollback => {
+                self.txn = None;
+                return Ok(0);
+            }
+            PlanKind::Subscribe => {
+                return Err(ExecError::new(
+                    XCode::Unsupported,
+                    "a live query runs through the Subscribe message, not Execute or Query",
+                ));
+            }
+            PlanKind::Ddl | PlanKind::Admin if self.txn.is_some() => {
+                return Err(ExecError::new(
+                    XCode::TransactionState,
+                    "DDL, user and maintenance statements run outside a transaction; commit or roll back first",
+                ));
+            }
+            _ => {}
+        }
+        if let Some(t) = &self.txn
+            && t.failed
+        {
+            return Err(ExecError::new(
+                XCode::TransactionAborted,
+                "the transaction failed and applies nothing; roll it back",
+            ));
+        }
+        let who = self.acting(who.clone(), p.program.act_as.as_deref())?;
+        let exclusive = p.kind == PlanKind::Ddl;
+        let _shared;
+        let _exclusive;
+        if exclusive {
+            _exclusive = db.ddl.write().unwrap_or_else(|e| e.into_inner());
+        } else {
+            _shared = db.ddl.read().unwrap_or_else(|e| e.into_inner());
+        }
+        check_pins(db, &p)?;
+        let mut vm = Vm::new(p.clone(), params);
+        let host = self.host.clone();
+        let writes = !matches!(p.kind, PlanKind::Read);
+        let result = match self.txn.as_mut() {
+            Some(open) => {
+                let mut cx = Ctx {
+                    db,
+                    host: host.as_ref(),
+                    who: &who,
+                    txn: Some(&mut open.txn),
+                    out,
+                    budget,
+                };
+                vm.run(&mut cx)?;
+                open.changes.append(&mut vm.changes);
+                vm.rows_affected
+            }
+            None if writes => {
+                let mut txn = db.engine.begin();
+                let mut cx = Ctx {
+                    db,
+                    host: host.as_ref(),
+                    who: &who,
+                    txn: Some(&mut txn),
+                    out,
+                    budget,
+                };
+                vm.run(&mut cx)?;
+                match txn.commit() {
+                    Ok(_) => {}
+                    Err(e) => {
+                        if e.code() == "S001" {
+                            Counters::add(&db.counters.transactions_conflicted, 1);
+                        }
+                        return Err(e.into());
+                    }
+                }
+                db.live.publish(std::mem::take(&mut vm.changes));
+                vm.rows_affected
+            }
+            None => {
+                let mut cx = Ctx {
+                    db,
+                    host: host.as_ref(),
+                    who: &who,
+                    txn: None,
+                    out,
+                    budget,
+                };
+                vm.run(&mut cx)?;
+                vm.rows_affected
+            }
+        };
+        if let Some(op) = vm.txn_op {
+            // A transaction opcode in a plan the kind did not catch (the kind comes
+            // from the same instructions, so this is a verifier-checked impossibility).
+            return Err(ExecError::internal(format!(
+                "{op:?} in a {:?} plan",
+                p.kind
+            )));
+        }
+        Counters::add(&db.counters.rows_returned, vm.rows_emitted);
+        Counters::add(&db.counters.rows_written, result);
+        Ok(result)
+    }
+
+    fn begin(&mut self) -> Result<u64> {
+        if self.txn.is_some() {
+            return Err(ExecError::new(
+                XCode::TransactionState,
+                "a transaction is already open; commit or roll it back first",
+            ));
+        }
+        self.txn = Some(OpenTxn {
+            txn: self.db.engine.begin(),
+            failed: false,
+            changes: Vec::new(),
+        });
+        Ok(0)
+    }
+
+    fn commit(&mut self) -> Result<u64> {
+        let Some(open) = self.txn.take() else {
+            return Err(ExecError::new(
+                XCode::TransactionState,
+                "there is no transaction to commit",
+            ));
+        };
+        if open.failed {
+            return Err(ExecError::new(
+                XCode::TransactionAborted,
+                "the transaction failed earlier and was rolled back; nothing of it was applied",
+            ));
+        }
+        let db = self.db.clone();
+        let n = open.txn.pending_writes() as u64;
+        match open.txn.commit() {
+            Ok(_) => {
+                Counters::add(&db.counters.transactions_committed, 1);
+                db.live.publish(open.changes);
+                Ok(n)
+            }
+            Err(e) => {
+                if e.code() == "S001" {
+                    Counters::add(&db.counters.transactions_conflicted, 1);
+                }
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Prepares a live query: the plan must be a subscription.
+    pub fn prepare_subscription(
+        &mut self,
+        req: Request<'_>,
+        params: &[Param],
+    ) -> Result<(Vm, Who)> {
+        let who = self.who()?;
+        let p = match req {
+            Request::Plan(bytes) => prepare::from_bytes(&self.db, &who, bytes)?,
+            Request::Cached(hash) => prepare::from_hash(&self.db, &who, hash)?,
+            Request::Text(text) => {
+                let script = Script::parse(text)?;
+                let runnable = script.runnable();
+                let [i] = runnable.as_slice() else {
+                    return Err(ExecError::new(
+                        XCode::Unsupported,
+                        "a subscription is exactly one `subscribe` statement",
+                    ));
+                };
+                let program = script.compile(*i, &self.db, &who)?;
+                prepare::from_program(&self.db, &who, program)?
+            }
+        };
+        if p.kind != PlanKind::Subscribe {
+            return Err(ExecError::new(
+                XCode::Unsupported,
+                "Subscribe takes a `subscribe` statement",
+            ));
+        }
+        let bound = params::bind(&p.program.params, params, true)?;
+        let who = self.acting(who, p.program.act_as.as_deref())?;
+        Ok((Vm::new(p, bound), who))
+    }
+}

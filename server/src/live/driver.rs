@@ -1,0 +1,1 @@
+//! Drives a subscription's VM (filled in with the session work).

@@ -1,0 +1,242 @@
+//! Arithmetic. Integers and floats go through arrow's checked kernels (overflow and
+//! division by zero are errors; for floats too, division by zero is an error rather
+//! than an infinity). Decimals keep their type — `decimal(p, s) op decimal(p, s)` is
+//! `decimal(p, s)`, products and quotients rounded half away from zero, a result with
+//! more than `p` digits is an overflow. Timestamps, durations and `duration × int64`
+//! are computed on their microsecond values with checked `i64` arithmetic.
+
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Decimal128Type, DurationMicrosecondType, Float32Type, Float64Type, Int64Type,
+    TimestampMicrosecondType,
+};
+use arrow_array::{
+    Array, ArrayRef, Decimal128Array, DurationMicrosecondArray, PrimitiveArray,
+    TimestampMicrosecondArray,
+};
+use arrow_schema::{DataType as Arrow, TimeUnit};
+use kql_compiler::bytecode::BinaryOp;
+
+use super::eval::Val;
+use crate::vm::error::{ExecError, Result, XCode};
+
+/// `-x` for numbers and durations; overflow is an error.
+pub fn neg(a: &ArrayRef) -> Result<ArrayRef> {
+    Ok(arrow_arith::numeric::neg(a.as_ref())?)
+}
+
+fn overflow(what: &str) -> ExecError {
+    ExecError::new(XCode::Overflow, format!("{what} overflows"))
+}
+
+fn by_zero() -> ExecError {
+    ExecError::new(XCode::DivisionByZero, "division by zero")
+}
+
+/// `lhs op rhs` for `+ - * / %`.
+pub fn binary(op: BinaryOp, l: &Val, r: &Val, rows: usize) -> Result<Val> {
+    let scalar = Val::all_scalar(&[l, r]);
+    let lt = l.array.data_type().clone();
+    let rt = r.array.data_type().clone();
+    let out: ArrayRef = match (&lt, &rt) {
+        (Arrow::Decimal128(p, s), Arrow::Decimal128(..)) => decimal(op, l, r, rows, *p, *s)?,
+        (Arrow::Timestamp(..) | Arrow::Duration(..), _) | (_, Arrow::Timestamp(..)) => {
+            temporal(op, l, r, rows, &lt, &rt)?
+        }
+        (Arrow::Float32 | Arrow::Float64, _) => {
+            if matches!(op, BinaryOp::Div | BinaryOp::Rem) && has_zero(r)? {
+                return Err(by_zero());
+            }
+            kernel(op, l, r)?
+        }
+        _ => kernel(op, l, r)?,
+    };
+    Ok(Val::from_parts(out, scalar))
+}
+
+fn kernel(op: BinaryOp, l: &Val, r: &Val) -> Result<ArrayRef> {
+    use arrow_arith::numeric as n;
+    Ok(match op {
+        BinaryOp::Add => n::add(l, r)?,
+        BinaryOp::Sub => n::sub(l, r)?,
+        BinaryOp::Mul => n::mul(l, r)?,
+        BinaryOp::Div => n::div(l, r)?,
+        BinaryOp::Rem => n::rem(l, r)?,
+        other => {
+            return Err(ExecError::internal(format!(
+                "`{}` is not arithmetic",
+                other.symbol()
+            )));
+        }
+    })
+}
+
+/// Whether a float divisor holds a zero in a non-null slot.
+fn has_zero(v: &Val) -> Result<bool> {
+    let a = v.array.as_ref();
+    let zero_at = |i: usize| -> bool {
+        match a.data_type() {
+            Arrow::Float32 => a.as_primitive::<Float32Type>().value(i) == 0.0,
+            Arrow::Float64 => a.as_primitive::<Float64Type>().value(i) == 0.0,
+            _ => false,
+        }
+    };
+    Ok((0..a.len()).any(|i| a.is_valid(i) && zero_at(i)))
+}
+
+/// `10^s` as i128 (s ≤ 38).
+pub fn pow10(s: u32) -> i128 {
+    10i128.pow(s.min(38))
+}
+
+/// `n / d` rounded half away from zero (d ≠ 0).
+pub fn div_round(n: i128, d: i128) -> Option<i128> {
+    let q = n.checked_div(d)?;
+    let r = n.checked_rem(d)?;
+    if r.unsigned_abs().checked_mul(2)? >= d.unsigned_abs() {
+        if (n < 0) == (d < 0) {
+            q.checked_add(1)
+        } else {
+            q.checked_sub(1)
+        }
+    } else {
+        Some(q)
+    }
+}
+
+/// Applies `f` row by row to two arrays of `rows` rows (scalars broadcast); a null on
+/// either side gives null.
+fn zip_i128(
+    l: &PrimitiveArray<Decimal128Type>,
+    ls: bool,
+    r: &PrimitiveArray<Decimal128Type>,
+    rs: bool,
+    n: usize,
+    mut f: impl FnMut(i128, i128) -> Result<i128>,
+) -> Result<Decimal128Array> {
+    let mut out: Vec<Option<i128>> = Vec::with_capacity(n);
+    for i in 0..n {
+        let (li, ri) = (if ls { 0 } else { i }, if rs { 0 } else { i });
+        if l.is_null(li) || r.is_null(ri) {
+            out.push(None);
+        } else {
+            out.push(Some(f(l.value(li), r.value(ri))?));
+        }
+    }
+    Ok(Decimal128Array::from(out))
+}
+
+fn decimal(op: BinaryOp, l: &Val, r: &Val, rows: usize, p: u8, s: i8) -> Result<ArrayRef> {
+    let n = Val::width(&[l, r], rows);
+    let la = l.array.as_primitive::<Decimal128Type>();
+    let ra = r.array.as_primitive::<Decimal128Type>();
+    let limit = pow10(u32::from(p));
+    let scale = pow10(s.max(0) as u32);
+    let fit = |v: Option<i128>| -> Result<i128> {
+        match v {
+            Some(v) if v.unsigned_abs() < limit as u128 => Ok(v),
+            _ => Err(overflow(&format!("decimal({p}, {s}) arithmetic"))),
+        }
+    };
+    let out = zip_i128(la, l.scalar, ra, r.scalar, n, |a, b| match op {
+        BinaryOp::Add => fit(a.checked_add(b)),
+        BinaryOp::Sub => fit(a.checked_sub(b)),
+        BinaryOp::Mul => fit(a.checked_mul(b).and_then(|x| div_round(x, scale))),
+        BinaryOp::Div => {
+            if b == 0 {
+                return Err(by_zero());
+            }
+            fit(a.checked_mul(scale).and_then(|x| div_round(x, b)))
+        }
+        BinaryOp::Rem => {
+            if b == 0 {
+                return Err(by_zero());
+            }
+            fit(a.checked_rem(b))
+        }
+        other => Err(ExecError::internal(format!(
+            "`{}` is not arithmetic",
+            other.symbol()
+        ))),
+    })?;
+    Ok(Arc::new(out.with_precision_and_scale(p, s)?))
+}
+
+/// The microsecond values of a timestamp, duration or int64 array.
+fn micros(a: &dyn Array) -> Result<&[i64]> {
+    Ok(match a.data_type() {
+        Arrow::Timestamp(TimeUnit::Microsecond, _) => {
+            a.as_primitive::<TimestampMicrosecondType>().values()
+        }
+        Arrow::Duration(TimeUnit::Microsecond) => {
+            a.as_primitive::<DurationMicrosecondType>().values()
+        }
+        Arrow::Int64 => a.as_primitive::<Int64Type>().values(),
+        other => {
+            return Err(ExecError::internal(format!(
+                "{other} in timestamp arithmetic"
+            )));
+        }
+    })
+}
+
+enum Out {
+    Timestamp,
+    Duration,
+}
+
+fn temporal(
+    op: BinaryOp,
+    l: &Val,
+    r: &Val,
+    rows: usize,
+    lt: &Arrow,
+    rt: &Arrow,
+) -> Result<ArrayRef> {
+    use Arrow::{Duration as D, Int64 as I, Timestamp as T};
+    let out = match (lt, rt, op) {
+        (T(..), D(_), BinaryOp::Add | BinaryOp::Sub) | (D(_), T(..), BinaryOp::Add) => {
+            Out::Timestamp
+        }
+        (T(..), T(..), BinaryOp::Sub)
+        | (D(_), D(_), BinaryOp::Add | BinaryOp::Sub)
+        | (D(_), I, BinaryOp::Mul | BinaryOp::Div) => Out::Duration,
+        _ => {
+            return Err(ExecError::internal(format!(
+                "`{}` on {lt} and {rt}",
+                op.symbol()
+            )));
+        }
+    };
+    let n = Val::width(&[l, r], rows);
+    let (la, ra) = (l.array.as_ref(), r.array.as_ref());
+    let (lv, rv) = (micros(la)?, micros(ra)?);
+    let mut values: Vec<Option<i64>> = Vec::with_capacity(n);
+    for i in 0..n {
+        let (li, ri) = (if l.scalar { 0 } else { i }, if r.scalar { 0 } else { i });
+        if la.is_null(li) || ra.is_null(ri) {
+            values.push(None);
+            continue;
+        }
+        let (a, b) = (lv[li], rv[ri]);
+        let v = match op {
+            BinaryOp::Add => a.checked_add(b),
+            BinaryOp::Sub => a.checked_sub(b),
+            BinaryOp::Mul => a.checked_mul(b),
+            BinaryOp::Div => {
+                if b == 0 {
+                    return Err(by_zero());
+                }
+                a.checked_div(b)
+            }
+            _ => None,
+        };
+        values.push(Some(v.ok_or_else(|| overflow("timestamp arithmetic"))?));
+    }
+    Ok(match out {
+        Out::Timestamp => Arc::new(TimestampMicrosecondArray::from(values).with_timezone("UTC")),
+        Out::Duration => Arc::new(DurationMicrosecondArray::from(values)),
+    })
+}

@@ -1,0 +1,214 @@
+//! Explicit casts (`x :: T`, and the widenings the binder inserts). Arrow's cast does
+//! most of the work with `safe = false`, so a value that does not convert is an error
+//! (`X004`) instead of a null. The VM handles itself what Arrow does not spell the
+//! KQL way: `json` (text that must parse as JSON), `uuid` ↔ text (the 8-4-4-4-12 hex
+//! form), `duration` ↔ text (`90s`, `1h`, `250ms`).
+
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::DurationMicrosecondType;
+use arrow_array::{Array, ArrayRef, DurationMicrosecondArray, FixedSizeBinaryArray, StringArray};
+use arrow_cast::{CastOptions, cast_with_options};
+use arrow_schema::DataType as Arrow;
+use kql_compiler::bytecode::format_duration;
+use kql_compiler::types::DataType;
+
+use super::eval::Val;
+use crate::vm::error::{ExecError, Result, XCode};
+use crate::vm::types::arrow_type;
+
+fn failed(message: impl Into<String>) -> ExecError {
+    ExecError::new(XCode::CastFailed, message)
+}
+
+/// Casts `v` to `to`.
+pub fn cast(v: &Val, to: DataType) -> Result<Val> {
+    let a = &v.array;
+    let out = cast_array(a, to)?;
+    Ok(Val::from_parts(out, v.scalar))
+}
+
+/// Casts an array to `to`.
+pub fn cast_array(a: &ArrayRef, to: DataType) -> Result<ArrayRef> {
+    let from = a.data_type().clone();
+    let want = arrow_type(to);
+    if to == DataType::Json {
+        let text = if from == Arrow::Utf8 {
+            a.clone()
+        } else {
+            cast_array(a, DataType::Text)?
+        };
+        check_json(&text)?;
+        return Ok(text);
+    }
+    if from.equals_datatype(&want) {
+        return Ok(a.clone());
+    }
+    match (&from, to) {
+        (Arrow::Utf8, DataType::Uuid) => return uuid_from_text(a),
+        (Arrow::FixedSizeBinary(16), DataType::Text) => return uuid_to_text(a),
+        (Arrow::Utf8, DataType::Duration) => return duration_from_text(a),
+        (Arrow::Duration(_), DataType::Text) => {
+            let d = a.as_primitive::<DurationMicrosecondType>();
+            let out: StringArray = d.iter().map(|v| v.map(format_duration)).collect();
+            return Ok(Arc::new(out));
+        }
+        _ => {}
+    }
+    let options = CastOptions {
+        safe: false,
+        ..CastOptions::default()
+    };
+    cast_with_options(a, &want, &options).map_err(|e| match e {
+        arrow_schema::ArrowError::CastError(m)
+        | arrow_schema::ArrowError::ParseError(m)
+        | arrow_schema::ArrowError::InvalidArgumentError(m)
+        | arrow_schema::ArrowError::ComputeError(m)
+        | arrow_schema::ArrowError::ArithmeticOverflow(m) => {
+            failed(format!("cannot cast {} to {to}: {m}", kql_name(&from)))
+        }
+        other => failed(format!("cannot cast {} to {to}: {other}", kql_name(&from))),
+    })
+}
+
+fn kql_name(t: &Arrow) -> String {
+    match t {
+        Arrow::Utf8 => "text".into(),
+        Arrow::Binary => "bytes".into(),
+        Arrow::FixedSizeBinary(16) => "uuid".into(),
+        Arrow::Boolean => "bool".into(),
+        other => other.to_string().to_lowercase(),
+    }
+}
+
+fn check_json(a: &ArrayRef) -> Result<()> {
+    for (i, v) in a.as_string::<i32>().iter().enumerate() {
+        if let Some(v) = v
+            && let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(v)
+        {
+            return Err(failed(format!("value {} is not JSON: {e}", i + 1)));
+        }
+    }
+    Ok(())
+}
+
+/// Parses `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (hyphens optional, any case).
+pub fn parse_uuid(s: &str) -> Option<[u8; 16]> {
+    let hex: String = s.chars().filter(|c| *c != '-').collect();
+    if hex.len() != 32 {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// The canonical lower-case 8-4-4-4-12 form.
+pub fn format_uuid(b: &[u8]) -> String {
+    let h = hex::encode(b);
+    if h.len() != 32 {
+        return h;
+    }
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+fn uuid_from_text(a: &ArrayRef) -> Result<ArrayRef> {
+    let s = a.as_string::<i32>();
+    let mut values: Vec<Option<[u8; 16]>> = Vec::with_capacity(s.len());
+    for v in s.iter() {
+        values.push(match v {
+            None => None,
+            Some(t) => Some(parse_uuid(t).ok_or_else(|| failed(format!("`{t}` is not a uuid")))?),
+        });
+    }
+    let out = FixedSizeBinaryArray::try_from_sparse_iter_with_size(values.into_iter(), 16)
+        .map_err(|e| ExecError::internal(e.to_string()))?;
+    Ok(Arc::new(out))
+}
+
+fn uuid_to_text(a: &ArrayRef) -> Result<ArrayRef> {
+    let f = a.as_fixed_size_binary();
+    let out: StringArray = f.iter().map(|v| v.map(format_uuid)).collect();
+    Ok(Arc::new(out))
+}
+
+/// Parses a KQL duration: an optional sign, digits, and a unit (`us`, `ms`, `s`, `m`,
+/// `h`, `d`), possibly several (`1h30m`).
+pub fn parse_duration(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let (neg, mut rest) = match t.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, t),
+    };
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total: i64 = 0;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit() && c != '_')
+            .unwrap_or(rest.len());
+        if digits == 0 {
+            return None;
+        }
+        let n: i64 = rest[..digits].replace('_', "").parse().ok()?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let unit: i64 = match &rest[..unit_len] {
+            "us" | "µs" => 1,
+            "ms" => 1_000,
+            "s" => 1_000_000,
+            "m" => 60_000_000,
+            "h" => 3_600_000_000,
+            "d" => 86_400_000_000,
+            _ => return None,
+        };
+        rest = &rest[unit_len..];
+        total = total.checked_add(n.checked_mul(unit)?)?;
+    }
+    Some(if neg { -total } else { total })
+}
+
+fn duration_from_text(a: &ArrayRef) -> Result<ArrayRef> {
+    let s = a.as_string::<i32>();
+    let mut out: Vec<Option<i64>> = Vec::with_capacity(s.len());
+    for v in s.iter() {
+        out.push(match v {
+            None => None,
+            Some(t) => {
+                Some(parse_duration(t).ok_or_else(|| failed(format!("`{t}` is not a duration")))?)
+            }
+        });
+    }
+    Ok(Arc::new(DurationMicrosecondArray::from(out)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_uuids_parse_back() {
+        assert_eq!(parse_duration("90s"), Some(90_000_000));
+        assert_eq!(parse_duration("1h30m"), Some(5_400_000_000));
+        assert_eq!(parse_duration("-250ms"), Some(-250_000));
+        for bad in ["", "5", "s", "5x", "99999999999999999d"] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
+        let u = [0xABu8; 16];
+        assert_eq!(parse_uuid(&format_uuid(&u)), Some(u));
+        assert_eq!(parse_uuid("nope"), None);
+    }
+}
