@@ -304,6 +304,13 @@ impl ScanIter {
         })
     }
 
+    /// The encoded key range `[lo, hi)` this scan covers (a transaction records it to
+    /// detect phantoms at commit).
+    pub(crate) fn key_range(&self) -> (&[u8], &[u8]) {
+        let hi = self.ctx.hi.as_deref().unwrap_or(&self.ctx.lo);
+        (&self.ctx.lo, hi)
+    }
+
     /// The schema of the batches this scan returns.
     pub fn schema(&self) -> SchemaRef {
         self.ctx.out_schema.clone()
