@@ -469,12 +469,22 @@ fn bench_scan_and_get(root: &Path, rounds: u64) {
         range(&groups)
     );
     // The compacted copy DuckDB reads: flush the hot tier and compact.
-    let (_, tc) = time(|| {
-        e.flush(def.id, None).unwrap();
-        e.compact(def.id, None).unwrap();
-    });
+    e.flush(def.id, None).unwrap();
+    let rss_before = rss_mb("VmRSS");
+    let peak_reset = reset_peak_rss();
+    let (_, tc) = time(|| e.compact(def.id, None).unwrap());
     let part = dir.join(format!("cold/t{}/shared", def.id.0));
-    println!("compacted in {tc:.1}s to {} segment(s)", e.stats().segments);
+    println!(
+        "compacted {} segments in {tc:.1}s to {} segment(s); process RSS before {:.0} MB, peak during compaction {} (merge budget {} MB)",
+        segments,
+        e.stats().segments,
+        rss_before.unwrap_or(0.0),
+        match (peak_reset, rss_mb("VmHWM")) {
+            (true, Some(p)) => format!("{p:.0} MB"),
+            _ => "unknown (no /proc/self/clear_refs)".into(),
+        },
+        e.options().merge_memory_bytes >> 20
+    );
     let mut c_sums = Vec::new();
     let mut c_groups = Vec::new();
     let mut duck_sum = Vec::new();
@@ -592,6 +602,19 @@ fn bench_file_count(root: &Path) {
         "after 3 age-out flushes of every partition: {after_flushes} files; after compaction ({tc:.1}s): {after_compaction} files ({:.1} per user)",
         after_compaction as f64 / users as f64
     );
+}
+
+/// A line of `/proc/self/status` (`VmRSS`, `VmHWM`) in MB.
+fn rss_mb(field: &str) -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Resets the process's peak RSS (`VmHWM`) to its current RSS (Linux ≥ 4.0).
+fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
 fn walk(p: &Path) -> usize {

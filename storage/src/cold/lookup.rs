@@ -6,8 +6,8 @@
 //!    small, `SegmentOptions::key_page_rows`); one positioned read fetches it and a
 //!    scan of its PLAIN values gives the row, or proves the key absent;
 //! 3. for `__deleted` (only when the segment has tombstones) and each wanted column,
-//!    the offset index names the page holding that row: one read, one decompression,
-//!    one value decoded ([`super::page`]).
+//!    the offset index names the page holding that row: one read, decompression up to
+//!    that row's value (LZ4, [`super::lz4`]), one value decoded ([`super::page`]).
 //!
 //! Pages this reader does not decode (dictionary pages, other encodings or codecs,
 //! files without a page index) fall back to parquet-rs's reader restricted to the one
@@ -132,7 +132,7 @@ impl Segment {
                 None => return Ok(Located::Fallback),
             }
             let bytes = self.read_page(l, loc)?;
-            let Some(page) = decode_page(&bytes, codec, leaves[kc].2)? else {
+            let Some(mut page) = decode_page(&bytes, codec, leaves[kc].2)? else {
                 return Ok(Located::Fallback);
             };
             if let Some(slot) = page.find_sorted(key)? {
@@ -195,7 +195,7 @@ impl Segment {
         rg: usize,
         field: usize,
         row: usize,
-        f: impl FnOnce(&Page<'_>, usize, PhysicalType, usize) -> Result<T>,
+        f: impl FnOnce(&mut Page<'_>, usize, PhysicalType, usize) -> Result<T>,
     ) -> Result<Option<T>> {
         let md = l.reader_meta.metadata();
         let pi = md.page_index_for_row_group(rg);
@@ -210,14 +210,14 @@ impl Segment {
         let (ty, len, max_def) = leaves[field];
         let bytes = self.read_page(l, loc)?;
         let codec = md.row_group(rg).column(field).compression();
-        let Some(page) = decode_page(&bytes, codec, max_def)? else {
+        let Some(mut page) = decode_page(&bytes, codec, max_def)? else {
             return Ok(None);
         };
         let slot = row - loc.first_row_index as usize;
         if slot >= page.num_values() {
             return Ok(None);
         }
-        f(&page, slot, ty, len).map(Some)
+        f(&mut page, slot, ty, len).map(Some)
     }
 
     /// The same lookup through parquet-rs: the rows of the `__key` page that can hold

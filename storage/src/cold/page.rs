@@ -1,7 +1,7 @@
 //! One Parquet data page, decoded just far enough to read a single value: the header
-//! ([`super::thrift`]), decompression (uncompressed, LZ4 raw, or zstd with a context
-//! reused per thread), the definition levels (RLE/bit-packed, bit width 1) and PLAIN
-//! values. This is what makes a cold point lookup cheap: no column reader, no Arrow
+//! ([`super::thrift`]), decompression (uncompressed; LZ4 raw only up to the value
+//! wanted, [`super::lz4`]; or zstd with a context reused per thread), the definition
+//! levels (RLE/bit-packed, bit width 1) and PLAIN values. This is what makes a cold point lookup cheap: no column reader, no Arrow
 //! array of 1,024 rows, no decompressor set up per call.
 //!
 //! Anything else — dictionary pages or encodings, nested columns, other codecs — makes
@@ -12,6 +12,7 @@ use std::cell::RefCell;
 
 use parquet::basic::{Compression, Type as PhysicalType};
 
+use super::lz4::Lz4Prefix;
 use super::thrift::{DATA_PAGE, DATA_PAGE_V2, PageHeader, read_page_header};
 use crate::encoding::column::ColumnBuilder;
 use crate::error::{Result, StorageError};
@@ -29,13 +30,45 @@ thread_local! {
 
 /// A data page whose values and definition levels can be read by index.
 pub(crate) struct Page<'a> {
-    /// v1: the whole decompressed body; v2: the decompressed values section.
-    data: Cow<'a, [u8]>,
+    /// v1: the decompressed body; v2: the decompressed values section.
+    data: Body<'a>,
     /// RLE/bit-packed definition levels of bit width 1; `None` for a required column.
     levels: Option<Levels<'a>>,
     /// Where the PLAIN values sit in `data`.
     values: std::ops::Range<usize>,
     num_values: usize,
+}
+
+/// A page's decompressed bytes: all of them, or an LZ4 block decompressed on demand.
+enum Body<'a> {
+    Ready(Cow<'a, [u8]>),
+    Lz4(Lz4Prefix<'a>),
+}
+
+impl Body<'_> {
+    /// The bytes available so far.
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Body::Ready(b) => b,
+            Body::Lz4(d) => d.bytes(),
+        }
+    }
+
+    fn total(&self) -> usize {
+        match self {
+            Body::Ready(b) => b.len(),
+            Body::Lz4(d) => d.total(),
+        }
+    }
+
+    /// Makes the first `n` bytes available (an error past the end).
+    fn need(&mut self, n: usize) -> Result<()> {
+        match self {
+            Body::Ready(b) if n > b.len() => Err(damaged("values truncated")),
+            Body::Ready(_) => Ok(()),
+            Body::Lz4(d) => d.fill(n),
+        }
+    }
 }
 
 /// Where a page's definition levels are: inside the decompressed body (v1), or in the
@@ -60,21 +93,17 @@ fn damaged(what: impl std::fmt::Display) -> StorageError {
     StorageError::corrupt(format!("damaged Parquet data page: {what}"))
 }
 
-fn decompress<'a>(
-    codec: Compression,
-    input: &'a [u8],
-    size: usize,
-) -> Result<Option<Cow<'a, [u8]>>> {
+/// The largest decompressed page this reader accepts (a damaged header must not make
+/// it allocate gigabytes); segments written by the engine stay far below.
+const MAX_PAGE_BYTES: usize = 256 << 20;
+
+fn decompress<'a>(codec: Compression, input: &'a [u8], size: usize) -> Result<Option<Body<'a>>> {
+    if size > MAX_PAGE_BYTES && codec != Compression::UNCOMPRESSED {
+        return Err(damaged(format!("page claims {size} bytes decompressed")));
+    }
     match codec {
-        Compression::UNCOMPRESSED => Ok(Some(Cow::Borrowed(input))),
-        Compression::LZ4_RAW => {
-            let mut out = vec![0u8; size];
-            let n = lz4_flex::block::decompress_into(input, &mut out).map_err(damaged)?;
-            if n != size {
-                return Err(damaged("LZ4 block shorter than the header says"));
-            }
-            Ok(Some(Cow::Owned(out)))
-        }
+        Compression::UNCOMPRESSED => Ok(Some(Body::Ready(Cow::Borrowed(input)))),
+        Compression::LZ4_RAW => Ok(Some(Body::Lz4(Lz4Prefix::new(input, size)))),
         Compression::ZSTD(_) => ZSTD.with(|cell| {
             let mut slot = cell.borrow_mut();
             if slot.is_none() {
@@ -86,24 +115,27 @@ fn decompress<'a>(
             if n != size {
                 return Err(damaged("zstd frame shorter than the header says"));
             }
-            Ok(Some(Cow::Owned(out)))
+            Ok(Some(Body::Ready(Cow::Owned(out))))
         }),
         _ => Ok(None),
     }
 }
 
 /// Splits a v1 body into (levels, values) ranges: the levels are prefixed by their
-/// length as a little-endian u32.
-fn split_levels(buf: &[u8]) -> Result<(std::ops::Range<usize>, std::ops::Range<usize>)> {
-    let len: [u8; 4] = buf
-        .get(..4)
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| damaged("level length missing"))?;
+/// length as a little-endian u32. Makes the levels available.
+fn split_levels(body: &mut Body<'_>) -> Result<(std::ops::Range<usize>, std::ops::Range<usize>)> {
+    let total = body.total();
+    if total < 4 {
+        return Err(damaged("level length missing"));
+    }
+    body.need(4)?;
+    let len: [u8; 4] = body.bytes()[..4].try_into().expect("4 bytes");
     let len = u32::from_le_bytes(len) as usize;
-    if buf.len() - 4 < len {
+    if total - 4 < len {
         return Err(damaged("levels longer than the page"));
     }
-    Ok((4..4 + len, 4 + len..buf.len()))
+    body.need(4 + len)?;
+    Ok((4..4 + len, 4 + len..total))
 }
 
 /// Decodes the page at the start of `bytes` (header included) for a flat column of
@@ -131,13 +163,13 @@ pub(crate) fn decode_page(
             if max_def == 1 && h.def_level_encoding != RLE {
                 return Ok(None);
             }
-            let Some(data) = decompress(codec, body, size)? else {
+            let Some(mut data) = decompress(codec, body, size)? else {
                 return Ok(None);
             };
             let (levels, values) = if max_def == 0 {
-                (None, 0..data.len())
+                (None, 0..data.total())
             } else {
-                let (l, v) = split_levels(&data)?;
+                let (l, v) = split_levels(&mut data)?;
                 (Some(Levels::InData(l)), v)
             };
             Ok(Some(Page {
@@ -159,10 +191,10 @@ pub(crate) fn decode_page(
                     None => return Ok(None),
                 }
             } else {
-                Cow::Borrowed(values)
+                Body::Ready(Cow::Borrowed(values))
             };
             Ok(Some(Page {
-                values: 0..values.len(),
+                values: 0..values.total(),
                 data: values,
                 levels: (max_def == 1).then_some(Levels::Raw(levels)),
                 num_values: h.num_values as usize,
@@ -228,14 +260,29 @@ impl<'a> Page<'a> {
 
     fn levels(&self) -> Option<&[u8]> {
         match self.levels.as_ref()? {
-            Levels::InData(r) => Some(&self.data[r.clone()]),
+            // `split_levels` made them available.
+            Levels::InData(r) => Some(&self.data.bytes()[r.clone()]),
             Levels::Raw(l) => Some(l),
         }
     }
 
-    /// The value in slot `i` (`None` when it is null).
+    /// The values section decompressed so far.
+    fn values_so_far(&self) -> &[u8] {
+        let b = self.data.bytes();
+        &b[self.values.start.min(b.len())..self.values.end.min(b.len())]
+    }
+
+    /// Makes the first `n` bytes of the values section available.
+    fn need_values(&mut self, n: usize) -> Result<()> {
+        if n > self.values.len() {
+            return Err(damaged("values truncated"));
+        }
+        self.data.need(self.values.start + n)
+    }
+
+    /// The value in slot `i` (`None` when it is null). Decompresses only up to it.
     pub(crate) fn value(
-        &self,
+        &mut self,
         i: usize,
         ty: PhysicalType,
         type_len: usize,
@@ -250,18 +297,67 @@ impl<'a> Page<'a> {
                 (true, v) => v,
             },
         };
-        plain_at(&self.data[self.values.clone()], v, ty, type_len).map(Some)
+        let width = match ty {
+            PhysicalType::BOOLEAN => None,
+            PhysicalType::INT32 | PhysicalType::FLOAT => Some(4),
+            PhysicalType::INT64 | PhysicalType::DOUBLE => Some(8),
+            PhysicalType::FIXED_LEN_BYTE_ARRAY => Some(type_len),
+            PhysicalType::INT96 => Some(12),
+            PhysicalType::BYTE_ARRAY => Some(0),
+        };
+        match width {
+            None => self.need_values(v / 8 + 1)?,
+            Some(0) => {
+                // Walk the length-prefixed values up to `v`.
+                let mut pos = 0usize;
+                for k in 0..=v {
+                    self.need_values(pos + 4)?;
+                    let b = self.values_so_far();
+                    let len = u32::from_le_bytes(b[pos..pos + 4].try_into().expect("4 bytes"));
+                    let end = pos + 4 + len as usize;
+                    if k == v {
+                        self.need_values(end)?;
+                    }
+                    pos = end;
+                }
+            }
+            Some(w) => self.need_values((v + 1) * w)?,
+        }
+        plain_at(self.values_so_far(), v, ty, type_len).map(Some)
     }
 
     /// For a required BYTE_ARRAY column sorted ascending (`__key`): the slot holding
-    /// `key`, if any.
-    pub(crate) fn find_sorted(&self, key: &[u8]) -> Result<Option<usize>> {
+    /// `key`, if any. Keys of one length (a single fixed-width key column) are found
+    /// by binary search, others by a scan.
+    pub(crate) fn find_sorted(&mut self, key: &[u8]) -> Result<Option<usize>> {
         if self.levels.is_some() {
             return Err(damaged("key column with definition levels"));
         }
-        let buf = &self.data[self.values.clone()];
+        self.need_values(self.values.len())?;
+        let buf = self.values_so_far();
+        let n = self.num_values;
+        if n == 0 {
+            return Ok(None);
+        }
+        let stride = 4 + byte_array_at(buf, 0)?.0.len();
+        let uniform = buf.len() == stride * n
+            && (0..n)
+                .all(|i| buf[i * stride..i * stride + 4] == ((stride - 4) as u32).to_le_bytes());
+        if uniform {
+            let at = |i: usize| &buf[i * stride + 4..(i + 1) * stride];
+            let (mut lo, mut hi) = (0, n);
+            while lo < hi {
+                let mid = (lo + hi) / 2;
+                if at(mid) < key {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            return Ok((lo < n && at(lo) == key).then_some(lo));
+        }
         let mut pos = 0;
-        for slot in 0..self.num_values {
+        for slot in 0..n {
             let (v, next) = byte_array_at(buf, pos)?;
             match v.cmp(key) {
                 std::cmp::Ordering::Less => pos = next,
@@ -386,16 +482,67 @@ mod tests {
     }
 
     #[test]
+    fn fixed_width_keys_are_found_by_binary_search_and_lz4_values_lazily() {
+        let keys: Vec<[u8; 3]> = (0..50u8).map(|i| [1, i * 2, 0]).collect();
+        let mut buf = Vec::new();
+        for k in &keys {
+            buf.extend_from_slice(&3u32.to_le_bytes());
+            buf.extend_from_slice(k);
+        }
+        let block = lz4_flex::block::compress(&buf);
+        let page = |b: &[u8]| Page {
+            levels: None,
+            values: 0..buf.len(),
+            data: Body::Lz4(Lz4Prefix::new(&block, b.len())),
+            num_values: keys.len(),
+        };
+        for (i, k) in keys.iter().enumerate() {
+            assert_eq!(page(&buf).find_sorted(k).unwrap(), Some(i));
+            let odd = [1, i as u8 * 2 + 1, 0];
+            assert_eq!(page(&buf).find_sorted(&odd).unwrap(), None);
+        }
+        assert_eq!(page(&buf).find_sorted(&[0]).unwrap(), None);
+        assert_eq!(page(&buf).find_sorted(&[2]).unwrap(), None);
+        // Reading value 3 decompresses little of the page; value 49 all of it.
+        let mut p = page(&buf);
+        assert_eq!(
+            p.value(3, PhysicalType::BYTE_ARRAY, 0).unwrap(),
+            Some(Plain::Bytes(&keys[3][..]))
+        );
+        assert!(p.data.bytes().len() < buf.len());
+        let mut p = page(&buf);
+        assert_eq!(
+            p.value(49, PhysicalType::BYTE_ARRAY, 0).unwrap(),
+            Some(Plain::Bytes(&keys[49][..]))
+        );
+        // Fixed-width values from a lazily decompressed page.
+        let ints: Vec<u8> = (0..1000i64).flat_map(|v| (v * 3).to_le_bytes()).collect();
+        let block = lz4_flex::block::compress(&ints);
+        for i in [0, 1, 500, 999] {
+            let mut p = Page {
+                levels: None,
+                values: 0..ints.len(),
+                data: Body::Lz4(Lz4Prefix::new(&block, ints.len())),
+                num_values: 1000,
+            };
+            assert_eq!(
+                p.value(i, PhysicalType::INT64, 0).unwrap(),
+                Some(Plain::I64(i as i64 * 3))
+            );
+        }
+    }
+
+    #[test]
     fn plain_values_decode_by_physical_type() {
         let mut buf = Vec::new();
         for s in ["a", "", "xyz"] {
             buf.extend_from_slice(&(s.len() as u32).to_le_bytes());
             buf.extend_from_slice(s.as_bytes());
         }
-        let p = Page {
+        let mut p = Page {
             levels: None,
             values: 0..buf.len(),
-            data: Cow::Borrowed(&buf),
+            data: Body::Ready(Cow::Borrowed(&buf)),
             num_values: 3,
         };
         assert_eq!(
