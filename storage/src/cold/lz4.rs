@@ -14,8 +14,9 @@ fn damaged(what: &str) -> StorageError {
 pub(crate) struct Lz4Prefix<'a> {
     src: &'a [u8],
     sp: usize,
+    /// `total` bytes; the first `len` are decompressed.
     out: Vec<u8>,
-    total: usize,
+    len: usize,
 }
 
 impl<'a> Lz4Prefix<'a> {
@@ -24,19 +25,19 @@ impl<'a> Lz4Prefix<'a> {
         Lz4Prefix {
             src,
             sp: 0,
-            out: Vec::with_capacity(total),
-            total,
+            out: vec![0; total],
+            len: 0,
         }
     }
 
     /// The bytes decompressed so far.
     pub(crate) fn bytes(&self) -> &[u8] {
-        &self.out
+        &self.out[..self.len]
     }
 
     /// The decompressed size announced by the header.
     pub(crate) fn total(&self) -> usize {
-        self.total
+        self.out.len()
     }
 
     fn byte(&mut self) -> Result<u8> {
@@ -55,7 +56,7 @@ impl<'a> Lz4Prefix<'a> {
             loop {
                 let b = self.byte()?;
                 n += b as usize;
-                if n > self.total {
+                if n > self.out.len() {
                     return Err(damaged("length past the page size"));
                 }
                 if b != 255 {
@@ -69,10 +70,11 @@ impl<'a> Lz4Prefix<'a> {
     /// Decompresses until at least `n` bytes (at most the announced size) are
     /// available. Asking for more than the announced size is an error.
     pub(crate) fn fill(&mut self, n: usize) -> Result<()> {
-        if n > self.total {
+        let total = self.out.len();
+        if n > total {
             return Err(damaged("value past the page size"));
         }
-        while self.out.len() < n {
+        while self.len < n {
             if self.sp >= self.src.len() {
                 return Err(damaged("block shorter than the header says"));
             }
@@ -82,36 +84,42 @@ impl<'a> Lz4Prefix<'a> {
                 .src
                 .get(self.sp..self.sp + lit)
                 .ok_or_else(|| damaged("literals truncated"))?;
-            if self.out.len() + lit > self.total {
+            if lit > total - self.len {
                 return Err(damaged("literals past the page size"));
             }
-            self.out.extend_from_slice(lits);
+            self.out[self.len..self.len + lit].copy_from_slice(lits);
+            self.len += lit;
             self.sp += lit;
             if self.sp == self.src.len() {
                 // The last sequence holds only literals.
-                if self.out.len() != self.total {
+                if self.len != total {
                     return Err(damaged("block shorter than the header says"));
                 }
                 break;
             }
             let offset = u16::from_le_bytes([self.byte()?, self.byte()?]) as usize;
-            let len = self.length(token & 15)? + 4;
-            if offset == 0 || offset > self.out.len() {
+            let m = self.length(token & 15)? + 4;
+            if offset == 0 || offset > self.len {
                 return Err(damaged("match offset out of range"));
             }
-            if self.out.len() + len > self.total {
+            if m > total - self.len {
                 return Err(damaged("match past the page size"));
             }
-            let start = self.out.len() - offset;
-            if offset >= len {
-                self.out.extend_from_within(start..start + len);
+            let (start, dst) = (self.len - offset, self.len);
+            if offset >= m {
+                self.out.copy_within(start..start + m, dst);
             } else {
-                // Overlapping copy: the match repeats the last `offset` bytes.
-                for i in 0..len {
-                    let b = self.out[start + i];
-                    self.out.push(b);
+                // Overlapping: the match repeats the last `offset` bytes; copy in
+                // chunks that never read what this copy has not written yet.
+                let mut done = 0;
+                while done < m {
+                    let k = offset.min(m - done);
+                    self.out
+                        .copy_within(start + done..start + done + k, dst + done);
+                    done += k;
                 }
             }
+            self.len += m;
         }
         Ok(())
     }
