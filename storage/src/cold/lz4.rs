@@ -1,5 +1,5 @@
 //! Decompressing an LZ4 block (Parquet `LZ4_RAW`) only as far as needed: a point
-//! lookup that wants value 100 of a 1,024-value page stops after the bytes that hold
+//! lookup that wants value 100 of a 512-value page stops after the bytes that hold
 //! it, which on average halves what a lookup decompresses. Every length and offset is
 //! checked against the input and the size the page header announces, so a damaged
 //! block is an error, never a panic or an over-long buffer.

@@ -2,7 +2,7 @@
 //! ([`super::thrift`]), decompression (uncompressed; LZ4 raw only up to the value
 //! wanted, [`super::lz4`]; or zstd with a context reused per thread), the definition
 //! levels (RLE/bit-packed, bit width 1) and PLAIN values. This is what makes a cold point lookup cheap: no column reader, no Arrow
-//! array of 1,024 rows, no decompressor set up per call.
+//! array of a whole page, no decompressor set up per call.
 //!
 //! Anything else — dictionary pages or encodings, nested columns, other codecs — makes
 //! [`decode_page`] answer `None`, and the caller falls back to parquet-rs's reader.
