@@ -29,6 +29,9 @@ pub const ADMIN_REQUEST_FAILED: &str = "P010";
 /// `ExecuteCached` named a plan the server does not hold (never sent, evicted from the
 /// cache, or cached for another user); send it again with `Execute`.
 pub const PLAN_NOT_CACHED: &str = "P011";
+/// `Unsubscribe` named a subscription this session does not have (never started, or
+/// already ended).
+pub const UNKNOWN_SUBSCRIPTION: &str = "P012";
 
 /// The certificate chains to our CA but no catalog record has its issuer and serial.
 pub const CERTIFICATE_UNKNOWN: &str = "A001";
@@ -64,6 +67,7 @@ pub const ALL: &[(&str, &str)] = &[
     (CANCELLED, "request cancelled"),
     (ADMIN_REQUEST_FAILED, "admin request failed"),
     (PLAN_NOT_CACHED, "plan not in the server's cache"),
+    (UNKNOWN_SUBSCRIPTION, "no such subscription on this session"),
     (CERTIFICATE_UNKNOWN, "certificate has no catalog record"),
     (
         SUBJECT_MISMATCH,

@@ -9,14 +9,13 @@ mod cli;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(
     name = "kalavar",
     version,
-    about = "The Kalavar client: an interactive shell without a subcommand",
-    args_conflicts_with_subcommands = true
+    about = "The Kalavar client: an interactive shell without a subcommand"
 )]
 struct Kalavar {
     /// Profile directory (key, certificate, CA, server address). Default:
@@ -51,7 +50,20 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let kalavar = Kalavar::parse();
+    let matches = Kalavar::command().get_matches();
+    let kalavar = match Kalavar::from_arg_matches(&matches) {
+        Ok(k) => k,
+        Err(e) => e.exit(),
+    };
+    // The shell's own flags (`-c`, `-f`, `--format`…) at the top level belong to the
+    // shell; with a subcommand they would be ignored, so say so instead. `--profile`
+    // is global and fits everywhere.
+    if let Some(sub) = matches.subcommand_name()
+        && let Some(arg) = shell_flag_given(&matches)
+    {
+        eprintln!("error: `--{arg}` is a shell option; it cannot be used with `kalavar {sub}`");
+        return ExitCode::from(2);
+    }
     let profile = kalavar.profile.as_deref();
     let Some(command) = kalavar.command else {
         return cli::shell::run(kalavar.shell, profile);
@@ -66,4 +78,23 @@ fn main() -> ExitCode {
         Command::Explain(args) => cli::explain::run(args, profile),
         Command::Inspect(args) => cli::inspect::run(args),
     }
+}
+
+/// The first top-level argument other than `--profile` given on the command line.
+fn shell_flag_given(matches: &clap::ArgMatches) -> Option<String> {
+    matches
+        .ids()
+        .map(|id| id.as_str())
+        .filter(|id| *id != "profile")
+        .find(|id| {
+            matches!(
+                matches
+                    .try_get_raw(id)
+                    .ok()
+                    .flatten()
+                    .map(|_| matches.value_source(id)),
+                Some(Some(clap::parser::ValueSource::CommandLine))
+            )
+        })
+        .map(str::to_owned)
 }

@@ -17,6 +17,7 @@ pub mod db;
 pub mod directory;
 pub mod error;
 pub mod exec;
+pub mod host;
 pub mod init;
 pub mod jobs;
 pub mod live;

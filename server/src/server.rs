@@ -20,6 +20,7 @@ use tokio_rustls::TlsAcceptor;
 use tracing::{info, warn};
 
 use crate::config::Config;
+use crate::db::Database;
 use crate::directory::{Directory, StorageDirectory};
 use crate::error::ServerError;
 use crate::init::{InitReport, ensure_server_certificate, init, open_engine};
@@ -98,14 +99,27 @@ fn prepare(config: &Config, data: &DataDir) -> Result<Shared, ServerError> {
     if ensure_server_certificate(&authority, config, data)? {
         info!("server certificate reissued for the configured addresses and names");
     }
-    let directory: Arc<dyn Directory> = Arc::new(StorageDirectory::new(open_engine(config, data)?));
+    let engine = open_engine(config, data)?;
+    let db = Arc::new(Database::new(
+        engine.clone(),
+        config.exec_limits(),
+        config.limits.plan_cache_entries,
+    ));
+    let directory: Arc<dyn Directory> = Arc::new(StorageDirectory::new(engine));
     let (crl_der, _) = build_crl(directory.as_ref(), &authority)?;
     let verifier = Arc::new(RevocableVerifier::new(
         authority.cert_der(),
         &crl_der,
         provider(),
     )?);
-    let shared = Shared::new(config.clone(), data.clone(), directory, authority, verifier);
+    let shared = Shared::new(
+        config.clone(),
+        data.clone(),
+        directory,
+        db,
+        authority,
+        verifier,
+    );
     shared.refresh_crl()?;
     Ok(shared)
 }
@@ -234,6 +248,11 @@ async fn accept_all(
 ) {
     let connections = Arc::new(Semaphore::new(shared.config.limits.max_connections));
     let handshakes = Arc::new(Semaphore::new(shared.config.limits.max_handshakes));
+    let scheduler = tokio::spawn(crate::jobs::scheduler::run(
+        shared.db.clone(),
+        std::time::Duration::from_millis(shared.config.storage.jobs_interval_ms),
+        stopped.clone(),
+    ));
     let mut loops = Vec::new();
     for listener in listeners {
         loops.push(tokio::spawn(accept_loop(
@@ -248,6 +267,7 @@ async fn accept_all(
     for l in loops {
         let _ = l.await;
     }
+    let _ = scheduler.await;
     // Give sessions told to close a moment to send their Goodbye.
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(2);
     while connections.available_permits() < shared.config.limits.max_connections

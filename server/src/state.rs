@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::config::Config;
+use crate::db::Database;
 use crate::directory::{CertRecord, Directory, issuer_id};
 use crate::error::ServerError;
 use crate::paths::DataDir;
@@ -22,6 +23,8 @@ pub struct Shared {
     pub authority: Authority,
     pub verifier: Arc<RevocableVerifier>,
     pub sessions: Arc<Registry>,
+    /// The database statements run against.
+    pub db: Arc<Database>,
     /// Serialises revocations so CRLs are written in order.
     crl_lock: Mutex<()>,
     next_session: AtomicU64,
@@ -61,6 +64,7 @@ impl Shared {
         config: Config,
         data: DataDir,
         directory: Arc<dyn Directory>,
+        db: Arc<Database>,
         authority: Authority,
         verifier: Arc<RevocableVerifier>,
     ) -> Self {
@@ -71,6 +75,7 @@ impl Shared {
             authority,
             verifier,
             sessions: Arc::new(Registry::default()),
+            db,
             crl_lock: Mutex::new(()),
             next_session: AtomicU64::new(1),
         }

@@ -86,11 +86,17 @@ impl TestServer {
         }
     }
 
-    /// The root profile `init` wrote, pointed at the real port.
+    /// The root profile `init` wrote, pointed at the real port (on disk too, so the
+    /// `kalavar` binary can use `--profile` with it).
     fn root_profile(data: &Path, addr: SocketAddr) -> Profile {
-        let mut root =
-            Profile::load(&DataDir::new(data).profiles().join("root")).expect("root profile");
+        let dir = DataDir::new(data).profiles().join("root");
+        let mut root = Profile::load(&dir).expect("root profile");
         root.server = dial_address(addr);
+        std::fs::write(
+            dir.join(SETTINGS_FILE),
+            settings_text(&root.server, root.server_name.as_deref()),
+        )
+        .expect("root profile settings");
         root
     }
 

@@ -578,8 +578,9 @@ fn requests_without_a_handler_yet_say_so() {
     let e = c
         .request(&kalavar_protocol::ClientMessage::Query {
             request,
-            language: kalavar_protocol::Language::Kql,
-            text: "from t".into(),
+            // SQL text is translated on the client; the server runs KQL.
+            language: kalavar_protocol::Language::Sql,
+            text: "SELECT 1".into(),
             params: vec![],
         })
         .unwrap_err();

@@ -11,7 +11,8 @@
 //!    through `ddl`; every expression through `expr`, `function`,
 //!    `literal`, `like` and `types`;
 //! 3. the result is a [`kql::ast::Script`] that `kql::format_script` prints as
-//!    canonical KQL, which parses back to the same tree.
+//!    canonical KQL, which parses back to the same tree; `direct` compiles that
+//!    tree without parsing the printed text again.
 //!
 //! Nothing changes meaning silently: a construct without a faithful KQL form is an
 //! error ([`codes`], `Q…`) that points at it in the SQL and names it. `docs/sql.md`
@@ -20,6 +21,7 @@
 mod build;
 mod ddl;
 mod depth;
+mod direct;
 mod error;
 mod expr;
 mod from;
@@ -34,13 +36,16 @@ mod query;
 mod rewrite;
 mod schema;
 mod select;
+mod session;
 mod source;
 mod statement;
 mod translator;
 mod types;
 mod write;
 
+pub use direct::compile_translated;
 pub use error::codes;
 pub use schema::{Schema, TableSchema};
+pub use session::{CompiledSql, SqlCompileError, SqlSession, apply};
 pub use source::MAX_SQL_DEPTH;
 pub use translator::{Translation, Translator, source_from_bytes, translate};

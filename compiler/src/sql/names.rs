@@ -146,25 +146,34 @@ fn pg_type_name(t: &sql::DataType) -> Option<&'static str> {
     })
 }
 
-/// Fresh names for helper columns (`_g1`, `_s1`, …) that clash with no word of the
-/// statement and no name handed out before.
-pub(crate) struct FreshNames {
+/// Fresh names for helper columns (`_g1`, `_s1`, …) that appear nowhere in the
+/// statement's text (compared in lower case, so no word of it, quoted or not, can
+/// clash) and were not handed out before. Most statements need none, so the
+/// lower-cased text is made on the first request.
+pub(crate) struct FreshNames<'s> {
+    text: &'s str,
+    lower: Option<String>,
     taken: HashSet<String>,
 }
 
-impl FreshNames {
-    pub fn new(words: impl IntoIterator<Item = String>) -> Self {
+impl<'s> FreshNames<'s> {
+    pub fn new(text: &'s str) -> Self {
         FreshNames {
-            taken: words.into_iter().collect(),
+            text,
+            lower: None,
+            taken: HashSet::new(),
         }
     }
 
     /// `_{stem}{n}` for the smallest n ≥ 1 not taken.
     pub fn fresh(&mut self, stem: &str) -> String {
+        let lower = self
+            .lower
+            .get_or_insert_with(|| self.text.to_ascii_lowercase());
         let mut n = 1;
         loop {
             let name = format!("_{stem}{n}");
-            if self.taken.insert(name.clone()) {
+            if !lower.contains(&name.to_ascii_lowercase()) && self.taken.insert(name.clone()) {
                 return name;
             }
             n += 1;

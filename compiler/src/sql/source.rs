@@ -70,16 +70,6 @@ pub(crate) struct RawStatement {
     pub span: SqlSpan,
 }
 
-impl RawStatement {
-    /// Every word of the statement, lower-cased, so generated names can avoid them.
-    pub fn words(&self) -> impl Iterator<Item = String> + '_ {
-        self.tokens.iter().filter_map(|t| match &t.token {
-            Token::Word(w) => Some(w.value.to_ascii_lowercase()),
-            _ => None,
-        })
-    }
-}
-
 /// Cuts `sql` into statements. A tokenizer error (an unterminated string, say)
 /// makes the rest of the text meaningless, so it is the only error returned.
 pub(crate) fn split(sql: &str) -> R<Vec<RawStatement>> {
@@ -90,39 +80,37 @@ pub(crate) fn split(sql: &str) -> R<Vec<RawStatement>> {
             let at = SqlSpan::new(e.location, e.location);
             SqlError::new(codes::SYNTAX, at, lower_first(&e.message))
         })?;
-    let mut out = Vec::new();
-    let mut current: Vec<TokenWithSpan> = Vec::new();
-    let mut flush = |current: &mut Vec<TokenWithSpan>| {
-        let mut significant = current
+    // Cut from the end, so each token moves once: `split_off` copies only the
+    // statement after the last `;` left, and the `;` itself is dropped.
+    let mut tokens = tokens;
+    let mut pieces: Vec<Vec<TokenWithSpan>> = Vec::new();
+    while let Some(i) = tokens.iter().rposition(|t| t.token == Token::SemiColon) {
+        pieces.push(tokens.split_off(i + 1));
+        tokens.truncate(i);
+    }
+    pieces.push(tokens);
+    let mut out = Vec::with_capacity(pieces.len());
+    for piece in pieces.into_iter().rev() {
+        let mut significant = piece
             .iter()
             .filter(|t| !matches!(t.token, Token::Whitespace(_)));
         if let Some(first) = significant.next() {
             let last = significant.next_back().unwrap_or(first);
             out.push(RawStatement {
                 span: SqlSpan::new(first.span.start, last.span.end),
-                tokens: std::mem::take(current),
+                tokens: piece,
             });
-        } else {
-            current.clear();
-        }
-    };
-    for t in tokens {
-        if t.token == Token::SemiColon {
-            flush(&mut current);
-        } else {
-            current.push(t);
         }
     }
-    flush(&mut current);
     Ok(out)
 }
 
 /// Parses one statement's tokens with the PostgreSQL dialect.
-pub(crate) fn parse(raw: &RawStatement) -> R<Statement> {
+pub(crate) fn parse(raw: RawStatement) -> R<Statement> {
     let dialect = PostgreSqlDialect {};
     let mut parser = Parser::new(&dialect)
         .with_recursion_limit(MAX_SQL_DEPTH)
-        .with_tokens_with_locations(raw.tokens.clone());
+        .with_tokens_with_locations(raw.tokens);
     let end = SqlSpan::new(raw.span.end, raw.span.end);
     let statement = parser.parse_statement().map_err(|e| parse_error(e, end))?;
     let next = parser.peek_token();

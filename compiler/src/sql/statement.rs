@@ -15,6 +15,8 @@ pub(crate) struct CteEntry {
     pub sql_name: String,
     pub let_name: String,
     pub columns: Option<Vec<String>>,
+    /// The KQL types of its columns, where known.
+    pub types: Vec<(String, kql::ast::TypeKind)>,
 }
 
 /// The state of translating one statement.
@@ -26,23 +28,19 @@ pub(crate) struct Tx<'t> {
     pub used_lets: &'t mut Vec<String>,
     /// CTEs in scope, innermost last.
     pub ctes: Vec<CteEntry>,
-    pub fresh: FreshNames,
+    pub fresh: FreshNames<'t>,
     /// Schema changes to apply once the statement has translated.
     pub changes: Vec<SchemaChange>,
 }
 
 impl<'t> Tx<'t> {
-    pub fn new(
-        schema: &'t Schema,
-        used_lets: &'t mut Vec<String>,
-        words: impl IntoIterator<Item = String>,
-    ) -> Self {
+    pub fn new(schema: &'t Schema, used_lets: &'t mut Vec<String>, text: &'t str) -> Self {
         Tx {
             schema,
             lets: Vec::new(),
             used_lets,
             ctes: Vec::new(),
-            fresh: FreshNames::new(words),
+            fresh: FreshNames::new(text),
             changes: Vec::new(),
         }
     }

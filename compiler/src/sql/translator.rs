@@ -69,15 +69,17 @@ impl Translator {
         };
         let mut used_lets = Vec::new();
         let mut out = Vec::with_capacity(raws.len());
-        for raw in &raws {
+        for raw in raws {
             let span = lines.span(raw.span);
+            let raw_span = raw.span;
+            let text = &sql[span.range()];
             let result = source::parse(raw).and_then(|stmt| {
-                let mut tx = Tx::new(&self.schema, &mut used_lets, raw.words());
+                let mut tx = Tx::new(&self.schema, &mut used_lets, text);
                 let statements = tx.statement(&stmt)?;
                 if statements.iter().any(|s| statement_depth(s) > MAX_KQL_DEPTH) {
                     return Err(SqlError::new(
                         codes::TOO_DEEP,
-                        raw.span,
+                        raw_span,
                         format!("the KQL for this statement would nest more than {MAX_KQL_DEPTH} levels deep"),
                     )
                     .hint("simplify the expression or split the query"));
@@ -92,7 +94,7 @@ impl Translator {
                     }
                     out.push(Ok(Translation { span, statements }));
                 }
-                Err(e) => out.push(Err(diagnostic(fallback(e, raw.span), &lines))),
+                Err(e) => out.push(Err(diagnostic(fallback(e, raw_span), &lines))),
             }
         }
         out

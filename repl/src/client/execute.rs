@@ -188,14 +188,13 @@ impl Client {
                     request: r,
                     arrow_ipc,
                 } if r == request => {
-                    let batches = ipc::decode_batches(&arrow_ipc)
+                    let (schema, batches) = ipc::decode_stream(&arrow_ipc)
                         .map_err(|e| ClientError::Protocol(format!("result rows: {e}")))?;
-                    for batch in batches {
-                        if result.schema.is_none() {
-                            result.schema = Some(batch.schema());
-                        }
-                        result.batches.push(batch);
+                    // An empty stream still names the columns of a result with no rows.
+                    if result.schema.is_none() {
+                        result.schema = Some(schema);
                     }
+                    result.batches.extend(batches);
                 }
                 ServerMessage::Row {
                     request: r,

@@ -40,6 +40,10 @@ pub struct LimitsSection {
     pub handshake_timeout_ms: u64,
     pub idle_timeout_s: u64,
     pub max_frame_bytes: usize,
+    pub query_memory_mb: u64,
+    pub query_max_rows: u64,
+    pub query_timeout_s: u64,
+    pub plan_cache_entries: usize,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -69,6 +73,7 @@ pub struct StorageSection {
     pub flush_rows: u64,
     pub flush_interval_s: u64,
     pub fsync: Fsync,
+    pub jobs_interval_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -173,6 +178,31 @@ impl Config {
             "must be at least 1",
         )?;
         check(
+            self.storage.flush_rows > 0,
+            "storage.flush_rows",
+            "must be at least 1",
+        )?;
+        check(
+            self.storage.jobs_interval_ms > 0,
+            "storage.jobs_interval_ms",
+            "must be at least 1",
+        )?;
+        check(
+            self.limits.query_memory_mb > 0,
+            "limits.query_memory_mb",
+            "must be at least 1",
+        )?;
+        check(
+            self.limits.query_max_rows > 0,
+            "limits.query_max_rows",
+            "must be at least 1",
+        )?;
+        check(
+            self.limits.query_timeout_s > 0,
+            "limits.query_timeout_s",
+            "must be at least 1",
+        )?;
+        check(
             tracing_subscriber::EnvFilter::try_new(&self.log.level).is_ok(),
             "log.level",
             "is not a log filter (try `info` or `warn,kalavar_server=debug`)",
@@ -187,7 +217,22 @@ impl Config {
                 Fsync::Never => kalavar_storage::Durability::NoSync,
             },
             memory_budget_bytes: self.storage.memory_budget_mb.saturating_mul(1 << 20),
+            flush_defaults: kalavar_storage::FlushPolicy {
+                max_hot_rows: self.storage.flush_rows,
+                interval_secs: self.storage.flush_interval_s,
+                ..kalavar_storage::FlushPolicy::default()
+            },
             ..kalavar_storage::EngineOptions::default()
+        }
+    }
+
+    /// The per-statement limits from `[limits]`.
+    pub fn exec_limits(&self) -> crate::db::ExecLimits {
+        crate::db::ExecLimits {
+            memory_bytes: usize::try_from(self.limits.query_memory_mb.saturating_mul(1 << 20))
+                .unwrap_or(usize::MAX),
+            max_rows: self.limits.query_max_rows,
+            timeout: std::time::Duration::from_secs(self.limits.query_timeout_s),
         }
     }
 

@@ -88,6 +88,11 @@ impl Executor {
         }
     }
 
+    /// Drops the session's transaction without committing it.
+    pub fn abandon(&mut self) {
+        self.txn = None;
+    }
+
     /// Whether `begin` is open.
     pub fn in_transaction(&self) -> bool {
         self.txn.is_some()

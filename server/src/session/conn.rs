@@ -6,35 +6,57 @@
 //!                                          │ refused: Error(0, A0xx), close
 //! ```
 //!
-//! After `Welcome` the session loop waits for whichever comes first: a frame, the
-//! idle timeout (Goodbye `P007`), or a close from the registry (Goodbye with the
-//! reason: revoked, dropped, disabled, shutdown). A frame that is too large or does
-//! not decode ends the session with `Error(0, P001/P002/P003)`: a peer that sends
-//! bytes we cannot read is not one to keep talking to. Requests the server cannot
-//! serve yet get `Error(request, P006)` and the session goes on.
+//! After `Welcome` the session loop waits for whichever comes first: a frame, an
+//! answer to send (statement results come from the executor task and live queries,
+//! see [`super::work`]), the idle timeout (Goodbye `P007`; only while nothing runs),
+//! or a close from the registry (Goodbye with the reason: revoked, dropped, disabled,
+//! shutdown). A frame that is too large or does not decode ends the session with
+//! `Error(0, P001/P002/P003)`: a peer that sends bytes we cannot read is not one to
+//! keep talking to. A request that fails on its own gets `Error(request, …)` and the
+//! session goes on.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use kalavar_protocol::frame::{FrameAssembler, HANDSHAKE_MAX_FRAME_BYTES};
 use kalavar_protocol::net::canonical;
-use kalavar_protocol::version::negotiate;
+use kalavar_protocol::version::{
+    FEATURE_COMPACT_ROWS, FEATURE_PLAN_CACHE, FEATURE_SUBSCRIPTIONS, negotiate,
+};
 use kalavar_protocol::{CertSummary, ClientMessage, ProtocolError, ServerMessage, Welcome, codes};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::{OwnedSemaphorePermit, watch};
+use tokio::sync::{Notify, OwnedSemaphorePermit, mpsc, watch};
 use tokio::time::{Instant, timeout_at};
 use tokio_rustls::TlsAcceptor;
 use tracing::{debug, info};
 
 use super::admin;
 use super::registry::Closing;
+use super::work::{self, Job, Running, SubHandle, Work};
 use crate::auth::{Identity, authorize};
+use crate::exec::Executor;
 use crate::state::Shared;
+use crate::vm::ExecError;
 
-/// Feature bits this server offers (none of the optional behaviours exist yet).
-pub const SERVER_FEATURES: u64 = 0;
+/// Feature bits this server offers: compact one-row answers, live queries, the plan
+/// cache.
+pub const SERVER_FEATURES: u64 = FEATURE_COMPACT_ROWS | FEATURE_SUBSCRIPTIONS | FEATURE_PLAN_CACHE;
+
+/// Messages waiting to be written to the client before producers wait.
+const OUT_QUEUE: usize = 64;
+
+/// What woke the session loop.
+enum Event {
+    Closing,
+    Idle,
+    Frame(Result<Vec<u8>, ProtocolError>),
+    Out(ServerMessage),
+    SubDone(u64),
+}
 /// Bytecode opcode-set version the server verifies against.
 pub const OPCODE_SET: u16 = 1;
 
@@ -119,6 +141,7 @@ pub async fn serve_connection(
         id: session_id,
         assembler: FrameAssembler::new(HANDSHAKE_MAX_FRAME_BYTES),
         welcomed: false,
+        features: 0,
     };
     match timeout_at(deadline, session.hello(&mut tls)).await {
         Ok(Ok(())) => {}
@@ -161,6 +184,8 @@ struct Session {
     id: u64,
     assembler: FrameAssembler,
     welcomed: bool,
+    /// Feature bits both sides have.
+    features: u64,
 }
 
 async fn send<S: AsyncWrite + Unpin>(stream: &mut S, msg: &ServerMessage) -> std::io::Result<()> {
@@ -249,6 +274,7 @@ impl Session {
             catalog_generation: self.shared.directory.generation(),
             max_frame_bytes: u32::try_from(max_frame).unwrap_or(u32::MAX),
         });
+        self.features = features & SERVER_FEATURES;
         send(stream, &welcome).await.map_err(ProtocolError::from)?;
         self.assembler.set_max(max_frame);
         self.welcomed = true;
@@ -262,58 +288,241 @@ impl Session {
     ) -> End {
         let idle = Duration::from_secs(self.shared.config.limits.idle_timeout_s);
         let mut pending = Vec::new();
-        loop {
-            let frame = tokio::select! {
-                biased;
-                _ = closing.changed() => {
+        let (out_tx, mut out_rx) = mpsc::channel::<ServerMessage>(OUT_QUEUE);
+        let (work_tx, work_rx) = mpsc::unbounded_channel::<Work>();
+        let (done_tx, mut done_rx) = mpsc::unbounded_channel::<u64>();
+        let running: Running = Default::default();
+        let mut subs: HashMap<u64, (u32, SubHandle)> = HashMap::new();
+        let mut next_sub = 1u64;
+        let compact = self.features & FEATURE_COMPACT_ROWS != 0;
+        tokio::spawn(work::executor(
+            self.executor(),
+            work_rx,
+            out_tx.clone(),
+            running.clone(),
+            self.shared.sessions.activity(self.id),
+            compact,
+        ));
+        let mut last_heard = Instant::now();
+        let end = loop {
+            let busy =
+                !running.lock().unwrap_or_else(|p| p.into_inner()).is_empty() || !subs.is_empty();
+            let idle_at = last_heard + idle;
+            let event = tokio::select! {
+                _ = closing.changed() => Event::Closing,
+                read = next_frame(stream, &mut self.assembler, &mut pending) => Event::Frame(read),
+                Some(msg) = out_rx.recv() => Event::Out(msg),
+                Some(id) = done_rx.recv() => Event::SubDone(id),
+                _ = tokio::time::sleep_until(idle_at), if !busy => Event::Idle,
+            };
+            let frame = match event {
+                Event::Closing => {
                     let c = closing.borrow().clone().unwrap_or(Closing {
                         code: codes::SHUTTING_DOWN,
                         message: "session closed by the server".into(),
                     });
-                    return End::With(ServerMessage::Goodbye { code: c.code.to_owned(), message: c.message });
+                    break End::With(ServerMessage::Goodbye {
+                        code: c.code.to_owned(),
+                        message: c.message,
+                    });
                 }
-                read = tokio::time::timeout(idle, next_frame(stream, &mut self.assembler, &mut pending)) => match read {
-                    Err(_) => {
-                        return End::With(ServerMessage::Goodbye {
-                            code: codes::IDLE_TIMEOUT.to_owned(),
-                            message: format!("no request for {}s", idle.as_secs()),
-                        });
+                Event::Idle => {
+                    break End::With(ServerMessage::Goodbye {
+                        code: codes::IDLE_TIMEOUT.to_owned(),
+                        message: format!("no request for {}s", idle.as_secs()),
+                    });
+                }
+                Event::Out(msg) => {
+                    if send(stream, &msg).await.is_err() {
+                        break End::Quiet;
                     }
-                    Ok(Err(e)) => return e.into(),
-                    Ok(Ok(frame)) => frame,
-                },
+                    continue;
+                }
+                Event::SubDone(id) => {
+                    subs.remove(&id);
+                    continue;
+                }
+                Event::Frame(Err(e)) => break e.into(),
+                Event::Frame(Ok(frame)) => frame,
             };
+            last_heard = Instant::now();
             let msg = match ClientMessage::decode(&frame) {
                 Ok(msg) => msg,
-                Err(e) => return e.into(),
+                Err(e) => break e.into(),
             };
             debug!(session = self.id, message = msg.name(), "request");
+            let queue = |request: u32, job: Job, params: Vec<kalavar_protocol::Param>| {
+                let cancel = Arc::new(AtomicBool::new(false));
+                running
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(request, cancel.clone());
+                let _ = work_tx.send(Work {
+                    request,
+                    job,
+                    params,
+                    cancel,
+                });
+            };
             let answer = match msg {
-                ClientMessage::Goodbye => return End::Quiet,
+                ClientMessage::Goodbye => break End::Quiet,
                 ClientMessage::Hello { .. } => {
-                    return End::With(ServerMessage::error(
+                    break End::With(ServerMessage::error(
                         0,
                         codes::UNEXPECTED_MESSAGE,
                         "a second Hello",
                     ));
                 }
                 ClientMessage::Ping { nonce } => Some(ServerMessage::Pong { nonce }),
-                ClientMessage::Cancel { .. } => None,
-                ClientMessage::Admin { request, admin } => Some(self.admin(request, admin).await),
-                other => {
-                    let request = other.request().unwrap_or(0);
-                    Some(ServerMessage::error(
-                        request,
-                        codes::NOT_SUPPORTED,
-                        format!("{} is not supported by this server yet", other.name()),
-                    ))
+                ClientMessage::Cancel { request } => {
+                    if let Some(flag) = running
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .get(&request)
+                    {
+                        flag.store(true, Ordering::Relaxed);
+                    }
+                    if let Some((_, (_, h))) = subs.iter().find(|(_, (r, _))| *r == request) {
+                        h.stop();
+                    }
+                    None
                 }
+                ClientMessage::Admin { request, admin } => Some(self.admin(request, admin).await),
+                ClientMessage::Execute {
+                    request,
+                    plan,
+                    params,
+                } => {
+                    queue(request, Job::Plan(plan), params);
+                    None
+                }
+                ClientMessage::ExecuteCached {
+                    request,
+                    hash,
+                    params,
+                } => {
+                    queue(request, Job::Cached(hash), params);
+                    None
+                }
+                ClientMessage::Query {
+                    request,
+                    language,
+                    text,
+                    params,
+                } => match work::text_of(language, text) {
+                    Ok(text) => {
+                        queue(request, Job::Text(text), params);
+                        None
+                    }
+                    Err(e) => Some(work::error_message(request, &e)),
+                },
+                ClientMessage::CatalogFetch {
+                    request,
+                    known_generation,
+                } => Some(self.catalog(request, known_generation).await),
+                ClientMessage::Subscribe {
+                    request,
+                    statement,
+                    params,
+                } => {
+                    let id = next_sub;
+                    next_sub += 1;
+                    let handle = SubHandle {
+                        stop: Arc::new(AtomicBool::new(false)),
+                        wake: Arc::new(Notify::new()),
+                    };
+                    tokio::spawn(work::subscribe(
+                        self.executor(),
+                        request,
+                        statement,
+                        params,
+                        id,
+                        (handle.stop.clone(), handle.wake.clone()),
+                        out_tx.clone(),
+                        done_tx.clone(),
+                    ));
+                    subs.insert(id, (request, handle));
+                    None
+                }
+                ClientMessage::Unsubscribe {
+                    request,
+                    subscription,
+                } => match subs.remove(&subscription) {
+                    Some((_, h)) => {
+                        h.stop();
+                        Some(ServerMessage::Complete {
+                            request,
+                            rows_affected: 0,
+                        })
+                    }
+                    None => Some(ServerMessage::error(
+                        request,
+                        codes::UNKNOWN_SUBSCRIPTION,
+                        format!("no subscription {subscription} on this session"),
+                    )),
+                },
             };
             if let Some(answer) = answer
                 && send(stream, &answer).await.is_err()
             {
-                return End::Quiet;
+                break End::Quiet;
             }
+        };
+        for flag in running.lock().unwrap_or_else(|p| p.into_inner()).values() {
+            flag.store(true, Ordering::Relaxed);
+        }
+        for (_, h) in subs.values() {
+            h.stop();
+        }
+        end
+    }
+
+    /// A statement executor for this session's user.
+    fn executor(&self) -> Executor {
+        Executor::new(
+            self.shared.db.clone(),
+            self.shared.clone(),
+            &self.identity.user,
+            self.identity.user_id,
+            self.id,
+        )
+    }
+
+    /// The catalog the user may see, as JSON (empty when unchanged).
+    async fn catalog(&self, request: u32, known: u64) -> ServerMessage {
+        let shared = self.shared.clone();
+        let user = self.identity.user.clone();
+        let result = tokio::task::spawn_blocking(move || -> Result<(u64, Vec<u8>), ExecError> {
+            let role = shared
+                .db
+                .engine
+                .catalog()
+                .user_by_name(&user)
+                .map(|u| crate::exec::kql_role(u.role))
+                .ok_or_else(|| {
+                    ExecError::with_code(
+                        codes::USER_UNKNOWN,
+                        format!("user `{user}` no longer exists"),
+                    )
+                })?;
+            let views = shared.db.views()?;
+            if views.generation == known {
+                return Ok((known, Vec::new()));
+            }
+            Ok((
+                views.generation,
+                views.for_role(role).to_json().into_bytes(),
+            ))
+        })
+        .await;
+        match result {
+            Ok(Ok((generation, body))) => ServerMessage::Catalog {
+                request,
+                generation,
+                body,
+            },
+            Ok(Err(e)) => work::error_message(request, &e),
+            Err(e) => ServerMessage::error(request, "X001", format!("internal error: {e}")),
         }
     }
 
@@ -321,7 +530,8 @@ impl Session {
         let shared = self.shared.clone();
         let identity = self.identity.clone();
         let result =
-            tokio::task::spawn_blocking(move || admin::handle(&shared, &identity, admin)).await;
+            tokio::task::spawn_blocking(move || admin::handle(&shared, &identity.user, admin))
+                .await;
         match result {
             Ok(Ok(result)) => ServerMessage::AdminResult { request, result },
             Ok(Err((code, message))) => ServerMessage::error(request, code, message),

@@ -5,6 +5,7 @@
 pub mod admin;
 mod conn;
 mod registry;
+mod work;
 
 pub use conn::{OPCODE_SET, SERVER_FEATURES, serve_connection};
-pub use registry::{Closing, Registry, SessionGuard};
+pub use registry::{Activity, Closing, Registry, SessionGuard};

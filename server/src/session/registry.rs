@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::watch;
@@ -17,12 +18,49 @@ pub struct Closing {
     pub message: String,
 }
 
+/// What a session is doing, for `system.sessions`.
+#[derive(Debug)]
+pub struct Activity {
+    pub connected_at_us: i64,
+    pub last_active_us: AtomicI64,
+    pub statements: AtomicU64,
+    pub current: Mutex<Option<String>>,
+}
+
+fn now_us() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1000) as i64
+}
+
+impl Activity {
+    fn new() -> Self {
+        Activity {
+            connected_at_us: now_us(),
+            last_active_us: AtomicI64::new(0),
+            statements: AtomicU64::new(0),
+            current: Mutex::new(None),
+        }
+    }
+
+    /// A statement starts (`text`: what it runs, for `current_statement`).
+    pub fn start(&self, text: Option<String>) {
+        self.statements.fetch_add(1, Ordering::Relaxed);
+        self.last_active_us.store(now_us(), Ordering::Relaxed);
+        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = text;
+    }
+
+    /// The statement ended.
+    pub fn end(&self) {
+        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+}
+
 #[derive(Debug)]
 struct Entry {
     user: String,
     serial: String,
     peer: IpAddr,
     close: watch::Sender<Option<Closing>>,
+    activity: Arc<Activity>,
 }
 
 #[derive(Debug, Default)]
@@ -64,6 +102,7 @@ impl Registry {
                 serial: serial.to_owned(),
                 peer,
                 close: tx,
+                activity: Arc::new(Activity::new()),
             },
         );
         (
@@ -108,6 +147,40 @@ impl Registry {
     /// Closes everything (shutdown).
     pub fn close_all(&self, closing: &Closing) -> usize {
         self.close_where(closing, |_| true)
+    }
+
+    /// The activity record of session `id`.
+    pub fn activity(&self, id: u64) -> Option<Arc<Activity>> {
+        self.sessions
+            .lock()
+            .expect("registry lock")
+            .get(&id)
+            .map(|e| e.activity.clone())
+    }
+
+    /// Every open session, for `system.sessions`.
+    pub fn rows(&self) -> Vec<crate::vm::SessionRow> {
+        let sessions = self.sessions.lock().expect("registry lock");
+        sessions
+            .iter()
+            .map(|(id, e)| {
+                let last = e.activity.last_active_us.load(Ordering::Relaxed);
+                crate::vm::SessionRow {
+                    id: *id,
+                    user: e.user.clone(),
+                    peer: e.peer.to_string(),
+                    connected_at_us: e.activity.connected_at_us,
+                    last_active_us: (last > 0).then_some(last),
+                    statements: e.activity.statements.load(Ordering::Relaxed),
+                    current: e
+                        .activity
+                        .current
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .clone(),
+                }
+            })
+            .collect()
     }
 
     pub fn len(&self) -> usize {

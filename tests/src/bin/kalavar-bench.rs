@@ -92,7 +92,12 @@ impl Kalavard {
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .env("KALAVAR_PROFILE", dir.join("default-profile"))
             .env("KALAVARD_LOG_LEVEL", "warn")
-            .env("KALAVARD_STORAGE_FSYNC", format!("\"{fsync}\""))
+            .env("KALAVARD_STORAGE_FSYNC", fsync)
+            // The hot aggregate needs the loaded rows to stay hot until the bench
+            // flushes them itself: no flush by row count, age or memory on the way.
+            .env("KALAVARD_STORAGE_FLUSH_ROWS", "1000000000")
+            .env("KALAVARD_STORAGE_FLUSH_INTERVAL_S", "86400")
+            .env("KALAVARD_STORAGE_MEMORY_BUDGET_MB", "8192")
             .stdout(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", binary.display()));
@@ -103,6 +108,9 @@ impl Kalavard {
             {
                 let _ = c.close();
                 return Self { child, root, data };
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("kalavard exited during start-up ({status})");
             }
             if Instant::now() >= deadline {
                 let _ = child.kill();
@@ -148,10 +156,11 @@ impl Pg {
         c
     }
 
-    fn psql(&self, sql: &str) {
+    /// Runs `sql`; returns what psql printed, unaligned, without headers.
+    fn psql(&self, sql: &str) -> String {
         let out = self
             .command("psql")
-            .args(["-qX", "-v", "ON_ERROR_STOP=1", "-c", sql])
+            .args(["-qXtA", "-F", ",", "-v", "ON_ERROR_STOP=1", "-c", sql])
             .output()
             .expect("psql runs");
         assert!(
@@ -159,6 +168,7 @@ impl Pg {
             "psql {sql}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
     /// Loads `rows` rows with COPY from standard input; returns the seconds taken.
@@ -187,6 +197,14 @@ impl Pg {
         assert!(child.wait().expect("psql ends").success(), "COPY failed");
         let secs = start.elapsed().as_secs_f64();
         self.psql("vacuum analyze kv");
+        let [sum, count] = &expected_aggregate(rows)[0][..] else {
+            unreachable!()
+        };
+        assert_eq!(
+            self.psql("select sum(v), count(*) from kv"),
+            format!("{sum},{count}"),
+            "PostgreSQL holds other rows than Kalavar"
+        );
         secs
     }
 
@@ -313,7 +331,15 @@ fn kalavar_inserts(client: &mut Client, seconds: u64) -> Vec<f64> {
 
 /// `clients` threads running the prepared `text` with a random key for `seconds`:
 /// statements per second.
-fn kalavar_rate(server: &Kalavard, clients: usize, seconds: u64, rows: u64, text: &str) -> f64 {
+/// Every answer must hold `expect` rows.
+fn kalavar_rate(
+    server: &Kalavard,
+    clients: usize,
+    seconds: u64,
+    rows: u64,
+    text: &str,
+    expect: usize,
+) -> f64 {
     let count = AtomicU64::new(0);
     let stop = AtomicBool::new(false);
     let start = Instant::now();
@@ -340,7 +366,7 @@ fn kalavar_rate(server: &Kalavard, clients: usize, seconds: u64, rows: u64, text
                             ],
                         )
                         .expect("run");
-                    assert!(r.num_rows() > 0, "{text} found no row for {lo}");
+                    assert_eq!(r.num_rows(), expect, "{text} with {lo}");
                     n += 1;
                 }
                 count.fetch_add(n, Ordering::Relaxed);
@@ -352,16 +378,26 @@ fn kalavar_rate(server: &Kalavard, clients: usize, seconds: u64, rows: u64, text
     count.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
 }
 
-/// Seconds per run of `text`, the median of `reps` runs.
-fn kalavar_time(client: &mut Client, text: &str, reps: usize) -> f64 {
+/// Seconds per run of `text`, the median of `reps` runs; every answer must be
+/// `expect` (its rows as text).
+fn kalavar_time(client: &mut Client, text: &str, reps: usize, expect: &[Vec<String>]) -> f64 {
     let mut times: Vec<f64> = (0..reps)
         .map(|_| {
             let t = Instant::now();
-            client.query(text, &[]).expect("query");
-            t.elapsed().as_secs_f64()
+            let answer = client.query(text, &[]).expect("query");
+            let secs = t.elapsed().as_secs_f64();
+            let rows = answer.last().map(|r| r.rows()).unwrap_or_default();
+            assert_eq!(rows, expect, "{text}");
+            secs
         })
         .collect();
     median(&mut times)
+}
+
+/// `sum(v)` and `count()` of the loaded rows, as the aggregate prints them.
+fn expected_aggregate(rows: u64) -> Vec<Vec<String>> {
+    let sum: i64 = (1..=rows).map(value_of).sum();
+    vec![vec![sum.to_string(), rows.to_string()]]
 }
 
 fn median(v: &mut [f64]) -> f64 {
@@ -474,7 +510,7 @@ fn main() {
         let point = "from bench.kv | where id == $id | select v, pad";
         let scan = "from bench.kv | where id >= $lo && id < $hi | select id, v";
         for (i, clients) in [1usize, 8].into_iter().enumerate() {
-            let ours = kalavar_rate(&durable, clients, secs, rows, point);
+            let ours = kalavar_rate(&durable, clients, secs, rows, point, 1);
             let theirs = pg.as_ref().map(|p| {
                 p.bench(
                     "lookup",
@@ -488,7 +524,7 @@ fn main() {
             });
             f[5 + i].push(ours, theirs);
         }
-        let ours = kalavar_rate(&durable, 1, secs, rows, scan);
+        let ours = kalavar_rate(&durable, 1, secs, rows, scan, 100);
         let theirs = pg.as_ref().map(|p| {
             p.bench("range", &format!("{random}{range}\n"), 1, secs, "", false)
                 .0
@@ -497,7 +533,8 @@ fn main() {
 
         // The aggregate, hot; then flushed, cold.
         let agg = "from bench.kv | aggregate s = sum(v), n = count()";
-        let ours = kalavar_time(&mut d, agg, 3);
+        let expect = expected_aggregate(rows);
+        let ours = kalavar_time(&mut d, agg, 3, &expect);
         let pg_agg = pg.as_ref().map(|p| {
             1.0 / p
                 .bench(
@@ -513,7 +550,7 @@ fn main() {
         f[8].push(ours * 1000.0, pg_agg.map(|t| t * 1000.0));
         d.query("flush table bench.kv", &[]).expect("flush");
         wait_for_segments(&durable.data);
-        let ours = kalavar_time(&mut d, agg, 3);
+        let ours = kalavar_time(&mut d, agg, 3, &expect);
         f[9].push(ours * 1000.0, pg_agg.map(|t| t * 1000.0));
     }
     println!(

@@ -4,8 +4,7 @@
 //! (made on first use, role `user` unless given; `root` is there already). Lines
 //! starting with `#` and blank lines between blocks are kept as they are.
 //!
-//! `UPDATE_GOLDEN=1 cargo test -p kalavar-tests --test scenarios -- --include-ignored
-//! golden` rewrites the files with what the server printed; review the diff.
+//! `UPDATE_GOLDEN=1 cargo test -p kalavar-tests --test scenarios golden` rewrites the files with what the server printed; review the diff.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -188,7 +187,6 @@ fn the_script_format_parses() {
 }
 
 #[test]
-#[ignore = "needs the VM (issue 6, server half)"]
 fn golden_scripts() {
     for path in scripts() {
         run_script(&path);

@@ -53,7 +53,6 @@ fn refused(client: &mut Client, plan: &[u8], layers: &str) -> ClientError {
 }
 
 #[test]
-#[ignore = "needs the VM (issue 6, server half)"]
 fn bad_statements_get_clear_errors() {
     let w = setup();
     let mut alice = w.connect("alice", Role::User);
@@ -78,7 +77,6 @@ fn bad_statements_get_clear_errors() {
 }
 
 #[test]
-#[ignore = "needs the VM (issue 6, server half)"]
 fn hostile_plans_are_refused_and_the_session_goes_on() {
     let w = setup();
     let mut bob = w.connect("bob", Role::User);

@@ -6,9 +6,8 @@
 //! `transactions` (atomicity and conflicts), `hostile` (bad input and hand-made
 //! plans), `shell` (the `kalavar` binary with `-c` and `-f`).
 //!
-//! Until the server half of issue 6 (the VM) is merged the server answers `P006` to
-//! `CatalogFetch` and `Execute`, so these are `#[ignore]`d; they run with
-//! `cargo test -p kalavar-tests --test scenarios -- --include-ignored`.
+//! Run them with `cargo test -p kalavar-tests --test scenarios` (the shell tests need
+//! the `kalavar` binary built: `cargo build -p kalavar`).
 
 mod common;
 

@@ -6,7 +6,6 @@ use kalavar_protocol::Role;
 use super::common::{World, fails, rows, run, still_usable, table};
 
 #[test]
-#[ignore = "needs the VM (issue 6, server half)"]
 fn access_levels_are_enforced_per_role() {
     let mut w = World::new();
     run(

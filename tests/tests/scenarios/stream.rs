@@ -7,7 +7,6 @@ use kalavar_protocol::Role;
 use super::common::{World, rows, run, table};
 
 #[test]
-#[ignore = "needs the VM (issue 6, server half)"]
 fn stream_rows_expire_after_their_ttl() {
     let mut w = World::new();
     run(

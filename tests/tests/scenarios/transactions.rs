@@ -19,7 +19,6 @@ fn accounts(w: &mut World) {
 const BALANCES: &str = "from bank.accounts | select id, balance";
 
 #[test]
-#[ignore = "needs the VM (issue 6, server half)"]
 fn a_failing_statement_leaves_nothing_applied() {
     let mut w = World::new();
     accounts(&mut w);
@@ -47,7 +46,6 @@ fn a_failing_statement_leaves_nothing_applied() {
 }
 
 #[test]
-#[ignore = "needs the VM (issue 6, server half)"]
 fn a_transaction_sees_its_own_writes_and_rollback_discards_them() {
     let mut w = World::new();
     accounts(&mut w);
@@ -82,7 +80,6 @@ fn a_transaction_sees_its_own_writes_and_rollback_discards_them() {
 }
 
 #[test]
-#[ignore = "needs the VM (issue 6, server half)"]
 fn concurrent_updates_of_one_row_conflict_and_nothing_is_lost() {
     let mut w = World::new();
     accounts(&mut w);

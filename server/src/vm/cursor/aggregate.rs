@@ -583,7 +583,7 @@ impl AggregateCursor {
         Ok(())
     }
 
-    pub fn next(&mut self) -> Result<Option<RecordBatch>> {
+    pub fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
         let q = self
             .result
             .as_mut()

@@ -75,10 +75,10 @@ impl Cursor {
         let out = match self {
             Cursor::Scan(c) => c.next(ev, budget)?,
             Cursor::Subscription(c) => return c.next(ev),
-            Cursor::Sort(c) => c.next()?,
-            Cursor::TopK(c) => c.next()?,
-            Cursor::Aggregate(c) => c.next()?,
-            Cursor::HashJoin(c) => c.next()?,
+            Cursor::Sort(c) => c.next_batch()?,
+            Cursor::TopK(c) => c.next_batch()?,
+            Cursor::Aggregate(c) => c.next_batch()?,
+            Cursor::HashJoin(c) => c.next_batch()?,
             other => {
                 return Err(ExecError::internal(format!(
                     "Next on a {} cursor",

@@ -159,7 +159,7 @@ impl SortCursor {
         Ok(())
     }
 
-    pub fn next(&mut self) -> Result<Option<RecordBatch>> {
+    pub fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
         let State::Reading(q) = &mut self.state else {
             return Err(ExecError::internal("Next on a sorter before Seal"));
         };

@@ -96,7 +96,7 @@ impl TopKCursor {
         Ok(())
     }
 
-    pub fn next(&mut self) -> Result<Option<RecordBatch>> {
+    pub fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
         let q = self
             .out
             .as_mut()
