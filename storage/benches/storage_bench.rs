@@ -114,13 +114,37 @@ fn batch(def: &TableDef, ids: &[i64], salt: i64) -> RecordBatch {
     RecordBatch::try_new(def.arrow_schema(), cols).unwrap()
 }
 
+/// `KALAVAR_BENCH_CODEC`: `lz4` (the default), `zstd` or `none`.
+fn codec() -> SegmentCodec {
+    match std::env::var("KALAVAR_BENCH_CODEC").as_deref() {
+        Ok("zstd") => SegmentCodec::Zstd(1),
+        Ok("none") => SegmentCodec::None,
+        _ => SegmentCodec::Lz4,
+    }
+}
+
 fn opts(durability: Durability, cache: usize) -> EngineOptions {
-    EngineOptions {
+    let mut o = EngineOptions {
         durability,
         block_cache_bytes: cache,
         memory_budget_bytes: 8 << 30,
         ..Default::default()
-    }
+    };
+    o.segments.codec = codec();
+    o.segments.page_rows = env("KALAVAR_BENCH_PAGE_ROWS", o.segments.page_rows as u64) as usize;
+    o.segments.key_page_rows = env(
+        "KALAVAR_BENCH_KEY_PAGE_ROWS",
+        o.segments.key_page_rows as u64,
+    ) as usize;
+    o
+}
+
+/// Whether `KALAVAR_BENCH_ONLY` (a comma-separated list of `ingest`, `scan`, `files`)
+/// selects this part; everything runs when it is unset.
+fn selected(part: &str) -> bool {
+    std::env::var("KALAVAR_BENCH_ONLY")
+        .map(|v| v.split(',').any(|p| p.trim() == part))
+        .unwrap_or(true)
 }
 
 fn db_bench(args: &[String]) -> Option<String> {
@@ -331,15 +355,57 @@ fn bench_scan_and_get(root: &Path, rounds: u64) {
         stats.hot_rows,
         e.options().block_cache_bytes >> 20
     );
-    // Point gets: random keys over the whole key space (hot and cold).
-    println!("\n## point get: {gets} random keys, one thread");
+    // Point gets: random keys over the whole key space (hot and cold), fresh keys in
+    // every round. The peer's database is filled first; then every round runs our
+    // gets and db_bench's reads back to back, so that both see the same machine load.
+    println!(
+        "\n## point get: {gets} random keys, one thread, rounds interleaved with db_bench readrandom"
+    );
+    let pdir = root.join("db_bench-read");
+    let fill = db_bench(&[
+        "--benchmarks=fillrandom".into(),
+        format!("--db={}", pdir.display()),
+        format!("--num={rows}"),
+        "--key_size=16".into(),
+        "--value_size=40".into(),
+        "--batch_size=10000".into(),
+        "--compression_type=none".into(),
+    ]);
     let mut rng = Rng(99);
-    let keys: Vec<i64> = (0..gets)
-        .map(|_| (rng.next() % rows as u64) as i64)
-        .collect();
     let mut ours = Vec::new();
+    let mut peer = Vec::new();
+    let mut ratios = Vec::new();
     let mut hits = 0;
+    let read_args = [
+        "--benchmarks=readrandom".to_string(),
+        "--use_existing_db=1".into(),
+        format!("--db={}", pdir.display()),
+        format!("--num={rows}"),
+        format!("--reads={gets}"),
+        "--key_size=16".into(),
+        "--value_size=40".into(),
+        format!("--cache_size={}", 64 << 20),
+        "--threads=1".into(),
+    ];
+    // One untimed round each first: both sides start with warm OS page caches (our
+    // segment cache loads on first use, db_bench's files were just written).
+    for k in 0..gets as i64 {
+        e.get(
+            def.id,
+            None,
+            &[ScalarValue::Int64(k * 7919 % rows as i64)],
+            None,
+        )
+        .unwrap();
+    }
+    if fill.is_some() {
+        db_bench(&read_args);
+    }
+    let before = e.stats();
     for _ in 0..rounds {
+        let keys: Vec<i64> = (0..gets)
+            .map(|_| (rng.next() % rows as u64) as i64)
+            .collect();
         let (_, s) = time(|| {
             for k in &keys {
                 if e.get(def.id, None, &[ScalarValue::Int64(*k)], None)
@@ -350,7 +416,16 @@ fn bench_scan_and_get(root: &Path, rounds: u64) {
                 }
             }
         });
-        ours.push(gets as f64 / s);
+        let o = gets as f64 / s;
+        ours.push(o);
+        if fill.is_none() {
+            continue;
+        }
+        let r = db_bench(&read_args);
+        if let Some(v) = r.and_then(|r| ops_per_sec(&r, "readrandom")) {
+            peer.push(v);
+            ratios.push(o / v);
+        }
     }
     // Hot-only keys (the touched ones) for reference.
     let hot_keys: Vec<i64> = {
@@ -365,6 +440,7 @@ fn bench_scan_and_get(root: &Path, rounds: u64) {
                 .unwrap();
         }
     });
+    let after = e.stats();
     println!(
         "kalavar get: median {:.0} gets/s (range {}), hit {}%; hot-tier keys only: {:.0} gets/s",
         median(ours.clone()),
@@ -372,45 +448,28 @@ fn bench_scan_and_get(root: &Path, rounds: u64) {
         hits * 100 / (gets * rounds as usize),
         hot_keys.len() as f64 / hs
     );
-    let pdir = root.join("db_bench-read");
-    let fill = db_bench(&[
-        "--benchmarks=fillrandom".into(),
-        format!("--db={}", pdir.display()),
-        format!("--num={rows}"),
-        "--key_size=16".into(),
-        "--value_size=40".into(),
-        "--batch_size=10000".into(),
-        "--compression_type=none".into(),
-    ]);
-    if fill.is_some() {
-        let mut peer = Vec::new();
-        for _ in 0..rounds {
-            let r = db_bench(&[
-                "--benchmarks=readrandom".into(),
-                "--use_existing_db=1".into(),
-                format!("--db={}", pdir.display()),
-                format!("--num={rows}"),
-                format!("--reads={gets}"),
-                "--key_size=16".into(),
-                "--value_size=40".into(),
-                format!("--cache_size={}", 64 << 20),
-                "--threads=1".into(),
-            ]);
-            if let Some(v) = r.and_then(|r| ops_per_sec(&r, "readrandom")) {
-                peer.push(v);
-            }
-        }
-        if !peer.is_empty() {
-            let p = median(peer.clone());
-            println!(
-                "db_bench readrandom: median {p:.0} reads/s (range {})",
-                range(&peer)
-            );
-            println!(
-                "RATIO point-get kalavar/db_bench = {:.2} (target ≥ 0.50)",
-                median(ours) / p
-            );
-        }
+    println!(
+        "cold lookups: {} row-group probes, {} through parquet-rs; segment cache {:.1} MB in {} segments",
+        after.cold_lookups - before.cold_lookups,
+        after.cold_lookup_fallbacks - before.cold_lookup_fallbacks,
+        after.segment_cache_bytes as f64 / 1e6,
+        after.open_segments
+    );
+    if !peer.is_empty() {
+        println!(
+            "db_bench readrandom: median {:.0} reads/s (range {}); per-round ratios {}",
+            median(peer.clone()),
+            range(&peer),
+            ratios
+                .iter()
+                .map(|r| format!("{r:.2}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        println!(
+            "RATIO point-get kalavar/db_bench = {:.2} (median of per-round ratios; target ≥ 0.50)",
+            median(ratios)
+        );
     }
     std::fs::remove_dir_all(&pdir).ok();
 
@@ -435,12 +494,22 @@ fn bench_scan_and_get(root: &Path, rounds: u64) {
         range(&groups)
     );
     // The compacted copy DuckDB reads: flush the hot tier and compact.
-    let (_, tc) = time(|| {
-        e.flush(def.id, None).unwrap();
-        e.compact(def.id, None).unwrap();
-    });
+    e.flush(def.id, None).unwrap();
+    let rss_before = rss_mb("VmRSS");
+    let peak_reset = reset_peak_rss();
+    let (_, tc) = time(|| e.compact(def.id, None).unwrap());
     let part = dir.join(format!("cold/t{}/shared", def.id.0));
-    println!("compacted in {tc:.1}s to {} segment(s)", e.stats().segments);
+    println!(
+        "compacted {} segments in {tc:.1}s to {} segment(s); process RSS before {:.0} MB, peak during compaction {} (merge budget {} MB)",
+        segments,
+        e.stats().segments,
+        rss_before.unwrap_or(0.0),
+        match (peak_reset, rss_mb("VmHWM")) {
+            (true, Some(p)) => format!("{p:.0} MB"),
+            _ => "unknown (no /proc/self/clear_refs)".into(),
+        },
+        e.options().merge_memory_bytes >> 20
+    );
     let mut c_sums = Vec::new();
     let mut c_groups = Vec::new();
     let mut duck_sum = Vec::new();
@@ -560,6 +629,19 @@ fn bench_file_count(root: &Path) {
     );
 }
 
+/// A line of `/proc/self/status` (`VmRSS`, `VmHWM`) in MB.
+fn rss_mb(field: &str) -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Resets the process's peak RSS (`VmHWM`) to its current RSS (Linux ≥ 4.0).
+fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
 fn walk(p: &Path) -> usize {
     let Ok(entries) = std::fs::read_dir(p) else {
         return 0;
@@ -591,8 +673,15 @@ fn main() {
         rounds,
         root.display()
     );
-    bench_ingest(&root, rounds);
-    bench_scan_and_get(&root, rounds);
-    bench_file_count(&root);
+    println!("segment codec: {:?}", codec());
+    if selected("ingest") {
+        bench_ingest(&root, rounds);
+    }
+    if selected("scan") {
+        bench_scan_and_get(&root, rounds);
+    }
+    if selected("files") {
+        bench_file_count(&root);
+    }
     std::fs::remove_dir_all(&root).ok();
 }

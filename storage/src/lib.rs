@@ -51,6 +51,6 @@ pub use engine::{
     JobReport, PartitionStats, ROW_ID_COLUMN, Txn,
 };
 pub use error::{Result, StorageError};
-pub use options::{Durability, EngineOptions, Limits, SegmentOptions};
+pub use options::{Durability, EngineOptions, Limits, SegmentCodec, SegmentOptions};
 pub use scan::{KeyRange, Predicate, PredicateOp, ScanIter, ScanSpec};
 pub use types::{DataType, ScalarValue};

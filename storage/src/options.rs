@@ -44,28 +44,44 @@ impl Default for Limits {
     }
 }
 
+/// How segment pages are compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SegmentCodec {
+    /// No compression: the largest files, the cheapest reads.
+    None,
+    /// LZ4 (Parquet `LZ4_RAW`), the default: decompresses several times faster than
+    /// zstd, which is what a cold point lookup mostly waits for, at about a third of
+    /// zstd's compression on typical columns.
+    Lz4,
+    /// zstd at the given level (1–22): the smallest files; cold point lookups take
+    /// about twice as long as with LZ4 (see `docs/benchmarks.md`).
+    Zstd(i32),
+}
+
 /// Shape of the Parquet segments a flush or compaction writes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SegmentOptions {
     /// Rows per row group. Default 65,536.
     pub row_group_rows: usize,
-    /// Rows per data page (small pages make cold point lookups cheap). Default 1,024.
+    /// Rows per data page of the data columns; a cold point lookup decodes (part of)
+    /// one page per column it returns. Default 512: measured against 1,024, cold point
+    /// gets ran ≈ 25% faster; scans may be slightly slower (more pages), within the
+    /// measurement noise (see `docs/benchmarks.md`).
     pub page_rows: usize,
-    /// Compress pages with zstd (the default). Uncompressed segments are larger but
-    /// make cold point lookups about 4× faster (measured: 15,400 vs 4,100 gets/s),
-    /// because each lookup sets up a decompressor per column.
-    pub compress: bool,
-    /// zstd level. Default 1.
-    pub zstd_level: i32,
+    /// Rows per data page of the hidden `__key` column, which every cold point lookup
+    /// decodes to find its row. Default 128.
+    pub key_page_rows: usize,
+    /// Page compression. Default [`SegmentCodec::Lz4`].
+    pub codec: SegmentCodec,
 }
 
 impl Default for SegmentOptions {
     fn default() -> Self {
         SegmentOptions {
             row_group_rows: 65_536,
-            page_rows: 1_024,
-            compress: true,
-            zstd_level: 1,
+            page_rows: 512,
+            key_page_rows: 128,
+            codec: SegmentCodec::Lz4,
         }
     }
 }
@@ -74,14 +90,26 @@ impl Default for SegmentOptions {
 #[derive(Debug, Clone)]
 pub struct EngineOptions {
     pub durability: Durability,
-    /// Memory the hot tier may hold (memtables plus unflushed rows), bytes; the memory
-    /// manager flushes the largest partitions before it is exceeded. Default 512 MiB.
+    /// Memory the engine may hold for the hot tier (memtables plus unflushed rows) and
+    /// the segment cache, bytes; the memory manager flushes the largest partitions
+    /// (and then trims the segment cache) before it is exceeded. Default 512 MiB.
     pub memory_budget_bytes: u64,
     /// RocksDB block cache, bytes. Default 128 MiB.
     pub block_cache_bytes: usize,
     /// RocksDB memtable size, bytes. Default 64 MiB.
     pub write_buffer_bytes: usize,
     pub segments: SegmentOptions,
+    /// Memory for the segment cache: parsed footers and page indexes, bloom filters
+    /// (see `docs/storage.md`). The least recently used segments' entries are dropped
+    /// beyond it. Counts towards `memory_budget_bytes`. Default 64 MiB.
+    pub segment_cache_bytes: u64,
+    /// Segments kept open (one file handle each) by the segment cache. Default 512.
+    pub max_open_segments: usize,
+    /// Memory for the run buffers of one k-way merge (a compaction or an ordered
+    /// scan), bytes: each source holds one run and the output one batch, sized so that
+    /// together they fit. Default 64 MiB. See `docs/storage.md` for what else a merge
+    /// holds.
+    pub merge_memory_bytes: usize,
     /// The flush policy [`crate::Engine::default_table_options`] hands out for new
     /// tables (each table keeps its own copy; change one with `AlterTable::SetOptions`).
     pub flush_defaults: crate::catalog::FlushPolicy,
@@ -100,6 +128,9 @@ impl Default for EngineOptions {
             block_cache_bytes: 128 << 20,
             write_buffer_bytes: 64 << 20,
             segments: SegmentOptions::default(),
+            segment_cache_bytes: 64 << 20,
+            max_open_segments: 512,
+            merge_memory_bytes: 64 << 20,
             flush_defaults: crate::catalog::FlushPolicy::default(),
             limits: Limits::default(),
             failpoint: None,

@@ -183,6 +183,81 @@ fn concurrent_inserts_of_the_same_key_conflict_instead_of_both_landing() {
 }
 
 #[test]
+fn a_write_into_a_range_a_transaction_scanned_is_a_conflict() {
+    use std::ops::Bound::*;
+    let dir = tempfile::tempdir().unwrap();
+    let e = open(dir.path());
+    let t = table(&e, "t", TableKind::Shared);
+    e.insert(
+        t.id,
+        None,
+        &rows(&t, &[(1, Some(1)), (5, Some(5)), (20, Some(20))]),
+    )
+    .unwrap();
+    let range = |a: i64, b: i64| {
+        all(&t, None).range(KeyRange {
+            start: Included(key(a)),
+            end: Excluded(key(b)),
+        })
+    };
+    let count = |txn: &mut Txn, spec: ScanSpec| -> usize {
+        txn.scan(spec).unwrap().map(|b| b.unwrap().num_rows()).sum()
+    };
+    // A phantom: b inserts into the range a counted, then a writes what it derived.
+    let mut a = e.begin();
+    assert_eq!(count(&mut a, range(0, 10)), 2);
+    e.insert(t.id, None, &rows(&t, &[(7, Some(7))])).unwrap();
+    a.insert(t.id, None, &rows(&t, &[(100, Some(2))])).unwrap();
+    let err = a.commit().unwrap_err();
+    assert_eq!(err.code(), "S001");
+    assert!(err.is_retryable());
+    // An update and a delete in the range conflict too.
+    for change in 0..2 {
+        let mut a = e.begin();
+        count(&mut a, range(0, 10));
+        if change == 0 {
+            e.update(t.id, None, &rows(&t, &[(5, Some(50))])).unwrap();
+        } else {
+            e.delete(t.id, None, &[key(5)]).unwrap();
+        }
+        a.insert(t.id, None, &rows(&t, &[(101, Some(1))])).unwrap();
+        assert_eq!(a.commit().unwrap_err().code(), "S001", "change {change}");
+    }
+    // A write outside the scanned range is not a conflict, nor is the transaction's own
+    // write inside it.
+    let mut a = e.begin();
+    assert_eq!(count(&mut a, range(0, 10)), 2);
+    e.insert(t.id, None, &rows(&t, &[(15, Some(15))])).unwrap();
+    a.insert(t.id, None, &rows(&t, &[(3, Some(3))])).unwrap();
+    assert_eq!(count(&mut a, range(0, 10)), 3);
+    a.commit().unwrap();
+    // A whole-table scan covers every key of the partition; a flush meanwhile (which
+    // moves rows out of the hot tier) is a conflict as well.
+    let mut a = e.begin();
+    count(&mut a, all(&t, None));
+    e.flush(t.id, None).unwrap();
+    a.insert(t.id, None, &rows(&t, &[(102, Some(1))])).unwrap();
+    assert_eq!(a.commit().unwrap_err().code(), "S001");
+    // After the flush the rows are cold: a cold-only range is validated as well.
+    let mut a = e.begin();
+    assert_eq!(count(&mut a, range(0, 10)), 3);
+    e.insert(t.id, None, &rows(&t, &[(8, Some(8))])).unwrap();
+    a.insert(t.id, None, &rows(&t, &[(103, Some(1))])).unwrap();
+    assert_eq!(a.commit().unwrap_err().code(), "S001");
+    assert_eq!(
+        ids_x(&e, all(&t, None)),
+        vec![
+            (1, Some(1)),
+            (3, Some(3)),
+            (7, Some(7)),
+            (8, Some(8)),
+            (15, Some(15)),
+            (20, Some(20))
+        ]
+    );
+}
+
+#[test]
 fn a_transaction_reads_its_own_writes() {
     let dir = tempfile::tempdir().unwrap();
     let e = open(dir.path());
@@ -571,33 +646,4 @@ fn a_full_disk_during_a_flush_is_a_clear_error_and_loses_nothing() {
     e.flush(t.id, None).unwrap().unwrap();
     assert_eq!(e.stats().hot_rows, 0);
     assert_eq!(ids_x(&e, all(&t, None)), vec![(1, Some(1)), (2, Some(2))]);
-}
-
-#[test]
-fn uncompressed_segments_read_back_the_same() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut o = options();
-    o.segments.compress = false;
-    let e = Engine::open(dir.path(), o).unwrap();
-    let t = table(&e, "t", TableKind::Shared);
-    let data: Vec<(i64, Option<i64>)> = (0..200).map(|i| (i, Some(i % 7))).collect();
-    e.insert(t.id, None, &rows(&t, &data)).unwrap();
-    e.flush(t.id, None).unwrap();
-    assert_eq!(ids_x(&e, all(&t, None)), data);
-    let got = e.get(t.id, None, &key(123), None).unwrap().unwrap();
-    assert_eq!(pairs(&got), vec![(123, Some(4))]);
-    let seg = dir
-        .path()
-        .join(format!("cold/t{}/shared/seg-00000001.parquet", t.id.0));
-    let meta = parquet::file::reader::FileReader::metadata(
-        &parquet::file::serialized_reader::SerializedFileReader::new(
-            std::fs::File::open(seg).unwrap(),
-        )
-        .unwrap(),
-    )
-    .clone();
-    assert_eq!(
-        meta.row_group(0).column(0).compression(),
-        parquet::basic::Compression::UNCOMPRESSED
-    );
 }

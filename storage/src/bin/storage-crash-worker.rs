@@ -93,8 +93,8 @@ fn main() {
         segments: SegmentOptions {
             row_group_rows: 256,
             page_rows: 64,
-            compress: true,
-            zstd_level: 1,
+            key_page_rows: 16,
+            codec: SegmentCodec::Lz4,
         },
         failpoint: args.get(3).cloned(),
         ..Default::default()

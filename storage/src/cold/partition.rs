@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
+use super::cache::SegmentCache;
 use super::layout;
 use super::manifest::Manifest;
 use super::segment::{Segment, SegmentRef};
@@ -37,11 +38,15 @@ impl ColdView {
         }
     }
 
-    pub(crate) fn from_manifest(dir: &Path, manifest: Manifest) -> ColdView {
+    pub(crate) fn from_manifest(
+        dir: &Path,
+        manifest: Manifest,
+        cache: &Arc<SegmentCache>,
+    ) -> ColdView {
         let segments = manifest
             .segments
             .iter()
-            .map(|m| Arc::new(Segment::new(m.clone(), dir.join(&m.file))))
+            .map(|m| Arc::new(Segment::new(m.clone(), dir.join(&m.file), cache)))
             .collect();
         ColdView { manifest, segments }
     }
@@ -168,6 +173,7 @@ pub(crate) fn load_partition_dir(
     dir: &Path,
     id: PartitionId,
     sync: bool,
+    cache: &Arc<SegmentCache>,
 ) -> Result<Option<ColdView>> {
     let manifest = Manifest::read(&dir.join(layout::MANIFEST))?;
     if let Some(m) = &manifest {
@@ -209,5 +215,5 @@ pub(crate) fn load_partition_dir(
     if removed {
         crate::util::sync_dir(dir, sync)?;
     }
-    Ok(manifest.map(|m| ColdView::from_manifest(dir, m)))
+    Ok(manifest.map(|m| ColdView::from_manifest(dir, m, cache)))
 }

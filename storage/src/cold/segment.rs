@@ -1,25 +1,27 @@
-//! [`Segment`]: an open handle on one Parquet segment. It caches the file's metadata
-//! (with the page index) and its `__key` bloom filters on first use, answers "may this
-//! segment hold key K, and where", reads projections of row groups, and deletes its
-//! file when it has been replaced by compaction and the last reader lets go of it.
+//! [`Segment`]: a handle on one Parquet segment. Its loaded state — the file's
+//! metadata with the page index, the column map, the `__key` bloom filters and an open
+//! file handle — is kept in the [`SegmentCache`] (bounded, least recently used state
+//! dropped first) and reloaded on demand. The segment answers which row groups can hold
+//! a key or a key range, reads projections of row groups, and deletes its file when it
+//! has been replaced by compaction and the last reader lets go of it. Point lookups are
+//! in [`super::lookup`].
 
 use std::fs::File;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock, RwLock};
 
-use arrow_array::cast::AsArray;
-use arrow_array::{Array, RecordBatch};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader,
-    ParquetRecordBatchReaderBuilder, RowSelection, RowSelector,
+    ParquetRecordBatchReaderBuilder, RowSelection,
 };
+use parquet::basic::Type as PhysicalType;
 use parquet::bloom_filter::Sbbf;
 use parquet::file::metadata::PageIndexPolicy;
-use parquet::file::page_index::column_index::ColumnIndexMetaData;
 use parquet::file::statistics::Statistics;
 
+use super::cache::SegmentCache;
 use super::manifest::SegmentMeta;
 use super::segment_writer::SegmentColumns;
 use crate::error::{Result, StorageError};
@@ -28,10 +30,24 @@ use crate::error::{Result, StorageError};
 pub(crate) struct Segment {
     pub meta: SegmentMeta,
     pub path: PathBuf,
-    reader_meta: OnceLock<(ArrowReaderMetadata, SegmentColumns)>,
-    blooms: OnceLock<Vec<Option<Sbbf>>>,
+    uid: u64,
+    pub(crate) cache: Arc<SegmentCache>,
+    state: RwLock<Option<Arc<Loaded>>>,
+    last_used: AtomicU64,
     /// Set when a compaction replaced this segment: the file goes with the last `Arc`.
     obsolete: AtomicBool,
+}
+
+/// What a segment holds while it is in the cache.
+pub(crate) struct Loaded {
+    pub reader_meta: ArrowReaderMetadata,
+    pub cols: SegmentColumns,
+    /// For positioned reads (`pread`) by point lookups; scans open their own handle.
+    pub file: File,
+    blooms: OnceLock<Vec<Option<Sbbf>>>,
+    /// Per Parquet leaf column: physical type, type length, max definition level;
+    /// `None` when the schema is not flat (the point reader then uses parquet-rs).
+    pub leaves: Option<Vec<(PhysicalType, usize, i16)>>,
 }
 
 impl std::fmt::Debug for Segment {
@@ -40,22 +56,45 @@ impl std::fmt::Debug for Segment {
     }
 }
 
-/// What a point lookup found in a segment.
-pub(crate) struct Found {
-    pub deleted: bool,
-    /// One row with the segment's full schema.
-    pub row: RecordBatch,
+fn leaves_of(meta: &ArrowReaderMetadata) -> Option<Vec<(PhysicalType, usize, i16)>> {
+    let schema = meta.parquet_schema();
+    if schema.num_columns() != meta.schema().fields().len() {
+        return None;
+    }
+    schema
+        .columns()
+        .iter()
+        .map(|c| {
+            (c.max_rep_level() == 0 && c.path().parts().len() == 1).then(|| {
+                (
+                    c.physical_type(),
+                    c.type_length().max(0) as usize,
+                    c.max_def_level(),
+                )
+            })
+        })
+        .collect()
 }
 
 impl Segment {
-    pub(crate) fn new(meta: SegmentMeta, path: PathBuf) -> Segment {
+    pub(crate) fn new(meta: SegmentMeta, path: PathBuf, cache: &Arc<SegmentCache>) -> Segment {
         Segment {
             meta,
             path,
-            reader_meta: OnceLock::new(),
-            blooms: OnceLock::new(),
+            uid: cache.uid(),
+            cache: cache.clone(),
+            state: RwLock::new(None),
+            last_used: AtomicU64::new(0),
             obsolete: AtomicBool::new(false),
         }
+    }
+
+    pub(crate) fn uid(&self) -> u64 {
+        self.uid
+    }
+
+    pub(crate) fn last_used(&self) -> u64 {
+        self.last_used.load(Ordering::Relaxed)
     }
 
     /// Marks the file for deletion once nobody reads it any more.
@@ -63,7 +102,7 @@ impl Segment {
         self.obsolete.store(true, Ordering::SeqCst);
     }
 
-    fn open_file(&self) -> Result<File> {
+    pub(crate) fn open_file(&self) -> Result<File> {
         File::open(&self.path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 StorageError::corrupt(format!(
@@ -76,92 +115,105 @@ impl Segment {
         })
     }
 
-    /// The file's metadata (with page index) and column map, loaded once.
-    pub(crate) fn reader_meta(&self) -> Result<&(ArrowReaderMetadata, SegmentColumns)> {
-        if let Some(m) = self.reader_meta.get() {
-            return Ok(m);
+    /// The segment's loaded state, loading it (and registering it with the cache) if
+    /// it is not held.
+    pub(crate) fn loaded(self: &Arc<Self>) -> Result<Arc<Loaded>> {
+        self.last_used.store(self.cache.tick(), Ordering::Relaxed);
+        if let Some(l) = self.state.read().expect("segment lock").as_ref() {
+            return Ok(l.clone());
         }
         let file = self.open_file()?;
         let opts = ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Optional);
         let meta = ArrowReaderMetadata::load(&file, opts)
             .map_err(|e| StorageError::corrupt(format!("segment {}: {e}", self.path.display())))?;
         let cols = SegmentColumns::of(meta.schema(), &self.path)?;
-        let _ = self.reader_meta.set((meta, cols));
-        Ok(self.reader_meta.get().expect("just set"))
+        let bytes = meta.metadata().memory_size() as u64 + 4096;
+        let loaded = Arc::new(Loaded {
+            leaves: leaves_of(&meta),
+            reader_meta: meta,
+            cols,
+            file,
+            blooms: OnceLock::new(),
+        });
+        {
+            let mut slot = self.state.write().expect("segment lock");
+            if let Some(l) = slot.as_ref() {
+                return Ok(l.clone());
+            }
+            *slot = Some(loaded.clone());
+        }
+        self.cache.register(self, bytes);
+        Ok(loaded)
     }
 
-    pub(crate) fn columns(&self) -> Result<&SegmentColumns> {
-        Ok(&self.reader_meta()?.1)
+    /// Drops the loaded state; `true` if there was any.
+    pub(crate) fn unload(&self) -> bool {
+        let had = self.state.write().expect("segment lock").take().is_some();
+        if had {
+            self.cache.forget(self.uid);
+        }
+        had
     }
 
-    fn blooms(&self) -> Result<&Vec<Option<Sbbf>>> {
-        if let Some(b) = self.blooms.get() {
+    /// The `__key` bloom filter of each row group, read once per load.
+    pub(crate) fn blooms<'a>(&self, l: &'a Loaded) -> Result<&'a [Option<Sbbf>]> {
+        if let Some(b) = l.blooms.get() {
             return Ok(b);
         }
-        let (meta, cols) = self.reader_meta()?;
-        let file = self.open_file()?;
         let mut out = Vec::new();
-        for rg in meta.metadata().row_groups() {
-            out.push(Sbbf::read_from_column_chunk(rg.column(cols.key), &file)?);
+        let mut bytes = 0u64;
+        for rg in l.reader_meta.metadata().row_groups() {
+            let c = rg.column(l.cols.key);
+            bytes += c.bloom_filter_length().unwrap_or(0).max(0) as u64;
+            out.push(Sbbf::read_from_column_chunk(c, &l.file)?);
         }
-        let _ = self.blooms.set(out);
-        Ok(self.blooms.get().expect("just set"))
+        if l.blooms.set(out).is_ok() {
+            self.cache.grow(self.uid, bytes);
+        }
+        Ok(l.blooms.get().expect("just set"))
     }
 
     /// Row groups whose `__key` range includes `key`.
-    fn row_groups_with(&self, key: &[u8]) -> Result<Vec<usize>> {
-        let (meta, cols) = self.reader_meta()?;
+    pub(crate) fn row_groups_with(l: &Loaded, key: &[u8]) -> Vec<usize> {
+        Self::row_groups_where(l, |min, max| min <= key && key <= max)
+    }
+
+    /// Row groups whose `__key` range meets `[lo, hi)`.
+    pub(crate) fn row_groups_in_range(l: &Loaded, lo: &[u8], hi: Option<&[u8]>) -> Vec<usize> {
+        Self::row_groups_where(l, |min, max| max >= lo && hi.is_none_or(|hi| min < hi))
+    }
+
+    /// Row groups whose `__key` statistics pass `keep(min, max)` (and those without
+    /// statistics). Statistics may be truncated, but a truncated min is still a lower
+    /// bound and a truncated max an upper bound, so nothing is missed.
+    fn row_groups_where(l: &Loaded, keep: impl Fn(&[u8], &[u8]) -> bool) -> Vec<usize> {
         let mut out = Vec::new();
-        for (i, rg) in meta.metadata().row_groups().iter().enumerate() {
-            let inside = match rg.column(cols.key).statistics() {
+        for (i, rg) in l.reader_meta.metadata().row_groups().iter().enumerate() {
+            let ok = match rg.column(l.cols.key).statistics() {
                 Some(Statistics::ByteArray(s)) => match (s.min_opt(), s.max_opt()) {
-                    (Some(min), Some(max)) => min.data() <= key && key <= max.data(),
+                    (Some(min), Some(max)) => keep(min.data(), max.data()),
                     _ => true,
                 },
                 _ => true,
             };
-            if inside {
+            if ok {
                 out.push(i);
             }
         }
-        Ok(out)
+        out
     }
 
-    /// Row groups (with their row counts) whose `__key` range meets `[lo, hi)`.
-    pub(crate) fn row_groups_in_range(&self, lo: &[u8], hi: Option<&[u8]>) -> Result<Vec<usize>> {
-        let (meta, cols) = self.reader_meta()?;
-        let mut out = Vec::new();
-        for (i, rg) in meta.metadata().row_groups().iter().enumerate() {
-            let keep = match rg.column(cols.key).statistics() {
-                Some(Statistics::ByteArray(s)) => match (s.min_opt(), s.max_opt()) {
-                    (Some(min), Some(max)) => {
-                        max.data() >= lo && hi.is_none_or(|hi| min.data() < hi)
-                    }
-                    _ => true,
-                },
-                _ => true,
-            };
-            if keep {
-                out.push(i);
-            }
-        }
-        Ok(out)
-    }
-
-    /// Rows in row group `rg`.
-    pub(crate) fn row_group_rows(&self, rg: usize) -> Result<usize> {
-        Ok(self.reader_meta()?.0.metadata().row_group(rg).num_rows() as usize)
-    }
-
-    /// A reader over `row_groups` (all when `None`) for the given field indices.
+    /// A reader over `row_groups` (all when `None`) for the given field indices. Each
+    /// reader opens its own file handle (parquet-rs seeks on it).
     pub(crate) fn read(
         &self,
+        l: &Loaded,
         fields: &[usize],
         row_groups: Option<Vec<usize>>,
         selection: Option<RowSelection>,
         batch_size: usize,
     ) -> Result<ParquetRecordBatchReader> {
-        let (meta, _) = self.reader_meta()?;
+        let meta = &l.reader_meta;
         let file = self.open_file()?;
         let mask = ProjectionMask::roots(meta.parquet_schema(), fields.iter().copied());
         let mut b = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
@@ -175,87 +227,20 @@ impl Segment {
         }
         Ok(b.build()?)
     }
+}
 
-    /// Finds the version of `key` in this segment, reading as little as possible:
-    /// key range, then row-group statistics and bloom filter, then only the page that
-    /// can hold the key (page index), then a binary search in it.
-    pub(crate) fn lookup(&self, key: &[u8]) -> Result<Option<Found>> {
-        if key < self.meta.min_key.as_slice() || key > self.meta.max_key.as_slice() {
-            return Ok(None);
-        }
-        for rg in self.row_groups_with(key)? {
-            if let Some(Some(bloom)) = self.blooms()?.get(rg)
-                && !bloom.check(key)
-            {
-                continue;
-            }
-            if let Some(found) = self.lookup_in_row_group(rg, key)? {
-                return Ok(Some(found));
-            }
-        }
-        Ok(None)
-    }
-
-    fn lookup_in_row_group(&self, rg: usize, key: &[u8]) -> Result<Option<Found>> {
-        let (meta, cols) = self.reader_meta()?;
-        let md = meta.metadata();
-        let rows = md.row_group(rg).num_rows() as usize;
-        // Narrow to the page whose key range holds the key, if the page index is there.
-        let page_index = md.page_index_for_row_group(rg);
-        let mut selection = None;
-        let mut selected = rows;
-        if let (Some(ColumnIndexMetaData::BYTE_ARRAY(ci)), Some(oi)) = (
-            page_index.column_index(cols.key),
-            page_index.offset_index(cols.key),
-        ) {
-            let locs = oi.page_locations();
-            let page = (0..locs.len()).find(|&p| {
-                matches!((ci.min_value(p), ci.max_value(p)), (Some(lo), Some(hi)) if lo <= key && key <= hi)
-            });
-            let Some(p) = page else {
-                return Ok(None);
-            };
-            let first = locs[p].first_row_index as usize;
-            let end = locs
-                .get(p + 1)
-                .map(|l| l.first_row_index as usize)
-                .unwrap_or(rows);
-            selected = end - first;
-            selection = Some(RowSelection::from(vec![
-                RowSelector::skip(first),
-                RowSelector::select(end - first),
-                RowSelector::skip(rows - end),
-            ]));
-        }
-        let all: Vec<usize> = (0..meta.schema().fields().len()).collect();
-        let reader = self.read(&all, Some(vec![rg]), selection, selected.max(1))?;
-        for batch in reader {
-            let batch = batch?;
-            let keys = batch.column(cols.key).as_binary::<i32>();
-            // Keys are sorted within a segment: binary search.
-            let (mut lo, mut hi) = (0usize, keys.len());
-            while lo < hi {
-                let mid = (lo + hi) / 2;
-                if keys.value(mid) < key {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
-            }
-            if lo < keys.len() && keys.value(lo) == key {
-                let deleted = batch.column(cols.deleted).as_boolean().value(lo);
-                return Ok(Some(Found {
-                    deleted,
-                    row: batch.slice(lo, 1),
-                }));
-            }
-        }
-        Ok(None)
+impl Loaded {
+    /// Rows in row group `rg`.
+    pub(crate) fn row_group_rows(&self, rg: usize) -> usize {
+        self.reader_meta.metadata().row_group(rg).num_rows() as usize
     }
 }
 
 impl Drop for Segment {
     fn drop(&mut self) {
+        if self.state.get_mut().map(|s| s.is_some()).unwrap_or(false) {
+            self.cache.forget(self.uid);
+        }
         if self.obsolete.load(Ordering::SeqCst) {
             // Best effort: a file left behind is removed at the next open, because no
             // manifest names it.

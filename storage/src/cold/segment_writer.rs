@@ -1,13 +1,15 @@
 //! Writing one Parquet segment: rows sorted by key, every column nullable (tombstone
 //! rows are all-null), three hidden columns (`__key` binary, `__seq` uint64,
-//! `__deleted` bool), zstd without dictionaries, row groups and small pages with
-//! page-level statistics, and a bloom filter on `__key`. Data columns carry their stable id as field metadata
-//! (`kalavar.column_id`), so renames and drops never confuse old files.
+//! `__deleted` bool), PLAIN-encoded (no dictionaries) and compressed with the
+//! configured codec (LZ4 by default), row groups and small pages (smaller still for
+//! `__key`) with page-level statistics and the page index, and a bloom filter on
+//! `__key`. Data columns carry their stable id as field metadata (`kalavar.column_id`),
+//! so renames and drops never confuse old files.
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::BufWriter;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
@@ -22,7 +24,7 @@ use parquet::schema::types::ColumnPath;
 use super::manifest::{ColumnStats, SegmentMeta};
 use crate::catalog::{ColumnDef, TableDef};
 use crate::error::{Result, StorageError};
-use crate::options::SegmentOptions;
+use crate::options::{SegmentCodec, SegmentOptions};
 use crate::types::{DataType, ScalarValue};
 
 pub(crate) const KEY_COL: &str = "__key";
@@ -109,89 +111,196 @@ fn min_max(array: &dyn Array, dt: &DataType) -> (Option<ScalarValue>, Option<Sca
     }
 }
 
-/// Writes `batch` (schema from [`segment_schema`], sorted by `__key`, unique keys) to
-/// `path` and fsyncs it. Returns the segment's manifest entry.
-pub(crate) fn write_segment(
-    path: &Path,
-    id: u64,
-    def: &TableDef,
-    batch: &RecordBatch,
-    opts: &SegmentOptions,
-    sync: bool,
-) -> Result<SegmentMeta> {
-    let rows = batch.num_rows();
-    debug_assert!(rows > 0);
-    let ncols = def.columns.len();
-    let key = batch.column(ncols).as_binary::<i32>();
-    let seq = batch.column(ncols + 1).as_primitive::<UInt64Type>();
-    let deleted = batch.column(ncols + 2).as_boolean();
-    let mut columns = Vec::with_capacity(ncols);
-    for (i, c) in def.columns.iter().enumerate() {
-        let a = batch.column(i);
-        let (min, max) = min_max(a.as_ref(), &c.data_type);
-        columns.push(ColumnStats {
-            id: c.id.0,
-            name: c.name.clone(),
-            min,
-            max,
-            nulls: a.null_count() as u64,
-        });
-    }
+/// The writer settings every segment uses: see the module summary.
+fn writer_properties(opts: &SegmentOptions, rows: usize) -> Result<WriterProperties> {
     let key_path = ColumnPath::from(KEY_COL);
-    let props = WriterProperties::builder()
-        .set_compression(if opts.compress {
-            Compression::ZSTD(ZstdLevel::try_new(opts.zstd_level).map_err(StorageError::from)?)
-        } else {
-            Compression::UNCOMPRESSED
-        })
+    let page_rows = opts.page_rows.max(1);
+    let key_page_rows = opts.key_page_rows.max(1);
+    let codec = match opts.codec {
+        SegmentCodec::None => Compression::UNCOMPRESSED,
+        SegmentCodec::Lz4 => Compression::LZ4_RAW,
+        SegmentCodec::Zstd(level) => {
+            Compression::ZSTD(ZstdLevel::try_new(level).map_err(StorageError::from)?)
+        }
+    };
+    // Page row limits are checked after each write batch, so the batch must not be
+    // larger than the smallest page.
+    let write_batch = page_rows.min(key_page_rows).clamp(1, 1024);
+    // A bloom filter is built per row group and folded to its final size when the
+    // row group closes; size it for at most one row group's keys.
+    let ndv = rows.min(opts.row_group_rows.max(1)).max(1) as u64;
+    Ok(WriterProperties::builder()
+        .set_compression(codec)
         .set_max_row_group_row_count(Some(opts.row_group_rows.max(1)))
-        .set_data_page_row_count_limit(opts.page_rows.max(1))
-        .set_write_batch_size(opts.page_rows.clamp(1, 1024))
+        .set_data_page_row_count_limit(page_rows)
+        .set_column_data_page_row_count_limit(key_path.clone(), key_page_rows)
+        .set_write_batch_size(write_batch)
         .set_statistics_enabled(EnabledStatistics::Page)
         // No dictionaries: a point lookup would have to decode a column chunk's whole
-        // dictionary page to read one row; zstd recovers most of the space.
+        // dictionary page to read one row.
         .set_dictionary_enabled(false)
         .set_column_bloom_filter_enabled(key_path.clone(), true)
         .set_column_bloom_filter_fpp(key_path.clone(), 0.01)
-        .set_column_bloom_filter_max_ndv(key_path, rows as u64)
-        .build();
-    let file = File::create(path).map_err(|e| StorageError::io(path, e))?;
-    let at = |e| crate::error::parquet_at(path, e);
-    let mut writer =
-        ArrowWriter::try_new(BufWriter::new(file), batch.schema(), Some(props)).map_err(at)?;
-    writer.write(batch).map_err(at)?;
-    let buf = writer.into_inner().map_err(at)?;
-    let file = buf
-        .into_inner()
-        .map_err(|e| StorageError::io(path, e.into_error()))?;
-    if sync {
-        file.sync_all().map_err(|e| StorageError::io(path, e))?;
+        .set_column_bloom_filter_max_ndv(key_path, ndv)
+        .build())
+}
+
+/// Writes one segment from batches handed in key order (schema from
+/// [`segment_schema`], keys strictly increasing across batches), keeping only the
+/// current row group in memory, and gathers the manifest entry's statistics as it goes.
+pub(crate) struct SegmentWriter {
+    path: PathBuf,
+    id: u64,
+    schema_version: u64,
+    writer: ArrowWriter<BufWriter<File>>,
+    columns: Vec<(ColumnDef, ColumnStats)>,
+    rows: u64,
+    tombstones: u64,
+    min_key: Vec<u8>,
+    max_key: Vec<u8>,
+    min_seq: u64,
+    max_seq: u64,
+}
+
+fn widen(
+    cur: Option<ScalarValue>,
+    new: Option<ScalarValue>,
+    keep: std::cmp::Ordering,
+) -> Option<ScalarValue> {
+    match (cur, new) {
+        (Some(c), Some(n)) => Some(if n.compare(&c) == Some(keep) { n } else { c }),
+        (c, n) => c.or(n),
     }
-    let bytes = file
-        .metadata()
-        .map_err(|e| StorageError::io(path, e))?
-        .len();
-    let (min_seq, max_seq) = (
-        arrow_arith::aggregate::min(seq).unwrap_or(0),
-        arrow_arith::aggregate::max(seq).unwrap_or(0),
-    );
-    Ok(SegmentMeta {
-        id,
-        file: path
-            .file_name()
-            .expect("segment paths have a name")
-            .to_string_lossy()
-            .into_owned(),
-        rows: rows as u64,
-        tombstones: deleted.true_count() as u64,
-        bytes,
-        min_key: key.value(0).to_vec(),
-        max_key: key.value(rows - 1).to_vec(),
-        min_seq,
-        max_seq,
-        schema_version: def.schema_version,
-        columns,
-    })
+}
+
+impl SegmentWriter {
+    /// Creates `path` for segment `id` of a table at `def`'s schema.
+    pub(crate) fn create(
+        path: &Path,
+        id: u64,
+        def: &TableDef,
+        opts: &SegmentOptions,
+    ) -> Result<SegmentWriter> {
+        let props = writer_properties(opts, opts.row_group_rows)?;
+        let file = File::create(path).map_err(|e| StorageError::io(path, e))?;
+        let writer = ArrowWriter::try_new(BufWriter::new(file), segment_schema(def), Some(props))
+            .map_err(|e| crate::error::parquet_at(path, e))?;
+        let columns = def
+            .columns
+            .iter()
+            .map(|c| {
+                let stats = ColumnStats {
+                    id: c.id.0,
+                    name: c.name.clone(),
+                    min: None,
+                    max: None,
+                    nulls: 0,
+                };
+                (c.clone(), stats)
+            })
+            .collect();
+        Ok(SegmentWriter {
+            path: path.to_path_buf(),
+            id,
+            schema_version: def.schema_version,
+            writer,
+            columns,
+            rows: 0,
+            tombstones: 0,
+            min_key: Vec::new(),
+            max_key: Vec::new(),
+            min_seq: u64::MAX,
+            max_seq: 0,
+        })
+    }
+
+    /// Rows written so far.
+    pub(crate) fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Appends a batch whose keys all follow the previous batch's.
+    pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        let n = batch.num_rows();
+        if n == 0 {
+            return Ok(());
+        }
+        let ncols = self.columns.len();
+        let key = batch.column(ncols).as_binary::<i32>();
+        let seq = batch.column(ncols + 1).as_primitive::<UInt64Type>();
+        let deleted = batch.column(ncols + 2).as_boolean();
+        debug_assert!(self.rows == 0 || key.value(0) > self.max_key.as_slice());
+        for (i, (c, stats)) in self.columns.iter_mut().enumerate() {
+            let a = batch.column(i);
+            let (min, max) = min_max(a.as_ref(), &c.data_type);
+            stats.min = widen(stats.min.take(), min, std::cmp::Ordering::Less);
+            stats.max = widen(stats.max.take(), max, std::cmp::Ordering::Greater);
+            stats.nulls += a.null_count() as u64;
+        }
+        if self.rows == 0 {
+            self.min_key = key.value(0).to_vec();
+        }
+        self.max_key = key.value(n - 1).to_vec();
+        self.min_seq = self
+            .min_seq
+            .min(arrow_arith::aggregate::min(seq).unwrap_or(u64::MAX));
+        self.max_seq = self
+            .max_seq
+            .max(arrow_arith::aggregate::max(seq).unwrap_or(0));
+        self.tombstones += deleted.true_count() as u64;
+        self.rows += n as u64;
+        self.writer
+            .write(batch)
+            .map_err(|e| crate::error::parquet_at(&self.path, e))
+    }
+
+    /// Closes the file, fsyncs it when `sync`, and returns the manifest entry; `None`
+    /// (and no file) when no row was written. On error the file is removed.
+    pub(crate) fn finish(self, sync: bool) -> Result<Option<SegmentMeta>> {
+        let path = self.path.clone();
+        let out = self.finish_inner(sync);
+        if !matches!(out, Ok(Some(_))) {
+            // Best effort: a file left behind is removed at the next open.
+            let _ = std::fs::remove_file(&path);
+        }
+        out
+    }
+
+    fn finish_inner(self, sync: bool) -> Result<Option<SegmentMeta>> {
+        let path = self.path;
+        let at = |e| crate::error::parquet_at(&path, e);
+        let buf = self.writer.into_inner().map_err(at)?;
+        let file = buf
+            .into_inner()
+            .map_err(|e| StorageError::io(&path, e.into_error()))?;
+        if self.rows == 0 {
+            return Ok(None);
+        }
+        if sync {
+            file.sync_all().map_err(|e| StorageError::io(&path, e))?;
+        }
+        let bytes = file
+            .metadata()
+            .map_err(|e| StorageError::io(&path, e))?
+            .len();
+        Ok(Some(SegmentMeta {
+            id: self.id,
+            file: path
+                .file_name()
+                .expect("segment paths have a name")
+                .to_string_lossy()
+                .into_owned(),
+            rows: self.rows,
+            tombstones: self.tombstones,
+            bytes,
+            min_key: self.min_key,
+            max_key: self.max_key,
+            min_seq: self.min_seq,
+            max_seq: self.max_seq,
+            schema_version: self.schema_version,
+            columns: self.columns.into_iter().map(|(_, s)| s).collect(),
+        }))
+    }
 }
 
 /// Maps a segment file's Arrow schema: column id → field index, plus the hidden columns.

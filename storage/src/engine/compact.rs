@@ -1,9 +1,11 @@
 //! Compaction: rewriting all segments of a partition into one, keeping only the newest
 //! version of each key and dropping tombstones (nothing older remains for them to hide).
 //!
-//! 1. Under the partition's work lock (no flush runs meanwhile), decide versions over
-//!    all segments with the same merge the scans use, read the live rows, sort by key.
-//! 2. Write the new segment and fsync it (`compact.segment_written`).
+//! 1. Under the partition's work lock (no flush runs meanwhile), stream a k-way merge
+//!    by key of all segments ([`crate::scan::merge`]) into a new segment: memory stays
+//!    within `EngineOptions::merge_memory_bytes` for the merge's runs, plus one row
+//!    group being read per segment and the row group being written.
+//! 2. Fsync the new segment (`compact.segment_written`).
 //! 3. Swap the manifest (`compact.manifest.*`) and publish the view under the view lock
 //!    (`compact.installed`). The replaced segments are marked obsolete: their files are
 //!    deleted when the last running scan that holds them finishes (or, after a crash, at
@@ -20,10 +22,15 @@ use crate::cold::PartitionId;
 use crate::cold::layout;
 use crate::cold::partition::{ColdView, Partition};
 use crate::cold::segment::Segment;
-use crate::cold::segment_writer::{segment_schema, write_segment};
+use crate::cold::segment_writer::{SegmentWriter, segment_schema};
+use crate::encoding::key::{partition_prefix, prefix_successor};
 use crate::error::Result;
-use crate::scan::{ScanIter, ScanSpec};
+use crate::scan::merge::{Merge, MergeRules, SortedSource};
+use crate::scan::sources::SegmentSource;
 use crate::util::write_atomic_steps;
+
+/// Rows per batch handed from the merge to the segment writer.
+const COMPACT_BATCH_ROWS: usize = 8192;
 
 /// What one compaction did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,29 +56,51 @@ impl Inner {
             return Ok(None);
         }
         let rows_before: u64 = view.segments.iter().map(|s| s.meta.rows).sum();
-        // The cold-only merge: a scan over this view alone, keys kept, sorted.
-        let spec = ScanSpec::new(part.id.table, part.id.owner).ordered();
-        let batch = ScanIter::cold_only(self, spec, def, view.clone())?;
+        let cols: Vec<_> = def.columns.iter().map(|c| c.id).collect();
+        let mut sources: Vec<Box<dyn SortedSource>> = Vec::with_capacity(n);
+        for seg in &view.segments {
+            let l = seg.loaded()?;
+            let rgs = (0..l.reader_meta.metadata().num_row_groups()).collect();
+            sources.push(Box::new(SegmentSource::new(def, &cols, seg.clone(), rgs)?));
+        }
+        let lo = partition_prefix(part.id.table, part.id.owner);
+        let hi = prefix_successor(&lo);
+        let mut merge = Merge::new(
+            sources,
+            MergeRules {
+                lo,
+                hi,
+                budget: self.options.merge_memory_bytes,
+            },
+        );
         let mut manifest = view.manifest.clone();
+        let id = manifest.next_segment;
+        let path = part.dir.join(layout::segment_file(id));
+        let mut writer = SegmentWriter::create(&path, id, def, &self.options.segments)?;
+        let schema = segment_schema(def);
+        let streamed = (|| -> Result<()> {
+            while let Some(m) = merge.next_batch(COMPACT_BATCH_ROWS)? {
+                let rows = m.rows();
+                let mut arrays: Vec<ArrayRef> = m.arrays;
+                arrays.push(m.keys);
+                arrays.push(m.seqs.expect("segments carry sequence numbers"));
+                arrays.push(Arc::new(BooleanArray::from(vec![false; rows])));
+                writer.write(&RecordBatch::try_new(schema.clone(), arrays)?)?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = streamed {
+            let _ = std::fs::remove_file(&path);
+            return Err(e);
+        }
+        let rows_after = writer.rows();
         let mut segments = Vec::new();
-        let rows_after = batch.as_ref().map(|b| b.0.num_rows() as u64).unwrap_or(0);
-        if let Some((data, keys, seqs)) = batch {
-            let mut arrays: Vec<ArrayRef> = data.columns().to_vec();
-            arrays.push(keys);
-            arrays.push(seqs);
-            arrays.push(Arc::new(BooleanArray::from(vec![false; data.num_rows()])));
-            let batch = RecordBatch::try_new(segment_schema(def), arrays)?;
-            let id = manifest.next_segment;
-            let path = part.dir.join(layout::segment_file(id));
-            let meta = write_segment(&path, id, def, &batch, &self.options.segments, self.fsync())
-                .inspect_err(|_| {
-                    let _ = std::fs::remove_file(&path);
-                })?;
+        if let Some(meta) = writer.finish(self.fsync())? {
             crate::util::sync_dir(&part.dir, self.fsync())?;
             self.failpoint("compact.segment_written");
             manifest.next_segment += 1;
             manifest.segments = vec![meta.clone()];
-            segments.push(Arc::new(Segment::new(meta, path)));
+            segments.push(Arc::new(Segment::new(meta, path, &self.segment_cache)));
         } else {
             manifest.segments.clear();
         }

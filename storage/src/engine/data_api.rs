@@ -67,7 +67,8 @@ impl Engine {
 
     /// Point lookup of committed data by primary key (`[row id]` for tables without
     /// one): one RocksDB get when the row is hot; otherwise only the cold segments whose
-    /// key range and bloom filter admit the key, and in them only one page per column.
+    /// key range and bloom filter admit the key, and in them one small `__key` page and
+    /// one page per returned non-key column.
     pub fn get(
         &self,
         table: TableId,
@@ -77,8 +78,9 @@ impl Engine {
     ) -> Result<Option<RecordBatch>> {
         let (def, part) = self.inner.resolve(table, owner)?;
         let k = crate::encoding::key::encode_key(&def, owner, key, false)?;
-        let (_, _, hit) = self.inner.lookup_committed(part, &k, true)?;
-        self.inner.hit_to_batch(&def, projection, &k, hit)
+        let plan = super::read::GetPlan::new(&def, projection, key)?;
+        let (_, _, hit) = self.inner.lookup_committed(part, &k, &plan.wanted)?;
+        self.inner.hit_to_batch(&def, &plan, hit)
     }
 
     /// A scan of committed data at one consistent snapshot.

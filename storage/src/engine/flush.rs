@@ -4,7 +4,9 @@
 //!    RocksDB snapshot, sorted by key — tombstones included: a tombstone whose older
 //!    version sits in a segment must keep hiding it after the flush (it is dropped only
 //!    when the partition has no segment at all).
-//! 2. Write `seg-N.parquet` and fsync it (`flush.segment_written`).
+//! 2. Write `seg-N.parquet` as the versions stream out of RocksDB (a batch of 8,192
+//!    rows and the segment writer's current row group in memory, plus the keys and
+//!    sequence numbers written), and fsync it (`flush.segment_written`).
 //! 3. Swap `manifest.json` atomically (`flush.manifest.tmp_written`, `…tmp_synced`,
 //!    `…renamed`, `…dir_synced`).
 //! 4. Under the commit lock and the exclusive view lock, delete exactly the hot
@@ -27,7 +29,7 @@ use crate::cold::PartitionId;
 use crate::cold::layout;
 use crate::cold::partition::{ColdView, Partition};
 use crate::cold::segment::Segment;
-use crate::cold::segment_writer::{segment_schema, write_segment};
+use crate::cold::segment_writer::{SegmentWriter, segment_schema};
 use crate::encoding::column::ColumnBuilder;
 use crate::encoding::key::{partition_prefix, prefix_successor};
 use crate::encoding::row::RowDecoder;
@@ -46,7 +48,107 @@ pub struct FlushReport {
     pub segment: Option<String>,
 }
 
+/// Rows a flush decodes before handing them to the segment writer.
+const FLUSH_BATCH_ROWS: usize = 8192;
+
+/// Hot versions decoded for the segment writer, a batch at a time.
+struct FlushChunk<'a> {
+    def: &'a TableDef,
+    builders: Vec<ColumnBuilder>,
+    keys: Vec<Vec<u8>>,
+    seqs: Vec<u64>,
+    deleted: Vec<bool>,
+}
+
+impl<'a> FlushChunk<'a> {
+    fn new(def: &'a TableDef) -> FlushChunk<'a> {
+        FlushChunk {
+            def,
+            builders: def
+                .columns
+                .iter()
+                .map(|c| ColumnBuilder::new(&c.data_type, 1024))
+                .collect(),
+            keys: Vec::new(),
+            seqs: Vec::new(),
+            deleted: Vec::new(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    fn push(
+        &mut self,
+        key: &[u8],
+        seq: u64,
+        tombstone: bool,
+        row: &[u8],
+        dec: &mut RowDecoder,
+    ) -> Result<()> {
+        if tombstone {
+            // Tombstones are all-null rows.
+            for b in self.builders.iter_mut() {
+                b.append_null();
+            }
+        } else {
+            dec.decode(row, &mut self.builders)?;
+        }
+        self.keys.push(key.to_vec());
+        self.seqs.push(seq);
+        self.deleted.push(tombstone);
+        Ok(())
+    }
+
+    /// The batch so far, in the segment schema; the chunk starts over.
+    fn take(&mut self) -> Result<RecordBatch> {
+        let fresh = FlushChunk::new(self.def);
+        let old = std::mem::replace(self, fresh);
+        let mut arrays: Vec<ArrayRef> = old.builders.into_iter().map(|b| b.finish()).collect();
+        arrays.push(Arc::new(BinaryArray::from_iter_values(old.keys.iter())));
+        arrays.push(Arc::new(UInt64Array::from(old.seqs)));
+        arrays.push(Arc::new(BooleanArray::from(old.deleted)));
+        Ok(RecordBatch::try_new(segment_schema(self.def), arrays)?)
+    }
+}
+
 impl Inner {
+    /// Writes a flush chunk, creating the partition directory and the segment file on
+    /// the first one.
+    fn write_chunk(
+        &self,
+        def: &TableDef,
+        part: &Partition,
+        id: u64,
+        path: &std::path::Path,
+        writer: &mut Option<SegmentWriter>,
+        chunk: &mut FlushChunk<'_>,
+    ) -> Result<()> {
+        if writer.is_none() {
+            if !part.dir.exists() {
+                // A new partition directory: make its creation durable up to the root.
+                std::fs::create_dir_all(&part.dir).map_err(|e| StorageError::io(&part.dir, e))?;
+                let mut dir = part.dir.as_path();
+                while let Some(parent) = dir.parent() {
+                    crate::util::sync_dir(parent, self.fsync())?;
+                    if parent == self.dir {
+                        break;
+                    }
+                    dir = parent;
+                }
+            }
+            *writer = Some(SegmentWriter::create(
+                path,
+                id,
+                def,
+                &self.options.segments,
+            )?);
+        }
+        let batch = chunk.take()?;
+        writer.as_mut().expect("created above").write(&batch)
+    }
+
     /// Flushes one partition; `None` when it had nothing hot.
     pub(crate) fn flush_partition(
         &self,
@@ -62,19 +164,17 @@ impl Inner {
         let end = prefix_successor(&prefix).expect("prefix starts with a table id");
         let cf = self.db.cf_handle(HOT_CF).expect("hot cf");
         let cols: Vec<_> = def.columns.iter().map(|c| c.id).collect();
+        let mut chunk = FlushChunk::new(def);
         let mut decoder = RowDecoder::new(def, &cols);
-        let mut builders: Vec<ColumnBuilder> = def
-            .columns
-            .iter()
-            .map(|c| ColumnBuilder::new(&c.data_type, 1024))
-            .collect();
-        let mut keys: Vec<Vec<u8>> = Vec::new();
-        let mut seqs: Vec<u64> = Vec::new();
-        let mut deleted: Vec<bool> = Vec::new();
         // (key, seq) of every version read, to delete exactly those afterwards.
         let mut written: Vec<(Vec<u8>, u64)> = Vec::new();
         let keep_tombstones = !view.segments.is_empty();
-        {
+        let mut manifest = view.manifest.clone();
+        let id = manifest.next_segment;
+        let name = layout::segment_file(id);
+        let path = part.dir.join(&name);
+        let mut writer: Option<SegmentWriter> = None;
+        let streamed = (|| -> Result<()> {
             let snapshot = self.db.snapshot();
             let mut ro = ReadOptions::default();
             ro.set_iterate_upper_bound(end.clone());
@@ -87,58 +187,38 @@ impl Inner {
                 let (k, v) = item?;
                 let hv = value::decode(&v)?;
                 written.push((k.to_vec(), hv.seq));
-                if hv.tombstone {
-                    if !keep_tombstones {
-                        continue;
-                    }
-                    for b in builders.iter_mut() {
-                        b.append_null();
-                    }
-                } else {
-                    decoder.decode(hv.row, &mut builders)?;
+                if hv.tombstone && !keep_tombstones {
+                    continue;
                 }
-                keys.push(k.to_vec());
-                seqs.push(hv.seq);
-                deleted.push(hv.tombstone);
+                chunk.push(&k, hv.seq, hv.tombstone, hv.row, &mut decoder)?;
+                if chunk.len() >= FLUSH_BATCH_ROWS {
+                    self.write_chunk(def, part, id, &path, &mut writer, &mut chunk)?;
+                }
             }
+            if chunk.len() > 0 {
+                self.write_chunk(def, part, id, &path, &mut writer, &mut chunk)?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = streamed {
+            if writer.take().is_some() {
+                // Best effort: a file left behind is removed at the next open.
+                let _ = std::fs::remove_file(&path);
+            }
+            return Err(e);
         }
         if written.is_empty() {
             return Ok(None);
         }
-        let mut manifest = view.manifest.clone();
         let mut segment = None;
         let mut new_segments = view.segments.clone();
-        if !keys.is_empty() {
-            let mut arrays: Vec<ArrayRef> = builders.into_iter().map(|b| b.finish()).collect();
-            arrays.push(Arc::new(BinaryArray::from_iter_values(keys.iter())));
-            arrays.push(Arc::new(UInt64Array::from(seqs)));
-            arrays.push(Arc::new(BooleanArray::from(deleted)));
-            let batch = RecordBatch::try_new(segment_schema(def), arrays)?;
-            if !part.dir.exists() {
-                // A new partition directory: make its creation durable up to the root.
-                std::fs::create_dir_all(&part.dir).map_err(|e| StorageError::io(&part.dir, e))?;
-                let mut dir = part.dir.as_path();
-                while let Some(parent) = dir.parent() {
-                    crate::util::sync_dir(parent, self.fsync())?;
-                    if parent == self.dir {
-                        break;
-                    }
-                    dir = parent;
-                }
-            }
-            let id = manifest.next_segment;
-            let name = layout::segment_file(id);
-            let path = part.dir.join(&name);
-            let meta = write_segment(&path, id, def, &batch, &self.options.segments, self.fsync())
-                .inspect_err(|_| {
-                    // Best effort: a file left behind is removed at the next open.
-                    let _ = std::fs::remove_file(&path);
-                })?;
+        if let Some(w) = writer {
+            let meta = w.finish(self.fsync())?.expect("rows were written");
             crate::util::sync_dir(&part.dir, self.fsync())?;
             self.failpoint("flush.segment_written");
             manifest.next_segment += 1;
             manifest.segments.push(meta.clone());
-            new_segments.push(Arc::new(Segment::new(meta, path)));
+            new_segments.push(Arc::new(Segment::new(meta, path, &self.segment_cache)));
             segment = Some(name);
         }
         if segment.is_some() {

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use rocksdb::DB;
 
 use crate::catalog::Catalog;
+use crate::cold::cache::SegmentCache;
 use crate::cold::partition::Partitions;
 use crate::options::EngineOptions;
 
@@ -29,6 +30,8 @@ pub(crate) struct Inner {
     pub(crate) db: DB,
     pub(crate) catalog: Catalog,
     pub(crate) partitions: Partitions,
+    /// Loaded segment state (metadata, bloom filters, open files), bounded.
+    pub(crate) segment_cache: Arc<SegmentCache>,
     /// Serialises commit validation and writing, and flush's removal of hot versions.
     pub(crate) commit: Mutex<CommitState>,
     /// Readers take it shared while they pick up a RocksDB snapshot and a cold view;

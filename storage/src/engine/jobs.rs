@@ -8,8 +8,9 @@
 //! partitions stay hot, so 10,000 users do not become 10,000 tiny files per interval);
 //! or when its oldest hot write is `max_age_secs` old. After a flush, compact once the
 //! partition has `compact_at_segments` segments. Memory: when the hot tier's unflushed
-//! bytes plus RocksDB's memtables exceed 90% of the budget, flush the largest
-//! partitions until the estimate is under 70%.
+//! bytes plus RocksDB's memtables plus the segment cache exceed 90% of the budget,
+//! flush the largest partitions until the estimate is under 70%, then trim the segment
+//! cache if that was not enough.
 
 use std::sync::atomic::Ordering;
 
@@ -159,8 +160,8 @@ impl Engine {
         Ok(n)
     }
 
-    /// Memory the hot tier holds by the memory manager's estimate: unflushed hot bytes
-    /// plus RocksDB memtables.
+    /// Memory held by the memory manager's estimate: unflushed hot bytes, RocksDB
+    /// memtables and the segment cache.
     pub fn memory_used(&self) -> u64 {
         let hot: i64 = self
             .inner
@@ -169,7 +170,7 @@ impl Engine {
             .iter()
             .map(|p| p.hot_bytes.load(Ordering::Relaxed).max(0))
             .sum();
-        hot as u64 + self.memtable_bytes()
+        hot as u64 + self.memtable_bytes() + self.inner.segment_cache.bytes()
     }
 
     pub(crate) fn memtable_bytes(&self) -> u64 {
@@ -254,6 +255,14 @@ impl Engine {
             }
             let cf = inner.db.cf_handle(HOT_CF).expect("hot cf");
             inner.db.flush_cf(cf)?;
+            // Still over: the segment cache gives back what it must.
+            let used = self.memory_used();
+            let target = budget / 10 * 7;
+            if used > target {
+                let cache = &inner.segment_cache;
+                let keep = cache.bytes().saturating_sub(used - target);
+                cache.shrink_to(keep, usize::MAX, None);
+            }
         }
         for id in flushed {
             let p = inner.partition(id);

@@ -134,14 +134,18 @@ impl Engine {
         let next_row_id = read_u64(&db, "rowid")?.unwrap_or(1).max(1);
         let inner = Inner {
             dir,
-            options,
             db,
             catalog: Catalog::new(snapshot),
             partitions: Partitions::default(),
+            segment_cache: crate::cold::cache::SegmentCache::new(
+                options.segment_cache_bytes,
+                options.max_open_segments,
+            ),
             commit: Mutex::new(CommitState { last_seq }),
             view_lock: RwLock::new(()),
             next_row_id: AtomicU64::new(next_row_id),
             counters: Default::default(),
+            options,
         };
         let engine = Engine {
             inner: Arc::new(inner),
@@ -196,7 +200,9 @@ impl Inner {
                     table: def.id,
                     owner: owner.expect("valid"),
                 };
-                if let Some(view) = load_partition_dir(&pdir, id, self.fsync())? {
+                if let Some(view) =
+                    load_partition_dir(&pdir, id, self.fsync(), &self.segment_cache)?
+                {
                     max_seq = view
                         .segments
                         .iter()

@@ -1,6 +1,7 @@
 //! Committed reads that are not scans: resolving (table, owner) to a partition, point
 //! lookups (hot first, then cold segments newest first, each checked by key range,
-//! bloom filter and page index), and turning a found version into a record batch.
+//! bloom filter and page index, see `cold::lookup`), and turning a found version into a
+//! record batch.
 
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use super::open::HOT_CF;
 use super::txn::HotObs;
 use crate::catalog::{ColumnId, TableDef, TableId, TableKind, UserId};
 use crate::cold::PartitionId;
+use crate::cold::lookup::Wanted;
 use crate::cold::partition::Partition;
 use crate::encoding::column::ColumnBuilder;
 use crate::encoding::row::RowDecoder;
@@ -27,10 +29,49 @@ pub(crate) enum LookupHit {
     },
     Cold {
         deleted: bool,
-        row: RecordBatch,
-        columns: Vec<(u32, usize)>,
+        /// One value per [`GetPlan::wanted`] column (`None`: the segment predates it).
+        values: Vec<Option<ArrayRef>>,
     },
     Absent,
+}
+
+/// What a point get returns and where each column comes from: primary-key columns
+/// from the key asked for (a cold lookup does not read them), the others from the
+/// version found.
+pub(crate) struct GetPlan {
+    pub cols: Vec<ColumnId>,
+    /// Per `cols` entry: the key value, for primary-key columns.
+    pub known: Vec<Option<ScalarValue>>,
+    /// Columns a cold lookup reads, in `cols` order.
+    pub wanted: Vec<Wanted>,
+}
+
+impl GetPlan {
+    pub(crate) fn new(
+        def: &TableDef,
+        projection: Option<&[ColumnId]>,
+        key: &[ScalarValue],
+    ) -> Result<GetPlan> {
+        let cols = projection_of(def, projection)?;
+        let mut known = Vec::with_capacity(cols.len());
+        let mut wanted = Vec::new();
+        for id in &cols {
+            let c = def.column(*id).expect("checked");
+            let k = def.primary_key.iter().position(|p| p == id);
+            match k.and_then(|i| key.get(i)) {
+                Some(v) => known.push(Some(v.coerce_to(&c.data_type)?)),
+                None => {
+                    known.push(None);
+                    wanted.push((id.0, c.data_type));
+                }
+            }
+        }
+        Ok(GetPlan {
+            cols,
+            known,
+            wanted,
+        })
+    }
 }
 
 impl Inner {
@@ -97,13 +138,13 @@ impl Inner {
         &self,
         part: PartitionId,
         key: &[u8],
-        _want_row: bool,
+        wanted: &[Wanted],
     ) -> Result<(HotObs, u64, LookupHit)> {
         let partition = self.partition(part);
         let (hot, view) = {
             let _g = self.view_lock.read().expect("view lock");
             let cf = self.db.cf_handle(HOT_CF).expect("hot cf");
-            let hot = self.db.get_cf(cf, key)?;
+            let hot = self.db.get_pinned_cf(cf, key)?;
             (hot, partition.view())
         };
         if let Some(v) = hot {
@@ -118,16 +159,13 @@ impl Inner {
             ));
         }
         for seg in view.segments.iter().rev() {
-            if let Some(found) = seg.lookup(key)? {
-                let cols = seg.columns()?;
-                let columns = cols.by_id.iter().map(|(id, f)| (*id, *f)).collect();
+            if let Some(found) = seg.lookup(key, wanted)? {
                 return Ok((
                     HotObs::Missing,
                     view.manifest.version,
                     LookupHit::Cold {
                         deleted: found.deleted,
-                        row: found.row,
-                        columns,
+                        values: found.values,
                     },
                 ));
             }
@@ -161,7 +199,7 @@ impl Inner {
                 None => {
                     let mut live = false;
                     for seg in view.segments.iter().rev() {
-                        if let Some(found) = seg.lookup(k)? {
+                        if let Some(found) = seg.lookup(k, &[])? {
                             live = !found.deleted;
                             break;
                         }
@@ -184,23 +222,34 @@ impl Inner {
         ))
     }
 
-    /// A one-row batch from a hot row.
+    /// A one-row batch of columns `cols` from a hot row.
     pub(crate) fn hot_row_batch(
         &self,
         def: &TableDef,
-        projection: Option<&[ColumnId]>,
-        _key: &[u8],
+        cols: &[ColumnId],
         row: &[u8],
     ) -> Result<RecordBatch> {
-        let cols = projection_of(def, projection)?;
-        let mut builders: Vec<ColumnBuilder> = cols
+        // Each column decoded once, even when `cols` repeats one.
+        let mut unique: Vec<ColumnId> = Vec::with_capacity(cols.len());
+        let slots: Vec<usize> = cols
+            .iter()
+            .map(|id| match unique.iter().position(|u| u == id) {
+                Some(s) => s,
+                None => {
+                    unique.push(*id);
+                    unique.len() - 1
+                }
+            })
+            .collect();
+        let mut builders: Vec<ColumnBuilder> = unique
             .iter()
             .map(|id| ColumnBuilder::new(&def.column(*id).expect("checked").data_type, 1))
             .collect();
-        RowDecoder::new(def, &cols).decode(row, &mut builders)?;
-        let arrays: Vec<ArrayRef> = builders.into_iter().map(|b| b.finish()).collect();
+        RowDecoder::new(def, &unique).decode(row, &mut builders)?;
+        let decoded: Vec<ArrayRef> = builders.into_iter().map(|b| b.finish()).collect();
+        let arrays: Vec<ArrayRef> = slots.iter().map(|s| decoded[*s].clone()).collect();
         Ok(RecordBatch::try_new_with_options(
-            Self::schema_of(def, &cols),
+            Self::schema_of(def, cols),
             arrays,
             &arrow_array::RecordBatchOptions::new().with_row_count(Some(1)),
         )?)
@@ -210,8 +259,7 @@ impl Inner {
     pub(crate) fn hit_to_batch(
         &self,
         def: &TableDef,
-        projection: Option<&[ColumnId]>,
-        key: &[u8],
+        plan: &GetPlan,
         hit: LookupHit,
     ) -> Result<Option<RecordBatch>> {
         match hit {
@@ -220,19 +268,23 @@ impl Inner {
                 tombstone: true, ..
             }
             | LookupHit::Cold { deleted: true, .. } => Ok(None),
-            LookupHit::Hot { row, .. } => self.hot_row_batch(def, projection, key, &row).map(Some),
-            LookupHit::Cold { row, columns, .. } => {
-                let cols = projection_of(def, projection)?;
-                let mut arrays = Vec::with_capacity(cols.len());
-                for id in &cols {
+            LookupHit::Hot { row, .. } => self.hot_row_batch(def, &plan.cols, &row).map(Some),
+            LookupHit::Cold { values, .. } => {
+                let mut values = values.into_iter();
+                let mut arrays = Vec::with_capacity(plan.cols.len());
+                for (id, known) in plan.cols.iter().zip(&plan.known) {
                     let c = def.column(*id).expect("checked");
-                    match columns.iter().find(|(cid, _)| *cid == id.0) {
-                        Some((_, f)) => arrays.push(row.column(*f).clone()),
-                        None => arrays.push(c.backfill.to_array(&c.data_type, 1)?),
-                    }
+                    let a = match known {
+                        Some(v) => v.to_array(&c.data_type, 1)?,
+                        None => match values.next().flatten() {
+                            Some(a) => a,
+                            None => c.backfill.to_array(&c.data_type, 1)?,
+                        },
+                    };
+                    arrays.push(a);
                 }
                 Ok(Some(RecordBatch::try_new_with_options(
-                    Self::schema_of(def, &cols),
+                    Self::schema_of(def, &plan.cols),
                     arrays,
                     &arrow_array::RecordBatchOptions::new().with_row_count(Some(1)),
                 )?))

@@ -1,5 +1,6 @@
 //! [`Engine::stats`]: what the server's system tables show — rows and bytes per tier
-//! and partition, segments, flushes, compactions, evictions, memory held.
+//! and partition, segments, flushes, compactions, evictions, memory held (hot tier,
+//! memtables, block cache, segment cache).
 
 use std::sync::atomic::Ordering;
 
@@ -42,7 +43,20 @@ pub struct EngineStats {
     pub memtable_bytes: u64,
     /// RocksDB block cache in use, bytes.
     pub block_cache_bytes: u64,
-    /// The memory manager's estimate (unflushed hot bytes + memtables) and its budget.
+    /// The segment cache: bytes of parsed segment metadata and bloom filters held,
+    /// segments loaded (each with an open file), loads and evictions so far.
+    pub segment_cache_bytes: u64,
+    pub open_segments: usize,
+    pub segment_cache_loads: u64,
+    pub segment_cache_evictions: u64,
+    /// Row-group probes by cold point lookups (after the bloom filter), and those that
+    /// went through parquet-rs because a page was of a kind the direct page reader
+    /// leaves to it (dictionary pages, other encodings; never for segments this engine
+    /// writes).
+    pub cold_lookups: u64,
+    pub cold_lookup_fallbacks: u64,
+    /// The memory manager's estimate (unflushed hot bytes + memtables + segment
+    /// cache) and its budget.
     pub memory_used: u64,
     pub memory_budget: u64,
     pub last_seq: u64,
@@ -77,7 +91,14 @@ impl Engine {
             .ok()
             .flatten()
             .unwrap_or(0);
+        let cache = inner.segment_cache.stats();
         EngineStats {
+            segment_cache_bytes: cache.bytes,
+            open_segments: cache.open_segments,
+            segment_cache_loads: cache.loads,
+            segment_cache_evictions: cache.evictions,
+            cold_lookups: cache.lookups,
+            cold_lookup_fallbacks: cache.slow_lookups,
             segments: partitions.iter().map(|p| p.segments).sum(),
             hot_rows: partitions.iter().map(|p| p.hot_rows).sum(),
             hot_bytes: partitions.iter().map(|p| p.hot_bytes).sum(),

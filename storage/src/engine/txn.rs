@@ -12,9 +12,15 @@
 //! per [`crate::Durability`]. Reads inside the transaction see its own writes; reads of
 //! committed data see the latest commit (each scan a consistent snapshot).
 //!
-//! Scans inside a transaction do not register the keys they return, so a concurrent
-//! insert into a scanned range (a phantom) is not a conflict; point reads, inserts,
-//! upserts, updates and deletes are.
+//! Scans inside a transaction record the key range they covered and the last sequence
+//! number committed when they started; at commit, any hot version in a scanned range
+//! newer than that — a row inserted, updated or deleted there by another transaction,
+//! a phantom included — is a conflict, as is a flush or compaction of the partition.
+//! A transaction that writes therefore commits only if everything it read (point reads
+//! and scans) is still what it would read at its commit point: serializable. A
+//! transaction that wrote nothing is not validated: each of its reads sees the latest
+//! committed state at the time of that read (each scan one consistent snapshot), but
+//! two reads may see different states.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -24,7 +30,7 @@ use rocksdb::{WriteBatch, WriteOptions};
 
 use super::handle::Inner;
 use super::open::HOT_CF;
-use super::read::describe_row_key;
+use super::read::{GetPlan, describe_row_key};
 use super::rows::{EncodedRow, KeySource, encode_batch};
 use crate::catalog::{CATALOG_CF, ColumnId, TableDef, TableId, UserId, meta_key};
 use crate::cold::PartitionId;
@@ -66,6 +72,17 @@ pub struct Txn {
     pub(crate) writes: BTreeMap<Vec<u8>, Pending>,
     observed: HashMap<Vec<u8>, (PartitionId, HotObs)>,
     versions: HashMap<PartitionId, u64>,
+    scanned: Vec<ScannedRange>,
+}
+
+/// A key range a scan of this transaction covered.
+#[derive(Debug, Clone)]
+struct ScannedRange {
+    part: PartitionId,
+    lo: Vec<u8>,
+    hi: Vec<u8>,
+    /// Every version committed with a sequence up to this one was visible to the scan.
+    seen_seq: u64,
 }
 
 impl Txn {
@@ -75,6 +92,7 @@ impl Txn {
             writes: BTreeMap::new(),
             observed: HashMap::new(),
             versions: HashMap::new(),
+            scanned: Vec::new(),
         }
     }
 
@@ -287,24 +305,41 @@ impl Txn {
     ) -> Result<Option<RecordBatch>> {
         let (def, part) = self.inner.resolve(table, owner)?;
         let k = encode_key(&def, owner, key, false)?;
+        let plan = GetPlan::new(&def, projection, key)?;
         if let Some(p) = self.writes.get(&k) {
             if p.tombstone {
                 return Ok(None);
             }
             let row = p.row.clone();
-            return self
-                .inner
-                .hot_row_batch(&def, projection, &k, &row)
-                .map(Some);
+            return self.inner.hot_row_batch(&def, &plan.cols, &row).map(Some);
         }
-        let (obs, version, hit) = self.inner.lookup_committed(part, &k, true)?;
+        let (obs, version, hit) = self.inner.lookup_committed(part, &k, &plan.wanted)?;
         self.observe(part, &k, obs, version);
-        self.inner.hit_to_batch(&def, projection, &k, hit)
+        self.inner.hit_to_batch(&def, &plan, hit)
     }
 
-    /// A scan that sees this transaction's own writes.
+    /// A scan that sees this transaction's own writes. Its key range is recorded: a
+    /// write by another transaction into it before this one commits is a conflict.
     pub fn scan(&mut self, spec: ScanSpec) -> Result<ScanIter> {
-        ScanIter::new(&self.inner, spec, Some(&self.writes))
+        let (_, part) = self.inner.resolve(spec.table, spec.owner)?;
+        // Read before the scan takes its snapshot, so that both can only be older than
+        // what the scan sees: a commit in between is at worst a needless conflict.
+        // Commits write under the commit lock, so every sequence up to `last_seq` is
+        // already in RocksDB.
+        let seen_seq = self.inner.commit.lock().expect("commit lock").last_seq;
+        let version = self.inner.manifest_version(part);
+        let it = ScanIter::new(&self.inner, spec, Some(&self.writes))?;
+        let (lo, hi) = it.key_range();
+        if lo < hi {
+            self.versions.entry(part).or_insert(version);
+            self.scanned.push(ScannedRange {
+                part,
+                lo: lo.to_vec(),
+                hi: hi.to_vec(),
+                seen_seq,
+            });
+        }
+        Ok(it)
     }
 
     /// Validates and commits; `S001 Conflict` (retryable) if another transaction
@@ -345,6 +380,18 @@ impl Txn {
                         "a row of {} was written by another transaction",
                         def.map(|d| d.qualified_name())
                             .unwrap_or_else(|| part.table.to_string())
+                    ),
+                });
+            }
+        }
+        for r in &self.scanned {
+            if let Some(seq) = newest_in_range(db, hot, &r.lo, &r.hi, r.seen_seq)? {
+                let def = inner.catalog.snapshot().table(r.part.table).cloned();
+                return Err(StorageError::Conflict {
+                    detail: format!(
+                        "another transaction wrote a row (sequence {seq}) of {} in a range this transaction scanned",
+                        def.map(|d| d.qualified_name())
+                            .unwrap_or_else(|| r.part.table.to_string())
                     ),
                 });
             }
@@ -404,4 +451,27 @@ impl Txn {
 
     /// Discards the transaction's writes.
     pub fn rollback(self) {}
+}
+
+/// The sequence of a hot version in `[lo, hi)` newer than `seen`, if any (called under
+/// the commit lock, so no commit runs meanwhile).
+fn newest_in_range(
+    db: &rocksdb::DB,
+    hot: &rocksdb::ColumnFamily,
+    lo: &[u8],
+    hi: &[u8],
+    seen: u64,
+) -> Result<Option<u64>> {
+    let mut ro = rocksdb::ReadOptions::default();
+    ro.set_iterate_upper_bound(hi.to_vec());
+    ro.fill_cache(false);
+    let mode = rocksdb::IteratorMode::From(lo, rocksdb::Direction::Forward);
+    for item in db.iterator_cf_opt(hot, ro, mode) {
+        let (_, v) = item?;
+        let seq = value::decode(&v)?.seq;
+        if seq > seen {
+            return Ok(Some(seq));
+        }
+    }
+    Ok(None)
 }

@@ -13,7 +13,7 @@ use arrow_array::types::UInt64Type;
 use arrow_array::{Array, BooleanArray};
 
 use super::iter::Ctx;
-use crate::cold::segment::SegmentRef;
+use crate::cold::segment::{Segment, SegmentRef};
 use crate::error::Result;
 
 /// Per member: row group → liveness mask over that row group's rows.
@@ -27,7 +27,8 @@ struct MemberKeys {
 }
 
 fn read_member(ctx: &Ctx, seg: &SegmentRef) -> Result<MemberKeys> {
-    let cols = seg.columns()?;
+    let l = seg.loaded()?;
+    let cols = &l.cols;
     let mut fields = vec![cols.key, cols.seq, cols.deleted];
     fields.sort();
     let pos = |f: usize| fields.iter().position(|x| *x == f).expect("requested");
@@ -37,12 +38,12 @@ fn read_member(ctx: &Ctx, seg: &SegmentRef) -> Result<MemberKeys> {
         deleted: vec![],
         rgs: vec![],
     };
-    for rg in seg.row_groups_in_range(&ctx.lo, ctx.hi.as_deref())? {
-        let rows = seg.row_group_rows(rg)?;
+    for rg in Segment::row_groups_in_range(&l, &ctx.lo, ctx.hi.as_deref()) {
+        let rows = l.row_group_rows(rg);
         let mut parts_k = Vec::new();
         let mut parts_s = Vec::new();
         let mut parts_d = Vec::new();
-        for b in seg.read(&fields, Some(vec![rg]), None, rows.max(1))? {
+        for b in seg.read(&l, &fields, Some(vec![rg]), None, rows.max(1))? {
             let b = b?;
             parts_k.push(b.column(pos(cols.key)).clone());
             parts_s.push(b.column(pos(cols.seq)).clone());

@@ -11,8 +11,11 @@
 //!  tasks = clusters …, then the hot rows             hot: live hot rows decoded
 //!                                                    ─► predicates, exactly ─► projection
 //! ```
-//! An unordered scan (the default) returns batches task by task; an ordered scan
-//! collects the matching rows and returns them sorted by primary key.
+//! An unordered scan (the default) returns batches task by task. An ordered scan
+//! streams a k-way merge by key of the segments in range and the hot versions
+//! ([`super::merge`]), so it holds one run per source, never all matching rows; a
+//! segment no other segment overlaps is still pruned by statistics, row group by row
+//! group.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -25,11 +28,13 @@ use parquet::arrow::arrow_reader::statistics::StatisticsConverter;
 
 use super::cluster::{Masks, cluster_masks};
 use super::hot::{HotEntry, overlay, read_hot};
+use super::merge::{Merge, MergeRules, SortedSource};
 use super::predicate::{BoundPredicate, bind};
+use super::sources::{HotSource, SegmentSource};
 use super::spec::ScanSpec;
 use crate::catalog::{ColumnId, TableDef};
 use crate::cold::partition::ColdView;
-use crate::cold::segment::SegmentRef;
+use crate::cold::segment::{Loaded, Segment, SegmentRef};
 use crate::encoding::column::ColumnBuilder;
 use crate::encoding::key::{encode_key, partition_prefix, prefix_successor};
 use crate::encoding::row::RowDecoder;
@@ -40,9 +45,11 @@ use crate::types::ScalarValue;
 /// Everything a scan's tasks share.
 pub(crate) struct Ctx {
     pub def: Arc<TableDef>,
-    /// Columns read: the projection first, then predicate columns not projected.
+    /// Columns read, each once: the projection first, then predicate columns not
+    /// projected.
     pub read_cols: Vec<ColumnId>,
-    pub out_len: usize,
+    /// For each output column, its slot in `read_cols` (a projection may repeat one).
+    pub out_slots: Vec<usize>,
     pub preds: Vec<BoundPredicate>,
     pub pred_slots: Vec<usize>,
     pub lo: Vec<u8>,
@@ -54,8 +61,6 @@ pub(crate) struct Ctx {
     /// reading `__key`.
     pub int_key: Option<(ColumnId, Vec<i64>)>,
     pub keep_keys: bool,
-    /// Compaction keeps each version's sequence number.
-    pub keep_seqs: bool,
     pub with_row_id: bool,
     pub batch_size: usize,
     pub out_schema: SchemaRef,
@@ -85,15 +90,6 @@ struct Chunk {
     rows: usize,
     arrays: Vec<ArrayRef>,
     keys: Option<ArrayRef>,
-    seqs: Option<ArrayRef>,
-}
-
-/// Where a scan's versions come from.
-enum Source<'a> {
-    /// The live partition (a snapshot of hot and cold), with a transaction's writes.
-    Live(Option<&'a BTreeMap<Vec<u8>, Pending>>),
-    /// Only these segments (compaction).
-    ColdOnly(Arc<ColdView>),
 }
 
 enum Task {
@@ -134,6 +130,7 @@ enum KeyCheck {
 /// Reading a segment row group by row group, with optional precomputed masks.
 struct SegStream {
     seg: SegmentRef,
+    loaded: Arc<Loaded>,
     rgs: VecDeque<usize>,
     masks: Option<Masks>,
     reader: Option<(usize, ParquetRecordBatchReader, usize)>,
@@ -151,8 +148,8 @@ pub struct ScanIter {
     streams: VecDeque<SegStream>,
     hot: Option<(Vec<HotEntry>, usize, RowDecoder)>,
     remaining: Option<usize>,
-    sorted: Option<VecDeque<RecordBatch>>,
-    ordered: bool,
+    /// Ordered scans: the merge of every source.
+    merge: Option<Merge>,
     done: bool,
 }
 
@@ -163,55 +160,7 @@ impl ScanIter {
         pending: Option<&BTreeMap<Vec<u8>, Pending>>,
     ) -> Result<ScanIter> {
         let (def, part) = inner.resolve(spec.table, spec.owner)?;
-        Self::build(inner, spec, def, part, Source::Live(pending))
-    }
-
-    /// Merges only the segments of `view` (compaction): returns all current columns
-    /// of the live rows sorted by key, with their keys and sequence numbers.
-    pub(crate) fn cold_only(
-        inner: &Arc<Inner>,
-        spec: ScanSpec,
-        def: &TableDef,
-        view: Arc<ColdView>,
-    ) -> Result<Option<(RecordBatch, ArrayRef, ArrayRef)>> {
-        let part = crate::cold::PartitionId {
-            table: spec.table,
-            owner: spec.owner,
-        };
-        let def = Arc::new(def.clone());
-        let mut it = Self::build(inner, spec, def, part, Source::ColdOnly(view))?;
-        let (mut arrays, mut keys, mut seqs) = (Vec::new(), Vec::new(), Vec::new());
-        while let Some(c) = it.next_chunk()? {
-            keys.push(c.keys.expect("kept"));
-            seqs.push(c.seqs.expect("kept"));
-            arrays.push(c.arrays);
-        }
-        if keys.is_empty() {
-            return Ok(None);
-        }
-        let cat = |parts: Vec<&ArrayRef>| -> Result<ArrayRef> {
-            let refs: Vec<&dyn Array> = parts.iter().map(|a| a.as_ref()).collect();
-            Ok(arrow_select::concat::concat(&refs)?)
-        };
-        let all_keys = cat(keys.iter().collect())?;
-        if all_keys.is_empty() {
-            return Ok(None);
-        }
-        let idx = arrow_ord::sort::sort_to_indices(&all_keys, None, None)?;
-        let take = |a: &ArrayRef| -> Result<ArrayRef> {
-            Ok(arrow_select::take::take(a.as_ref(), &idx, None)?)
-        };
-        let mut cols = Vec::new();
-        for i in 0..it.ctx.read_cols.len() {
-            cols.push(take(&cat(arrays.iter().map(|a| &a[i]).collect())?)?);
-        }
-        let schema = it.ctx.def.arrow_schema();
-        let batch = RecordBatch::try_new(schema, cols)?;
-        Ok(Some((
-            batch,
-            take(&all_keys)?,
-            take(&cat(seqs.iter().collect())?)?,
-        )))
+        Self::build(inner, spec, def, part, pending)
     }
 
     fn build(
@@ -219,7 +168,7 @@ impl ScanIter {
         spec: ScanSpec,
         def: Arc<TableDef>,
         part: crate::cold::PartitionId,
-        source: Source<'_>,
+        pending: Option<&BTreeMap<Vec<u8>, Pending>>,
     ) -> Result<ScanIter> {
         let limits = &inner.options.limits;
         if spec.batch_size == 0 || spec.batch_size > limits.max_scan_batch_rows {
@@ -236,7 +185,18 @@ impl ScanIter {
         }
         let projection = crate::engine::projection_of(&def, spec.projection.as_deref())?;
         let preds = bind(&def, &spec.predicates, limits)?;
-        let mut read_cols = projection.clone();
+        let mut read_cols: Vec<ColumnId> = Vec::new();
+        let mut out_slots = Vec::with_capacity(projection.len());
+        for id in &projection {
+            let slot = match read_cols.iter().position(|c| c == id) {
+                Some(s) => s,
+                None => {
+                    read_cols.push(*id);
+                    read_cols.len() - 1
+                }
+            };
+            out_slots.push(slot);
+        }
         let mut pred_slots = Vec::new();
         for p in &preds {
             let slot = match read_cols.iter().position(|c| *c == p.column) {
@@ -266,28 +226,21 @@ impl ScanIter {
         };
         let hi = hi.min(part_end);
         // One consistent view: the RocksDB snapshot and the cold view, taken together.
-        let cold_only = matches!(source, Source::ColdOnly(_));
-        let (hot, view) = match source {
-            Source::ColdOnly(view) => (Vec::new(), view),
-            Source::Live(pending) => {
-                let partition = inner.partition(part);
-                let (hot, view) = {
-                    let _view_lock = inner.view_lock.read().expect("view lock");
-                    let snapshot = inner.db.snapshot();
-                    let view = partition.view();
-                    let hot = if lo < hi {
-                        read_hot(inner, &snapshot, &lo, &hi)?
-                    } else {
-                        Vec::new()
-                    };
-                    (hot, view)
-                };
-                let hot = match pending {
-                    Some(p) if lo < hi => overlay(hot, p, part, &lo, &hi),
-                    _ => hot,
-                };
-                (hot, view)
-            }
+        let partition = inner.partition(part);
+        let (hot, view) = {
+            let _view_lock = inner.view_lock.read().expect("view lock");
+            let snapshot = inner.db.snapshot();
+            let view = partition.view();
+            let hot = if lo < hi {
+                read_hot(inner, &snapshot, &lo, &hi)?
+            } else {
+                Vec::new()
+            };
+            (hot, view)
+        };
+        let hot = match pending {
+            Some(p) if lo < hi => overlay(hot, p, part, &lo, &hi),
+            _ => hot,
         };
         let mut fields: Vec<Field> = projection
             .iter()
@@ -304,14 +257,13 @@ impl ScanIter {
             ));
         }
         let ctx = Arc::new(Ctx {
-            out_len: projection.len(),
+            out_slots,
             read_cols,
             preds,
             pred_slots,
             int_key: int_key_of(&def, &hot, spec.owner.is_some()),
             hot_keys: hot.iter().map(|e| e.key.clone()).collect(),
-            keep_keys: spec.ordered || spec.with_row_id || cold_only,
-            keep_seqs: cold_only,
+            keep_keys: spec.with_row_id,
             with_row_id: spec.with_row_id,
             batch_size: spec.batch_size,
             out_schema: Arc::new(Schema::new(fields)),
@@ -320,8 +272,9 @@ impl ScanIter {
             def: def.clone(),
         });
         let mut tasks = VecDeque::new();
+        let mut merge = None;
         if lo < hi {
-            let mut segs: Vec<SegmentRef> = view
+            let segs: Vec<SegmentRef> = view
                 .segments
                 .iter()
                 .filter(|s| {
@@ -330,23 +283,13 @@ impl ScanIter {
                 })
                 .cloned()
                 .collect();
-            segs.sort_by(|a, b| a.meta.min_key.cmp(&b.meta.min_key));
-            let mut cluster: Vec<SegmentRef> = Vec::new();
-            let mut cluster_max: Vec<u8> = Vec::new();
-            for s in segs {
-                if !cluster.is_empty() && s.meta.min_key <= cluster_max {
-                    if s.meta.max_key > cluster_max {
-                        cluster_max = s.meta.max_key.clone();
-                    }
-                    cluster.push(s);
-                    continue;
+            let clusters = clusters_of(segs);
+            if spec.ordered {
+                merge = Some(ordered_merge(inner, &ctx, &view, clusters, hot)?);
+            } else {
+                for c in clusters {
+                    push_cluster(&mut tasks, c);
                 }
-                push_cluster(&mut tasks, std::mem::take(&mut cluster));
-                cluster_max = s.meta.max_key.clone();
-                cluster.push(s);
-            }
-            push_cluster(&mut tasks, cluster);
-            if !cold_only {
                 tasks.push_back(Task::Hot(hot));
             }
         }
@@ -356,10 +299,16 @@ impl ScanIter {
             streams: VecDeque::new(),
             hot: None,
             remaining: spec.limit,
-            sorted: None,
-            ordered: spec.ordered,
+            merge,
             done: spec.limit == Some(0),
         })
+    }
+
+    /// The encoded key range `[lo, hi)` this scan covers (a transaction records it to
+    /// detect phantoms at commit).
+    pub(crate) fn key_range(&self) -> (&[u8], &[u8]) {
+        let hi = self.ctx.hi.as_deref().unwrap_or(&self.ctx.lo);
+        (&self.ctx.lo, hi)
     }
 
     /// The schema of the batches this scan returns.
@@ -436,7 +385,7 @@ impl ScanIter {
         }
         let pred_arrays: Vec<&ArrayRef> = ctx.pred_slots.iter().map(|s| &c.arrays[*s]).collect();
         let mask = super::predicate::evaluate_all(&ctx.preds, &pred_arrays)?;
-        let mut cols: Vec<ArrayRef> = c.arrays[..ctx.out_len].to_vec();
+        let mut cols: Vec<ArrayRef> = ctx.out_slots.iter().map(|s| c.arrays[*s].clone()).collect();
         if ctx.with_row_id {
             let keys = c
                 .keys
@@ -468,8 +417,16 @@ impl ScanIter {
         Ok(Some((batch, keys)))
     }
 
-    fn next_unordered(&mut self) -> Result<Option<RecordBatch>> {
-        while let Some(c) = self.next_chunk()? {
+    fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
+        loop {
+            let c = if self.merge.is_some() {
+                self.next_merged()?
+            } else {
+                self.next_chunk()?
+            };
+            let Some(c) = c else {
+                return Ok(None);
+            };
             if let Some((mut b, _)) = self.finish(c)? {
                 if let Some(rem) = &mut self.remaining {
                     if b.num_rows() >= *rem {
@@ -481,36 +438,18 @@ impl ScanIter {
                 return Ok(Some(b));
             }
         }
-        Ok(None)
     }
 
-    fn sort_all(&mut self) -> Result<VecDeque<RecordBatch>> {
-        let mut batches = Vec::new();
-        let mut keys = Vec::new();
-        while let Some(c) = self.next_chunk()? {
-            if let Some((b, k)) = self.finish(c)? {
-                batches.push(b);
-                keys.push(k.expect("ordered scans keep keys"));
-            }
-        }
-        let schema = self.ctx.out_schema.clone();
-        let all = arrow_select::concat::concat_batches(&schema, &batches)?;
-        let key_refs: Vec<&dyn Array> = keys.iter().map(|k| k.as_ref()).collect();
-        let mut out = VecDeque::new();
-        if all.num_rows() == 0 {
-            return Ok(out);
-        }
-        let all_keys = arrow_select::concat::concat(&key_refs)?;
-        let limit = self.remaining.map(|r| r.min(all.num_rows()));
-        let idx = arrow_ord::sort::sort_to_indices(&all_keys, None, limit)?;
-        let sorted = arrow_select::take::take_record_batch(&all, &idx)?;
-        let mut at = 0;
-        while at < sorted.num_rows() {
-            let n = self.ctx.batch_size.min(sorted.num_rows() - at);
-            out.push_back(sorted.slice(at, n));
-            at += n;
-        }
-        Ok(out)
+    /// The next merged chunk of an ordered scan.
+    fn next_merged(&mut self) -> Result<Option<Chunk>> {
+        let keep_keys = self.ctx.keep_keys;
+        let batch = self.ctx.batch_size;
+        let merge = self.merge.as_mut().expect("ordered scans merge");
+        Ok(merge.next_batch(batch)?.map(|m| Chunk {
+            rows: m.rows(),
+            keys: keep_keys.then_some(m.keys),
+            arrays: m.arrays,
+        }))
     }
 }
 
@@ -518,28 +457,13 @@ impl Iterator for ScanIter {
     type Item = Result<RecordBatch>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done && self.sorted.is_none() {
+        if self.done {
             return None;
         }
-        let r = if self.ordered {
-            if self.sorted.is_none() {
-                match self.sort_all() {
-                    Ok(s) => self.sorted = Some(s),
-                    Err(e) => {
-                        self.done = true;
-                        return Some(Err(e));
-                    }
-                }
-            }
-            Ok(self.sorted.as_mut().expect("set").pop_front())
-        } else {
-            self.next_unordered()
-        };
-        match r {
+        match self.next_batch() {
             Ok(Some(b)) => Some(Ok(b)),
             Ok(None) => {
                 self.done = true;
-                self.sorted = None;
                 None
             }
             Err(e) => {
@@ -548,6 +472,83 @@ impl Iterator for ScanIter {
             }
         }
     }
+}
+
+/// Groups segments (in range) into clusters of overlapping key ranges, in key order.
+fn clusters_of(mut segs: Vec<SegmentRef>) -> Vec<Vec<SegmentRef>> {
+    segs.sort_by(|a, b| a.meta.min_key.cmp(&b.meta.min_key));
+    let mut out: Vec<Vec<SegmentRef>> = Vec::new();
+    let mut cluster_max: Vec<u8> = Vec::new();
+    for s in segs {
+        match out.last_mut() {
+            Some(c) if s.meta.min_key <= cluster_max => {
+                if s.meta.max_key > cluster_max {
+                    cluster_max = s.meta.max_key.clone();
+                }
+                c.push(s);
+            }
+            _ => {
+                cluster_max = s.meta.max_key.clone();
+                out.push(vec![s]);
+            }
+        }
+    }
+    out
+}
+
+/// The merge behind an ordered scan: every segment in range (a segment alone in its
+/// cluster pruned by statistics, since only hot versions can compete with its rows)
+/// and the hot versions, oldest source first.
+fn ordered_merge(
+    inner: &Inner,
+    ctx: &Arc<Ctx>,
+    view: &ColdView,
+    clusters: Vec<Vec<SegmentRef>>,
+    hot: Vec<HotEntry>,
+) -> Result<Merge> {
+    let mut chosen: Vec<(usize, SegmentRef, Vec<usize>)> = Vec::new();
+    for c in clusters {
+        let alone = c.len() == 1;
+        for seg in c {
+            if alone && !segment_can_match(ctx, &seg) {
+                continue;
+            }
+            let l = seg.loaded()?;
+            let rgs = if alone {
+                pick_row_groups(ctx, &l)?
+            } else {
+                Segment::row_groups_in_range(&l, &ctx.lo, ctx.hi.as_deref())
+            };
+            if rgs.is_empty() {
+                continue;
+            }
+            let age = view
+                .segments
+                .iter()
+                .position(|s| Arc::ptr_eq(s, &seg))
+                .unwrap_or(usize::MAX);
+            chosen.push((age, seg, rgs));
+        }
+    }
+    chosen.sort_by_key(|c| c.0);
+    let mut sources: Vec<Box<dyn SortedSource>> = Vec::with_capacity(chosen.len() + 1);
+    for (_, seg, rgs) in chosen {
+        sources.push(Box::new(SegmentSource::new(
+            &ctx.def,
+            &ctx.read_cols,
+            seg,
+            rgs,
+        )?));
+    }
+    sources.push(Box::new(HotSource::new(&ctx.def, &ctx.read_cols, hot)));
+    Ok(Merge::new(
+        sources,
+        MergeRules {
+            lo: ctx.lo.clone(),
+            hi: ctx.hi.clone(),
+            budget: inner.options.merge_memory_bytes,
+        },
+    ))
 }
 
 fn push_cluster(tasks: &mut VecDeque<Task>, cluster: Vec<SegmentRef>) {
@@ -568,8 +569,8 @@ fn stats_for(
     match seg.meta.column(id.0) {
         Some(s)
             if seg
-                .columns()
-                .map(|c| c.by_id.contains_key(&id.0))
+                .loaded()
+                .map(|l| l.cols.by_id.contains_key(&id.0))
                 .unwrap_or(true) =>
         {
             (s.min.clone(), s.max.clone(), Some(s.nulls))
@@ -599,12 +600,12 @@ fn segment_can_match(ctx: &Ctx, seg: &SegmentRef) -> bool {
 
 /// Row groups of `seg` to read: in the key range and not excluded by row-group
 /// statistics of the predicate columns.
-fn pick_row_groups(ctx: &Ctx, seg: &SegmentRef) -> Result<Vec<usize>> {
-    let mut rgs = seg.row_groups_in_range(&ctx.lo, ctx.hi.as_deref())?;
+fn pick_row_groups(ctx: &Ctx, l: &Loaded) -> Result<Vec<usize>> {
+    let mut rgs = Segment::row_groups_in_range(l, &ctx.lo, ctx.hi.as_deref());
     if ctx.preds.is_empty() || rgs.is_empty() {
         return Ok(rgs);
     }
-    let (meta, cols) = seg.reader_meta()?;
+    let (meta, cols) = (&l.reader_meta, &l.cols);
     let md = meta.metadata();
     let schema = meta.schema();
     for p in &ctx.preds {
@@ -644,11 +645,12 @@ fn pick_row_groups(ctx: &Ctx, seg: &SegmentRef) -> Result<Vec<usize>> {
 }
 
 fn plan_stream(ctx: &Arc<Ctx>, seg: SegmentRef, masks: Option<Masks>) -> Result<Option<SegStream>> {
-    let rgs = pick_row_groups(ctx, &seg)?;
+    let loaded = seg.loaded()?;
+    let rgs = pick_row_groups(ctx, &loaded)?;
     if rgs.is_empty() {
         return Ok(None);
     }
-    let cols = seg.columns()?;
+    let cols = &loaded.cols;
     let mut fields: Vec<usize> = ctx
         .read_cols
         .iter()
@@ -684,9 +686,6 @@ fn plan_stream(ctx: &Arc<Ctx>, seg: SegmentRef, masks: Option<Masks>) -> Result<
     if need_deleted {
         fields.push(cols.deleted);
     }
-    if ctx.keep_seqs {
-        fields.push(cols.seq);
-    }
     if fields.is_empty() {
         // Nothing projected (a count): read the smallest column for the row count.
         fields.push(cols.deleted);
@@ -695,6 +694,7 @@ fn plan_stream(ctx: &Arc<Ctx>, seg: SegmentRef, masks: Option<Masks>) -> Result<
     fields.dedup();
     Ok(Some(SegStream {
         seg,
+        loaded,
         rgs: rgs.into(),
         masks,
         reader: None,
@@ -713,7 +713,7 @@ fn next_seg_chunk(ctx: &Ctx, s: &mut SegStream) -> Result<Option<Chunk>> {
             };
             let reader = s
                 .seg
-                .read(&s.fields, Some(vec![rg]), None, ctx.batch_size)?;
+                .read(&s.loaded, &s.fields, Some(vec![rg]), None, ctx.batch_size)?;
             s.reader = Some((rg, reader, 0));
         }
         let (rg, reader, offset) = s.reader.as_mut().expect("set above");
@@ -723,7 +723,7 @@ fn next_seg_chunk(ctx: &Ctx, s: &mut SegStream) -> Result<Option<Chunk>> {
         };
         let batch = batch?;
         let n = batch.num_rows();
-        let cols = s.seg.columns()?;
+        let cols = &s.loaded.cols;
         let pos = |f: usize| s.fields.iter().position(|x| *x == f);
         let keys = pos(cols.key).map(|p| batch.column(p).clone());
         let mut mask: Option<BooleanArray> = match &s.masks {
@@ -760,15 +760,11 @@ fn next_seg_chunk(ctx: &Ctx, s: &mut SegStream) -> Result<Option<Chunk>> {
             }
         }
         let keys = if ctx.keep_keys { keys } else { None };
-        let seqs = pos(cols.seq)
-            .filter(|_| ctx.keep_seqs)
-            .map(|p| batch.column(p).clone());
         let chunk = match mask {
             None => Chunk {
                 rows: n,
                 arrays,
                 keys,
-                seqs,
             },
             Some(m) => {
                 if m.true_count() == 0 {
@@ -782,15 +778,10 @@ fn next_seg_chunk(ctx: &Ctx, s: &mut SegStream) -> Result<Option<Chunk>> {
                     Some(k) => Some(arrow_select::filter::filter(k.as_ref(), &m)?),
                     None => None,
                 };
-                let seqs = match seqs {
-                    Some(k) => Some(arrow_select::filter::filter(k.as_ref(), &m)?),
-                    None => None,
-                };
                 Chunk {
                     rows: m.true_count(),
                     arrays,
                     keys,
-                    seqs,
                 }
             }
         };
@@ -883,6 +874,5 @@ fn hot_chunk(
         rows,
         arrays: builders.into_iter().map(|b| b.finish()).collect(),
         keys,
-        seqs: None,
     })
 }

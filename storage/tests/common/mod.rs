@@ -18,8 +18,8 @@ pub fn options() -> EngineOptions {
         segments: SegmentOptions {
             row_group_rows: 64,
             page_rows: 16,
-            compress: true,
-            zstd_level: 1,
+            key_page_rows: 4,
+            codec: SegmentCodec::Lz4,
         },
         ..Default::default()
     }
