@@ -15,8 +15,7 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "kalavar",
     version,
-    about = "The Kalavar client: an interactive shell without a subcommand",
-    args_conflicts_with_subcommands = true
+    about = "The Kalavar client: an interactive shell without a subcommand"
 )]
 struct Kalavar {
     /// Profile directory (key, certificate, CA, server address). Default:
@@ -51,11 +50,36 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Output piped into a reader that stops early (`kalavar -c … | head`) ends the
+    // program quietly, as other Unix tools do, rather than as a panic in `println!`.
+    // Connections are not affected: the standard library writes sockets with
+    // MSG_NOSIGNAL, so a server that went away is still an error the shell reports.
+    // SAFETY: setting a signal's disposition to the default at start-up, before any
+    // thread exists, has no memory-safety requirement.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let kalavar = Kalavar::parse();
     let profile = kalavar.profile.as_deref();
     let Some(command) = kalavar.command else {
         return cli::shell::run(kalavar.shell, profile);
     };
+    // The shell's own flags mean nothing to a subcommand. (clap's
+    // `args_conflicts_with_subcommands` would say so too, but also refuses the global
+    // `--profile` before the subcommand.)
+    let shell = &kalavar.shell;
+    if shell.command.is_some()
+        || shell.file.is_some()
+        || shell.timing
+        || shell.sql
+        || shell.format != cli::shell::OutputFormat::Table
+    {
+        eprintln!(
+            "kalavar: -c, -f, --format, --timing and --sql belong to the shell; \
+             give them to `kalavar repl` or without a subcommand"
+        );
+        return ExitCode::from(2);
+    }
     match command {
         Command::Repl(args) => cli::shell::run(args, profile),
         Command::Fmt(args) => cli::fmt::run(args),

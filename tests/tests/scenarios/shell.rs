@@ -133,3 +133,27 @@ fn sql_input_is_shown_as_kql_and_runs() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains('^') || stderr.contains('┬'), "{stderr}");
 }
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let w = World::new();
+    // The reader is gone before kalavar writes a byte, as with `kalavar … | head -0`.
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let out = Command::new(kalavar())
+        .arg("--profile")
+        .arg(&w.ts.root.dir)
+        .args(["ping", "--count", "1"])
+        .env("HOME", w.ts.dir.path())
+        .stdout(writer)
+        .output()
+        .expect("kalavar runs");
+    assert_eq!(out.status.signal(), Some(libc_sigpipe()), "{out:?}");
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+}
+
+/// SIGPIPE's number on Linux and the BSDs.
+fn libc_sigpipe() -> i32 {
+    13
+}
