@@ -15,7 +15,8 @@
 use std::os::fd::AsRawFd;
 use std::time::Duration;
 
-use kalavar_protocol::{ClientMessage, Param, ServerMessage, ipc};
+use arrow_ipc::reader::StreamReader;
+use kalavar_protocol::{ClientMessage, Param, ServerMessage};
 use kql_compiler::Compiled;
 
 use super::cancel::CancelHandle;
@@ -188,13 +189,16 @@ impl Client {
                     request: r,
                     arrow_ipc,
                 } if r == request => {
-                    let batches = ipc::decode_batches(&arrow_ipc)
-                        .map_err(|e| ClientError::Protocol(format!("result rows: {e}")))?;
-                    for batch in batches {
-                        if result.schema.is_none() {
-                            result.schema = Some(batch.schema());
-                        }
-                        result.batches.push(batch);
+                    let bad = |e| ClientError::Protocol(format!("result rows: {e}"));
+                    let reader = StreamReader::try_new(arrow_ipc.as_slice(), None).map_err(bad)?;
+                    // A query that found nothing still has columns: the server
+                    // sends its schema with no batch, and the answer is an empty
+                    // table rather than "no rows returned".
+                    if result.schema.is_none() {
+                        result.schema = Some(reader.schema());
+                    }
+                    for batch in reader {
+                        result.batches.push(batch.map_err(bad)?);
                     }
                 }
                 ServerMessage::Row {

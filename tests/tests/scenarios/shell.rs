@@ -60,6 +60,15 @@ fn scripts_print_tables_and_fail_with_a_caret() {
         " id | content\n----+---------\n  1 | hello\n 22 | null\n(2 rows)\n"
     );
 
+    // A lookup that finds nothing is an empty table with its columns, not a
+    // statement that returned no rows.
+    let out = shell(&w, &["-c", "from chat.messages | where id == 5;"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        " id | content\n----+---------\n(0 rows)\n"
+    );
+
     let file = w.ts.dir.path().join("q.kql");
     std::fs::write(
         &file,
