@@ -122,7 +122,11 @@ fn breakdown() {
     use kql_compiler::binder::Binder;
     let catalog = catalog();
     println!("\nstage breakdown, ns per statement: parse, bind, optimize, emit, encode");
+    let only = std::env::var("KALAVAR_BENCH_ONLY").ok();
     for (name, kql, _) in CASES {
+        if only.as_deref().is_some_and(|o| o != name) {
+            continue;
+        }
         let n = 3000;
         let mut t = [0u128; 5];
         for _ in 0..n {

@@ -5,7 +5,7 @@
 use arrow_array::RecordBatch;
 use arrow_ipc::reader::StreamReader;
 use arrow_ipc::writer::StreamWriter;
-use arrow_schema::{ArrowError, Schema};
+use arrow_schema::{ArrowError, Schema, SchemaRef};
 
 /// Encodes batches that share `schema` as one IPC stream.
 pub fn encode_batches(schema: &Schema, batches: &[RecordBatch]) -> Result<Vec<u8>, ArrowError> {
@@ -25,6 +25,14 @@ pub fn decode_batches(bytes: &[u8]) -> Result<Vec<RecordBatch>, ArrowError> {
     StreamReader::try_new(bytes, None)?.collect()
 }
 
+/// Decodes an Arrow IPC stream with its schema, which a stream of no batches (a
+/// result with no rows) still carries.
+pub fn decode_stream(bytes: &[u8]) -> Result<(SchemaRef, Vec<RecordBatch>), ArrowError> {
+    let reader = StreamReader::try_new(bytes, None)?;
+    let schema = reader.schema();
+    Ok((schema, reader.collect::<Result<_, _>>()?))
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -33,6 +41,15 @@ mod tests {
     use arrow_schema::{DataType, Field};
 
     use super::*;
+
+    #[test]
+    fn a_stream_of_no_batches_keeps_its_schema() {
+        let schema = Schema::new(vec![Field::new("id", DataType::Int64, false)]);
+        let bytes = encode_batches(&schema, &[]).unwrap();
+        let (back, batches) = decode_stream(&bytes).unwrap();
+        assert!(batches.is_empty());
+        assert_eq!(back.as_ref(), &schema);
+    }
 
     #[test]
     fn batches_round_trip_and_garbage_is_an_error() {

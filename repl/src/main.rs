@@ -9,7 +9,7 @@ mod cli;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(
@@ -59,27 +59,24 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let kalavar = Kalavar::parse();
+    let matches = Kalavar::command().get_matches();
+    let kalavar = match Kalavar::from_arg_matches(&matches) {
+        Ok(k) => k,
+        Err(e) => e.exit(),
+    };
+    // The shell's own flags (`-c`, `-f`, `--format`…) at the top level belong to the
+    // shell; with a subcommand they would be ignored, so say so instead. `--profile`
+    // is global and fits everywhere.
+    if let Some(sub) = matches.subcommand_name()
+        && let Some(arg) = shell_flag_given(&matches)
+    {
+        eprintln!("error: `--{arg}` is a shell option; it cannot be used with `kalavar {sub}`");
+        return ExitCode::from(2);
+    }
     let profile = kalavar.profile.as_deref();
     let Some(command) = kalavar.command else {
         return cli::shell::run(kalavar.shell, profile);
     };
-    // The shell's own flags mean nothing to a subcommand. (clap's
-    // `args_conflicts_with_subcommands` would say so too, but also refuses the global
-    // `--profile` before the subcommand.)
-    let shell = &kalavar.shell;
-    if shell.command.is_some()
-        || shell.file.is_some()
-        || shell.timing
-        || shell.sql
-        || shell.format != cli::shell::OutputFormat::Table
-    {
-        eprintln!(
-            "kalavar: -c, -f, --format, --timing and --sql belong to the shell; \
-             give them to `kalavar repl` or without a subcommand"
-        );
-        return ExitCode::from(2);
-    }
     match command {
         Command::Repl(args) => cli::shell::run(args, profile),
         Command::Fmt(args) => cli::fmt::run(args),
@@ -90,4 +87,23 @@ fn main() -> ExitCode {
         Command::Explain(args) => cli::explain::run(args, profile),
         Command::Inspect(args) => cli::inspect::run(args),
     }
+}
+
+/// The first top-level argument other than `--profile` given on the command line.
+fn shell_flag_given(matches: &clap::ArgMatches) -> Option<String> {
+    matches
+        .ids()
+        .map(|id| id.as_str())
+        .filter(|id| *id != "profile")
+        .find(|id| {
+            matches!(
+                matches
+                    .try_get_raw(id)
+                    .ok()
+                    .flatten()
+                    .map(|_| matches.value_source(id)),
+                Some(Some(clap::parser::ValueSource::CommandLine))
+            )
+        })
+        .map(str::to_owned)
 }

@@ -124,6 +124,11 @@ impl Builder {
                 index: self.constant(v),
             }),
             ScalarKind::Param(i) => Some(Node::Param { index: *i as u16 }),
+            // `now()`, `snowflake()`: no arguments, no walk (column defaults).
+            ScalarKind::Call(f, args) if args.is_empty() => Some(Node::Call {
+                func: *f,
+                args: Vec::new(),
+            }),
             _ => None,
         };
         if let Some(node) = leaf {
@@ -219,8 +224,15 @@ impl Builder {
     }
 }
 
+/// How many children `s` has, without collecting them.
 fn children_count(s: &Scalar) -> usize {
-    s.children().len()
+    match &s.kind {
+        ScalarKind::Column(_) | ScalarKind::Literal(_) | ScalarKind::Param(_) => 0,
+        ScalarKind::Unary(_, _) | ScalarKind::Cast(_) => 1,
+        ScalarKind::Binary(_, _, _) => 2,
+        ScalarKind::Call(_, args) => args.len(),
+        ScalarKind::InList(_, list, _) => 1 + list.len(),
+    }
 }
 
 #[cfg(test)]

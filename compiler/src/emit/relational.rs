@@ -53,12 +53,12 @@ impl Builder {
     }
 
     /// Applies `steps` to the batch in `reg` with schema `schema`.
-    fn apply(&mut self, mut reg: Reg, mut schema: PlanSchema, steps: &[Step]) {
+    fn apply<'s>(&mut self, mut reg: Reg, mut schema: &'s PlanSchema, steps: &'s [Step]) {
         for step in steps {
             match step {
                 Step::Filter(p) => {
                     let predicate = self.expr(p);
-                    let dest = self.reg(&schema);
+                    let dest = self.reg(schema);
                     self.push(Insn::Filter {
                         src: reg,
                         predicate,
@@ -75,10 +75,10 @@ impl Builder {
                         dest,
                     });
                     reg = dest;
-                    schema = out.clone();
+                    schema = out;
                 }
                 Step::Limit(cursor, done) => {
-                    let dest = self.reg(&schema);
+                    let dest = self.reg(schema);
                     self.push_jump(
                         Insn::Limit {
                             cursor: *cursor,
@@ -91,7 +91,7 @@ impl Builder {
                     reg = dest;
                 }
                 Step::Distinct(cursor) => {
-                    let dest = self.reg(&schema);
+                    let dest = self.reg(schema);
                     self.push(Insn::Distinct {
                         cursor: *cursor,
                         src: reg,
@@ -109,7 +109,7 @@ impl Builder {
                         dest,
                     });
                     reg = dest;
-                    schema = out.clone();
+                    schema = out;
                 }
                 Step::Feed(cursor) => {
                     self.push(Insn::Feed {
@@ -170,7 +170,7 @@ impl Builder {
             },
             end,
         );
-        self.apply(dest, schema.clone(), steps);
+        self.apply(dest, schema, steps);
         self.push(Insn::Goto { target: top });
         self.place(end);
     }
@@ -233,7 +233,7 @@ impl Builder {
                     columns,
                     dest,
                 });
-                self.apply(dest, schema.clone(), steps);
+                self.apply(dest, schema, steps);
             }
             Plan::Values { schema, rows } => {
                 let cells = rows.iter().flatten().map(|c| self.expr(c)).collect();
@@ -243,7 +243,7 @@ impl Builder {
                     rows: rows.len() as u32,
                     cells,
                 });
-                self.apply(dest, schema.clone(), steps);
+                self.apply(dest, schema, steps);
             }
             Plan::Subscribe {
                 table,

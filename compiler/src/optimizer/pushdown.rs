@@ -7,7 +7,8 @@
 //! conjunct to the side whose columns it reads), into both sides of a union, below an
 //! aggregation when it reads only grouping columns, and into a scan's filter. It never
 //! moves below `take`/`skip` (that would change which rows are counted) nor into the
-//! nullable side of an outer join.
+//! nullable side of an outer join. A subscription takes it as its own filter (except
+//! what reads `_change`), so `with (last = N)` counts matching rows.
 
 use crate::bytecode::JoinKind;
 use crate::plan::{Plan, Scalar, ScalarKind};
@@ -90,6 +91,36 @@ fn push(input: Plan, predicate: Scalar) -> Plan {
                     input: Box::new(inner),
                     exprs,
                     schema,
+                },
+                up,
+            )
+        }
+        Plan::Subscribe {
+            table,
+            columns,
+            schema,
+            filter: existing,
+            last,
+        } => {
+            // The subscription filters before it counts `last` rows, so `with (last =
+            // N)` means the last N rows that match. `_change` (the last column) is not
+            // there yet when the cursor filters: conjuncts reading it stay above.
+            let change = schema.len() - 1;
+            let (down, up): (Vec<Scalar>, Vec<Scalar>) =
+                predicate.conjuncts().into_iter().partition(|p| {
+                    let mut cols = Vec::new();
+                    p.columns(&mut cols);
+                    !cols.contains(&change)
+                });
+            let mut parts = existing.map(|f| f.conjuncts()).unwrap_or_default();
+            parts.extend(down);
+            filter(
+                Plan::Subscribe {
+                    table,
+                    columns,
+                    schema,
+                    filter: Scalar::conjoin(parts),
+                    last,
                 },
                 up,
             )

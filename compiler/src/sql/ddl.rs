@@ -64,6 +64,14 @@ impl Tx<'_> {
             return refuse("this table clause");
         }
         let (ns, name) = table_name(&ct.name)?;
+        if ns.is_none() {
+            return Err(SqlError::new(
+                codes::TABLE_DEFINITION,
+                ct.name.span(),
+                format!("`{}` has no schema: a KQL table lives in a namespace, and KQL has no search path to pick one", ct.name),
+            )
+            .hint(format!("CREATE SCHEMA app; CREATE TABLE app.{name} (…)")));
+        }
         let mut columns = Vec::with_capacity(ct.columns.len());
         let mut names: Vec<String> = Vec::with_capacity(ct.columns.len());
         let mut column_key: Vec<String> = Vec::new();
@@ -357,12 +365,12 @@ fn column_def(c: &sql::ColumnDef) -> R<(ColumnDef, bool)> {
             sql::ColumnOption::NotNull => def.not_null = true,
             sql::ColumnOption::Default(e) => {
                 let d = Cx::empty().without_aggregates("DEFAULT").expr(e)?;
-                def.default = Some(super::expr::coerce_literal(d, Some(kind), e.span())?);
+                def.default = Some(super::expr::assigned(d, Some(kind), None, e.span())?);
             }
             sql::ColumnOption::PrimaryKey(_) => key = true,
             sql::ColumnOption::Collation(n) => {
                 let c = n.to_string().trim_matches('"').to_ascii_lowercase();
-                if c != "c" && c != "posix" {
+                if !code_point_collation(&c) {
                     return fail(
                         codes::TABLE_DEFINITION,
                         o.option.span(),
@@ -548,4 +556,11 @@ fn setting(name: &str, value: Expr) -> OptionSetting {
         value,
         span: super::build::NO_SPAN,
     }
+}
+
+/// Whether a collation (its name folded to lower case) orders text by code point,
+/// as KQL does: `C`, `POSIX`, `ucs_basic`, and glibc's `C.UTF-8` (under which
+/// PostgreSQL's `lower`/`upper` also map all of Unicode, as KQL's do).
+pub(crate) fn code_point_collation(name: &str) -> bool {
+    matches!(name, "c" | "posix" | "ucs_basic" | "c.utf8" | "c.utf-8")
 }

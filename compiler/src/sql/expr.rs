@@ -66,6 +66,37 @@ impl<'a> Cx<'a> {
         r.types.iter().find(|(n, _)| n == name).map(|(_, t)| *t)
     }
 
+    /// The type of a translated expression where it follows from the types of
+    /// the columns it reads: a column, arithmetic on one (with integer literals),
+    /// a cast.
+    pub fn infer(&self, e: &Expr) -> Option<TypeKind> {
+        match &e.kind {
+            ExprKind::Column(_) => self.column_type(e),
+            ExprKind::Cast { ty, .. } => Some(ty.kind),
+            ExprKind::Unary {
+                op: kql::ast::UnaryOp::Neg,
+                operand,
+            } => self.infer(operand),
+            ExprKind::Binary {
+                op: BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem,
+                lhs,
+                rhs,
+            } => {
+                let int_literal = |x: &Expr| matches!(x.kind, ExprKind::Literal(Literal::Int(_)));
+                match (self.infer(lhs), self.infer(rhs)) {
+                    (Some(a), Some(b)) if a == b && is_number(a) => Some(a),
+                    (Some(a), None) if is_number(a) && int_literal(rhs) => Some(a),
+                    (None, Some(b)) if is_number(b) && int_literal(lhs) => Some(b),
+                    _ => None,
+                }
+            }
+            ExprKind::Call { name, args } if name.name == "abs" && args.len() == 1 => {
+                self.infer(&args[0])
+            }
+            _ => None,
+        }
+    }
+
     /// `e` read as a value for `other`'s column type (see [`coerce_literal`]).
     fn coerce_for(&self, e: Expr, other: &Expr, span: sqlparser::tokenizer::Span) -> R<Expr> {
         coerce_literal(e, self.column_type(other), span)
@@ -214,8 +245,8 @@ impl<'a> Cx<'a> {
             }
             E::Collate { expr: x, collation } => {
                 let c = collation.to_string().trim_matches('"').to_ascii_lowercase();
-                if c == "c" || c == "posix" || c == "ucs_basic" {
-                    // KQL compares text by bytes, which is what these collations do.
+                if super::ddl::code_point_collation(&c) {
+                    // KQL compares text by code point, which is what these collations do.
                     self.expr(x)
                 } else {
                     fail(
@@ -360,6 +391,17 @@ impl<'a> Cx<'a> {
             }
         };
         let (mut l, mut r) = (self.expr(left)?, self.expr(right)?);
+        let duration = |e: &Expr| matches!(e.kind, ExprKind::Literal(Literal::Duration(_)));
+        if matches!(kop, BinaryOp::Mul | BinaryOp::Div) && (duration(&l) || duration(&r)) {
+            return Err(SqlError::new(
+                codes::OPERATOR,
+                whole.span(),
+                format!(
+                    "`{whole}`: KQL durations are added and subtracted, not multiplied or divided"
+                ),
+            )
+            .hint("write the interval out ('3 days'), or compute it in the client"));
+        }
         if matches!(
             kop,
             BinaryOp::Eq
@@ -574,10 +616,11 @@ fn distinct(e: Expr) -> Expr {
     }
 }
 
-/// A string literal where a value of type `ty` is expected, read as PostgreSQL
-/// reads an untyped literal in that place: a date or timestamp literal for a date
-/// or timestamp column ('2026-11-21'), a cast for a time column. Anything else is
-/// left as it is. A timestamp with an explicit offset is left as text: PostgreSQL
+/// A literal where a value of type `ty` is expected, read as PostgreSQL reads it
+/// in that place: an untyped string becomes a date or timestamp literal for a date
+/// or timestamp column ('2026-11-21'), a cast for a time column; a number with a
+/// fraction becomes an exact decimal for a decimal column. Anything else is left
+/// as it is. A timestamp with an explicit offset is left as text: PostgreSQL
 /// applies the offset for `timestamptz` and ignores it for `timestamp`, and the
 /// translator does not keep that difference.
 pub(crate) fn coerce_literal(
@@ -585,6 +628,9 @@ pub(crate) fn coerce_literal(
     ty: Option<TypeKind>,
     span: sqlparser::tokenizer::Span,
 ) -> R<Expr> {
+    if let (ExprKind::Literal(Literal::Float(f)), Some(TypeKind::Decimal { .. })) = (&e.kind, ty) {
+        return Ok(exact_decimal(*f).unwrap_or(e));
+    }
     let ExprKind::Literal(Literal::String(s)) = &e.kind else {
         return Ok(e);
     };
@@ -596,6 +642,91 @@ pub(crate) fn coerce_literal(
         Some(TypeKind::Time) => Ok(cast(e, TypeKind::Time)),
         _ => Ok(e),
     }
+}
+
+/// A value stored into a column of type `ty` (`INSERT`, `UPDATE … SET`).
+/// PostgreSQL converts between number types on assignment (rounding to the
+/// column's scale, failing on overflow); KQL converts implicitly only where no
+/// value can change, so a number going into a number column of another type gets
+/// an explicit cast to the column's type. Literals are converted as
+/// [`coerce_literal`] does; parameters take the column's type in the binder.
+pub(crate) fn assigned(
+    e: Expr,
+    ty: Option<TypeKind>,
+    source: Option<TypeKind>,
+    span: sqlparser::tokenizer::Span,
+) -> R<Expr> {
+    let e = coerce_literal(e, ty, span)?;
+    let Some(ty) = ty.filter(|t| is_number(*t)) else {
+        return Ok(e);
+    };
+    let keep = match &e.kind {
+        ExprKind::Literal(Literal::Int(_) | Literal::Null) | ExprKind::Param(_) => true,
+        ExprKind::Literal(Literal::Float(_)) => ty == TypeKind::Float64,
+        ExprKind::Cast { ty: t, .. } => t.kind == ty || widens(t.kind, ty),
+        _ => source.is_some_and(|s| s == ty || widens(s, ty)),
+    };
+    Ok(if keep { e } else { cast(e, ty) })
+}
+
+/// Whether KQL converts `from` to `to` implicitly (no value changes).
+fn widens(from: TypeKind, to: TypeKind) -> bool {
+    use TypeKind as T;
+    match (from, to) {
+        (T::Int16, T::Int32 | T::Int64 | T::Float32 | T::Float64) => true,
+        (T::Int32, T::Int64 | T::Float64) => true,
+        (T::Int64, T::Float64) => true,
+        (T::Float32, T::Float64) => true,
+        (
+            T::Decimal {
+                precision: p,
+                scale: s,
+            },
+            T::Decimal {
+                precision: p2,
+                scale: s2,
+            },
+        ) => s2 >= s && p2 - s2 >= p - s,
+        (T::Decimal { .. }, T::Float64) => true,
+        _ => false,
+    }
+}
+
+pub(crate) fn is_number(t: TypeKind) -> bool {
+    matches!(
+        t,
+        TypeKind::Int16
+            | TypeKind::Int32
+            | TypeKind::Int64
+            | TypeKind::Float32
+            | TypeKind::Float64
+            | TypeKind::Decimal { .. }
+    )
+}
+
+/// A float literal as the exact decimal it was written as (`19.99` →
+/// `"19.99"::decimal(4, 2)`): PostgreSQL's `19.99` is an exact numeric, and a
+/// decimal column must get exactly that value, not the nearest float64. `None`
+/// when the shortest spelling of the float has an exponent or too many digits.
+fn exact_decimal(f: f64) -> Option<Expr> {
+    let text = format!("{f:?}");
+    let digits = text.trim_start_matches('-');
+    if digits.contains(['e', 'E']) {
+        return None;
+    }
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let int = int.trim_start_matches('0');
+    let precision = (int.len() + frac.len()).max(1);
+    if precision > 38 {
+        return None;
+    }
+    Some(cast(
+        super::build::string(text.clone()),
+        TypeKind::Decimal {
+            precision: precision as u8,
+            scale: frac.len() as u8,
+        },
+    ))
 }
 
 /// Whether a timestamp text ends in an offset (`Z`, `+02`, `-05:00`).

@@ -176,6 +176,7 @@ impl Tx<'_> {
                 let mut types = Vec::new();
                 let (src, qualifier, columns) = match (&ns, self.cte(&n)) {
                     (None, Some(cte)) => {
+                        types = cte.types.clone();
                         let shown = alias_name.clone().unwrap_or_else(|| n.clone());
                         let alias = (shown != cte.let_name).then_some(shown.as_str());
                         (
@@ -235,7 +236,9 @@ impl Tx<'_> {
                 if sample.is_some() {
                     return fail(codes::CLAUSE, r.span(), "TABLESAMPLE has no KQL equivalent");
                 }
-                let QueryOut { pipeline, columns } = self.query(subquery)?;
+                let QueryOut {
+                    pipeline, columns, ..
+                } = self.query(subquery)?;
                 let alias_name = match alias {
                     Some(a) => Some(fold(&a.name)?),
                     None => None,
@@ -355,8 +358,11 @@ impl Tx<'_> {
                 );
             }
         };
-        let (right, rel) = self.relation(&j.relation)?;
+        let (mut right, rel) = self.relation(&j.relation)?;
         let on = match constraint {
+            sql::JoinConstraint::On(e) if kind != JoinKind::Inner => {
+                self.outer_on(out, &mut right, &rel, kind, e)?
+            }
             sql::JoinConstraint::On(e) => {
                 let mut visible = out.relations.clone();
                 visible.push(rel.clone());
@@ -382,6 +388,84 @@ impl Tx<'_> {
             .push(stage(StageKind::Join { kind, right, on }));
         out.relations.push(rel);
         Ok(())
+    }
+
+    /// The `ON` of an outer join. KQL's outer-join `on` holds only equalities
+    /// between the two sides; another condition is exact only where it filters the
+    /// side whose unmatched rows are dropped anyway, before the join: for `LEFT
+    /// JOIN` a condition on the joined (right) relation alone, for `RIGHT JOIN`
+    /// one on the relations before it alone. Anything else is refused.
+    fn outer_on(
+        &mut self,
+        out: &mut From<'_>,
+        right: &mut Source,
+        rel: &Relation,
+        kind: JoinKind,
+        e: &sql::Expr,
+    ) -> R<Expr> {
+        let mut visible = out.relations.clone();
+        visible.push(rel.clone());
+        let refs: Vec<&Relation> = visible.iter().collect();
+        let new = rel.qualifier.as_deref();
+        let mut parts = Vec::new();
+        split_and(e, &mut parts);
+        let mut on = Vec::new();
+        let mut right_filter = Vec::new();
+        let mut left_filter = Vec::new();
+        for part in parts {
+            let cx = Cx::new(&out.using, &visible).without_aggregates("JOIN … ON");
+            if is_equality_across(part, new, &refs) {
+                on.push(cx.expr(part)?);
+                continue;
+            }
+            let owners = owners(part, &refs).unwrap_or_default();
+            let only_new = !owners.is_empty() && owners.iter().all(|q| Some(q.as_str()) == new);
+            let no_new = !owners.is_empty() && owners.iter().all(|q| Some(q.as_str()) != new);
+            match kind {
+                JoinKind::Left if only_new => right_filter.push(cx.expr(part)?),
+                JoinKind::Right if no_new => left_filter.push(cx.expr(part)?),
+                _ => {
+                    let (join, why) = match kind {
+                        JoinKind::Left => (
+                            "LEFT JOIN",
+                            "it is not an equality between the two sides nor a condition on the joined table alone",
+                        ),
+                        JoinKind::Right => (
+                            "RIGHT JOIN",
+                            "it is not an equality between the two sides nor a condition on the left side alone",
+                        ),
+                        _ => ("FULL JOIN", "it is not an equality between the two sides"),
+                    };
+                    return Err(SqlError::new(
+                        codes::JOIN,
+                        part.span(),
+                        format!("`{part}` in the ON of a {join} has no KQL form: {why}, and KQL's outer-join `on` holds only equalities"),
+                    )
+                    .hint("filter in a subquery, or move the condition to WHERE if that is what you mean"));
+                }
+            }
+        }
+        let Some(on) = and_all(on) else {
+            return fail(
+                codes::JOIN,
+                e.span(),
+                "an outer join's ON needs an equality between the two sides: KQL joins match on equalities",
+            );
+        };
+        if let Some(filter) = and_all(right_filter) {
+            let alias = right
+                .alias
+                .as_ref()
+                .map(|a| a.name.clone())
+                .or(rel.qualifier.clone());
+            let mut p = pipeline(right.clone());
+            p.stages.push(stage(StageKind::Where(filter)));
+            *right = source(SourceKind::Pipeline(Box::new(p)), alias.as_deref());
+        }
+        if let Some(filter) = and_all(left_filter) {
+            out.pipeline.stages.push(stage(StageKind::Where(filter)));
+        }
+        Ok(on)
     }
 
     fn using(

@@ -5,7 +5,7 @@
 //! | PostgreSQL | KQL |
 //! |---|---|
 //! | `count(*)`, `count(x)`, `count(DISTINCT x)` | `count()`, `count(x)`, `count_distinct(x)` |
-//! | `sum`, `avg`, `min`, `max` | the same |
+//! | `sum`, `avg`, `min`, `max` | the same (`avg` of a decimal column averages it as `decimal(38, 16)`) |
 //! | `lower`, `upper`, `abs`, `coalesce`, `starts_with` | the same |
 //! | `length`, `char_length`, `character_length` | `len` |
 //! | `round(x)`, `floor`, `ceil`, `ceiling` | `round`, `floor`, `ceil` |
@@ -319,6 +319,11 @@ impl Cx<'_> {
                 );
             }
         };
+        let arg = if name == "avg" {
+            self.avg_argument(arg)
+        } else {
+            arg
+        };
         Ok(match (name, distinct) {
             ("count", true) => call("count_distinct", vec![arg]),
             // DISTINCT changes nothing for min and max.
@@ -334,6 +339,36 @@ impl Cx<'_> {
         })
     }
 }
+
+impl Cx<'_> {
+    /// `avg`'s argument. PostgreSQL's `avg(numeric)` keeps at least 16 digits
+    /// after the point, KQL's `avg(decimal(p, s))` only `s`: a decimal column is
+    /// cast to `decimal(38, 16)` (fewer fraction digits when its integer part
+    /// needs more than 22) before averaging, so the mean is not rounded to the
+    /// column's scale.
+    fn avg_argument(&self, arg: Expr) -> Expr {
+        match self.infer(&arg) {
+            Some(TypeKind::Decimal { precision, scale }) if scale < AVG_SCALE => {
+                let int_digits = precision.saturating_sub(scale);
+                let wide = AVG_SCALE.min(38u8.saturating_sub(int_digits)).max(scale);
+                if wide == scale {
+                    return arg;
+                }
+                cast(
+                    arg,
+                    TypeKind::Decimal {
+                        precision: 38,
+                        scale: wide,
+                    },
+                )
+            }
+            _ => arg,
+        }
+    }
+}
+
+/// The fraction digits PostgreSQL's `avg(numeric)` keeps at least.
+const AVG_SCALE: u8 = 16;
 
 /// The function's name: one part, or `pg_catalog.name`.
 fn function_name(f: &sql::Function) -> R<String> {

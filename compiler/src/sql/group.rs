@@ -24,7 +24,7 @@ use super::query::QueryOut;
 use super::rewrite::replace;
 use super::select::{SelectList, select_names};
 use super::statement::Tx;
-use kql::ast::{Expr, ExprKind, Pipeline, Projection, StageKind};
+use kql::ast::{Expr, ExprKind, Pipeline, Projection, StageKind, TypeKind};
 use sqlparser::ast::{self as sql, Spanned};
 
 struct Key {
@@ -181,6 +181,14 @@ impl Tx<'_> {
             })
             .collect();
         let columns = Some(outputs.iter().map(|o| o.name.clone()).collect());
+        let cx = Cx::over(from);
+        let types: Vec<Option<TypeKind>> = post
+            .iter()
+            .map(|p| match p {
+                Post::Key(k) => cx.column_type(&keys[*k].expr),
+                Post::Computed(_) => None,
+            })
+            .collect();
         if distinct {
             let StageKind::Select(projs) = select_names(&finals) else {
                 unreachable!("select_names builds a select")
@@ -193,6 +201,7 @@ impl Tx<'_> {
             return Ok(QueryOut {
                 pipeline: p,
                 columns,
+                types,
             });
         }
         if !keys_sort.is_empty() {
@@ -211,6 +220,7 @@ impl Tx<'_> {
         Ok(QueryOut {
             pipeline: p,
             columns,
+            types,
         })
     }
 

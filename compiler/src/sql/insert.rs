@@ -9,7 +9,7 @@
 
 use super::build::{column, ident, projection, qualified, sink, stage, statement};
 use super::error::{R, SqlError, codes, fail};
-use super::expr::{Cx, coerce_literal};
+use super::expr::{Cx, assigned};
 use super::names::{fold, single, table_name};
 use super::query::QueryOut;
 use super::statement::Tx;
@@ -111,6 +111,7 @@ impl Tx<'_> {
         let QueryOut {
             mut pipeline,
             columns: out,
+            types: out_types,
         } = self.query(src)?;
         let Some(out) = out else {
             return Err(SqlError::new(
@@ -131,33 +132,43 @@ impl Tx<'_> {
                 ),
             );
         }
-        let last_projects = matches!(
+        let types: Vec<Option<kql::ast::TypeKind>> = columns
+            .iter()
+            .map(|c| known.as_ref().and_then(|t| t.column_type(c)))
+            .collect();
+        let last_is_select = matches!(
             pipeline.stages.last(),
-            Some(s) if matches!(&s.kind, StageKind::Select(p) | StageKind::Distinct(p) if p.len() == columns.len())
+            Some(s) if matches!(&s.kind, StageKind::Select(p) if p.len() == columns.len())
         );
-        if out != columns && last_projects {
-            // Name the query's own projection after the target columns.
+        let last_is_distinct = matches!(
+            pipeline.stages.last(),
+            Some(s) if matches!(&s.kind, StageKind::Distinct(p) if p.len() == columns.len())
+        );
+        let casts = (0..columns.len()).any(|i| {
+            let source = out_types.get(i).copied().flatten();
+            types[i].is_some_and(|t| super::expr::is_number(t) && source != Some(t))
+        });
+        if last_is_select || (last_is_distinct && !casts) {
+            // Name (and convert) the query's own projection for the target columns.
             if let Some(StageKind::Select(projs) | StageKind::Distinct(projs)) =
                 pipeline.stages.last_mut().map(|s| &mut s.kind)
             {
-                for (p, target) in projs.iter_mut().zip(&columns) {
+                for (i, (p, target)) in projs.iter_mut().zip(&columns).enumerate() {
+                    let from = out_types.get(i).copied().flatten();
+                    p.expr = assigned(p.expr.clone(), types[i], from, src.span())?;
                     let same = super::order::kql_default_name(&p.expr) == Some(target.as_str());
                     p.name = (!same).then(|| ident(target));
                 }
             }
-        } else if out != columns {
-            pipeline.stages.push(stage(StageKind::Select(
-                columns
-                    .iter()
-                    .zip(&out)
-                    .map(|(target, from)| {
-                        projection(
-                            (target != from).then_some(target.as_str()),
-                            column(None, from),
-                        )
-                    })
-                    .collect(),
-            )));
+        } else if out != columns || casts {
+            let mut projs = Vec::with_capacity(columns.len());
+            for (i, (target, from)) in columns.iter().zip(&out).enumerate() {
+                let source = out_types.get(i).copied().flatten();
+                let e = assigned(column(None, from), types[i], source, src.span())?;
+                let same = super::order::kql_default_name(&e) == Some(target.as_str());
+                projs.push(projection((!same).then_some(target.as_str()), e));
+            }
+            pipeline.stages.push(stage(StageKind::Select(projs)));
         }
         pipeline.sink = Some(sink(if upsert {
             SinkKind::Upsert(target)
@@ -195,7 +206,7 @@ impl Tx<'_> {
                 cells.push(if is_default(e) {
                     None
                 } else {
-                    Some(coerce_literal(cx.expr(e)?, *ty, e.span())?)
+                    Some(assigned(cx.expr(e)?, *ty, None, e.span())?)
                 });
             }
             rows.push(cells);

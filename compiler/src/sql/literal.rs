@@ -78,6 +78,32 @@ fn number(text: &str, negate: bool, span: SqlSpan) -> R<Expr> {
         let v = i64::try_from(v).map_err(|_| too_big(text, span))?;
         return Ok(lit(Literal::Int(v)));
     }
+    // More significant digits than a float64 holds: keep them, as an exact decimal.
+    let significant = clean
+        .chars()
+        .filter(|c| c.is_ascii_digit())
+        .skip_while(|c| *c == '0')
+        .count();
+    if significant > 15 && !clean.contains(['e', 'E']) {
+        let (int, frac) = clean.split_once('.').unwrap_or((&clean, ""));
+        let int = int.trim_start_matches('0');
+        let precision = (int.len() + frac.len()).max(1);
+        if precision > 38 {
+            return fail(
+                codes::LITERAL,
+                span,
+                format!("number `{text}` has more than 38 digits, the most a KQL decimal has"),
+            );
+        }
+        let sign = if negate { "-" } else { "" };
+        return Ok(super::build::cast(
+            super::build::string(format!("{sign}{clean}")),
+            TypeKind::Decimal {
+                precision: precision as u8,
+                scale: frac.len() as u8,
+            },
+        ));
+    }
     match clean.parse::<f64>() {
         Ok(f) if f.is_finite() => Ok(lit(Literal::Float(if negate { -f } else { f }))),
         _ => fail(

@@ -34,6 +34,7 @@ mod query;
 mod rewrite;
 mod schema;
 mod select;
+mod session;
 mod source;
 mod statement;
 mod translator;
@@ -42,5 +43,6 @@ mod write;
 
 pub use error::codes;
 pub use schema::{Schema, TableSchema};
+pub use session::{CompiledSql, SqlCompileError, SqlSession, apply};
 pub use source::MAX_SQL_DEPTH;
 pub use translator::{Translation, Translator, source_from_bytes, translate};

@@ -10,13 +10,16 @@ use super::expr::Cx;
 use super::names::fold;
 use super::order::{Limit, Output, SortTarget, resolve};
 use super::statement::{CteEntry, Tx};
-use kql::ast::{Pipeline, RecordField, SourceKind, StageKind, StatementKind};
+use kql::ast::{Pipeline, RecordField, SourceKind, StageKind, StatementKind, TypeKind};
 use sqlparser::ast::{self as sql, Spanned};
 
 /// A translated query: its pipeline and, when known, its output column names.
 pub(crate) struct QueryOut {
     pub pipeline: Pipeline,
     pub columns: Option<Vec<String>>,
+    /// The KQL type of each output column where the translator knows it (empty
+    /// when it knows none).
+    pub types: Vec<Option<TypeKind>>,
 }
 
 impl Tx<'_> {
@@ -178,6 +181,7 @@ impl Tx<'_> {
         Ok(QueryOut {
             pipeline: pipeline(source(SourceKind::Rows(rows), None)),
             columns: Some(names),
+            types: Vec::new(),
         })
     }
 
@@ -247,6 +251,7 @@ impl Tx<'_> {
             let QueryOut {
                 mut pipeline,
                 mut columns,
+                types,
             } = self.query(&cte.query)?;
             if !cte.alias.columns.is_empty() {
                 let Some(cols) = &columns else {
@@ -288,10 +293,17 @@ impl Tx<'_> {
                 name: ident(&let_name),
                 pipeline,
             }));
+            let types = columns
+                .iter()
+                .flatten()
+                .zip(&types)
+                .filter_map(|(c, t)| t.map(|t| (c.clone(), t)))
+                .collect();
             self.ctes.push(CteEntry {
                 sql_name: name,
                 let_name,
                 columns,
+                types,
             });
         }
         Ok(())

@@ -131,3 +131,47 @@ impl Schema {
         }
     }
 }
+
+impl Schema {
+    /// The user tables of a catalog snapshot (what a client fetched from the
+    /// server, or a `--catalog` file).
+    pub fn from_catalog(catalog: &crate::catalog::Catalog) -> Schema {
+        let mut schema = Schema::new();
+        for t in catalog.user_defined_tables() {
+            schema.add_table(TableSchema {
+                namespace: Some(t.namespace.clone()),
+                name: t.name.clone(),
+                columns: t.columns.iter().map(|c| c.name.clone()).collect(),
+                key: t.key.clone(),
+                types: t
+                    .columns
+                    .iter()
+                    .filter_map(|c| type_kind(c.ty).map(|k| (c.name.clone(), k)))
+                    .collect(),
+            });
+        }
+        schema
+    }
+}
+
+/// The KQL type name of a compiler type (durations and the null type have none).
+fn type_kind(t: crate::types::DataType) -> Option<TypeKind> {
+    use crate::types::DataType as D;
+    Some(match t {
+        D::Bool => TypeKind::Bool,
+        D::Int16 => TypeKind::Int16,
+        D::Int32 => TypeKind::Int32,
+        D::Int64 => TypeKind::Int64,
+        D::Float32 => TypeKind::Float32,
+        D::Float64 => TypeKind::Float64,
+        D::Decimal { precision, scale } => TypeKind::Decimal { precision, scale },
+        D::Text => TypeKind::Text,
+        D::Bytes => TypeKind::Bytes,
+        D::Json => TypeKind::Json,
+        D::Timestamp => TypeKind::Timestamp,
+        D::Date => TypeKind::Date,
+        D::Time => TypeKind::Time,
+        D::Uuid => TypeKind::Uuid,
+        D::Null | D::Duration => return None,
+    })
+}

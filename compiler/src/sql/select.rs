@@ -111,6 +111,12 @@ impl<'t> Tx<'t> {
             .outputs
             .as_ref()
             .map(|o| o.iter().map(|o| o.name.clone()).collect());
+        let types: Vec<Option<kql::ast::TypeKind>> = list
+            .outputs
+            .iter()
+            .flatten()
+            .map(|o| cx.infer(&o.kql))
+            .collect();
         let Some(outputs) = list.outputs.filter(|_| !list.star) else {
             // `SELECT *` (or `t.*`) of a single relation: the rows as they are.
             let keys = sorts
@@ -137,6 +143,7 @@ impl<'t> Tx<'t> {
             return Ok(QueryOut {
                 pipeline: p,
                 columns,
+                types,
             });
         };
         let projections: Vec<_> = outputs.iter().map(Output::projection).collect();
@@ -196,6 +203,7 @@ impl<'t> Tx<'t> {
         Ok(QueryOut {
             pipeline: p,
             columns,
+            types,
         })
     }
 
@@ -237,6 +245,7 @@ impl<'t> Tx<'t> {
         Ok(QueryOut {
             pipeline: p,
             columns: Some(outputs.into_iter().map(|o| o.name).collect()),
+            types: Vec::new(),
         })
     }
 }

@@ -15,6 +15,8 @@ pub(crate) struct CteEntry {
     pub sql_name: String,
     pub let_name: String,
     pub columns: Option<Vec<String>>,
+    /// The KQL types of its columns, where known.
+    pub types: Vec<(String, kql::ast::TypeKind)>,
 }
 
 /// The state of translating one statement.

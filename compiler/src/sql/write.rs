@@ -5,7 +5,7 @@
 
 use super::build::{assignment, pipeline, qualified, sink, source, stage, statement};
 use super::error::{R, SqlError, codes, fail};
-use super::expr::{Cx, coerce_literal};
+use super::expr::{Cx, assigned};
 use super::from::Relation;
 use super::insert::returning;
 use super::names::{fold, object_parts, table_name};
@@ -89,7 +89,9 @@ impl Tx<'_> {
                     .iter()
                     .find(|(n, _)| *n == col)
                     .map(|(_, t)| *t);
-                let value = coerce_literal(cx.expr(v)?, ty, v.span())?;
+                let value = cx.expr(v)?;
+                let source = cx.infer(&value);
+                let value = assigned(value, ty, source, v.span())?;
                 set.push(assignment(&col, value));
             }
         }

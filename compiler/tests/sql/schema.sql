@@ -29,3 +29,4 @@ CREATE TABLE chat.messages (
 ) WITH (kind = 'user');
 CREATE SCHEMA kv;
 CREATE TABLE kv.settings (key text PRIMARY KEY, value text, updated timestamptz);
+CREATE TABLE kv.hits (id bigint PRIMARY KEY DEFAULT 1, n bigint DEFAULT 0);

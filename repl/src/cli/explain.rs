@@ -1,10 +1,10 @@
-//! `kalavar explain 'KQL'`: compile statements and show their plans. The catalog
-//! is `--catalog FILE`, or else the server's, fetched with the profile (`--profile`
-//! or the default one) when a server answers; `--offline` (or no profile) compiles
+//! `kalavar explain 'KQL'`: compile statements and show their plans (`--sql`:
+//! the text is PostgreSQL SQL, translated first). The catalog is `--catalog
+//! FILE`, or else the server's, fetched with the profile (`--profile` or the
+//! default one) when a server answers; `--offline` (or no profile) compiles
 //! against the system tables alone.
 
-use super::plan_output::{Format, load_catalog};
-use kql_compiler::bytecode::{VerifyContext, disasm, verify};
+use super::plan_output::{Format, load_catalog, show};
 use kql_compiler::{CompileOptions, compile};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -32,6 +32,10 @@ pub struct Args {
     /// Show the plan as bound, without the optimizer's rewrites.
     #[arg(long)]
     pub no_optimize: bool,
+    /// The text is PostgreSQL SQL: translate it to KQL first (as `kalavar
+    /// transpile --explain` does).
+    #[arg(long)]
+    pub sql: bool,
 }
 
 /// The server's catalog, when a profile is there and the server answers; `None`
@@ -76,6 +80,17 @@ pub fn run(args: Args, profile: Option<&Path>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if args.sql {
+        return super::transpile::explain_sql(
+            "<argument>",
+            &source,
+            catalog,
+            args.format,
+            !args.no_optimize,
+            args.emit.as_deref(),
+            false,
+        );
+    }
     let opts = CompileOptions {
         optimize: !args.no_optimize,
         ..CompileOptions::new(&catalog)
@@ -91,46 +106,9 @@ pub fn run(args: Args, profile: Option<&Path>) -> ExitCode {
         eprintln!("error: nothing to explain (only `let` statements)");
         return ExitCode::FAILURE;
     }
-    for c in &compiled {
-        if let Err(e) = verify(c.program.clone(), &VerifyContext::offline(&catalog)) {
-            eprintln!("internal error: the compiled plan does not verify: {e}");
-            return ExitCode::FAILURE;
-        }
-    }
-    match args.format {
-        Format::Text => {
-            for (i, c) in compiled.iter().enumerate() {
-                if i > 0 {
-                    println!();
-                }
-                println!("-- {}", c.text.lines().next().unwrap_or_default());
-                println!("-- plan");
-                print!("{}", c.optimized.tree());
-                println!("-- bytecode");
-                print!("{}", disasm::to_text(&c.program));
-            }
-        }
-        Format::Json => {
-            let items: Vec<serde_json::Value> = compiled
-                .iter()
-                .map(|c| {
-                    serde_json::json!({
-                        "statement": c.text,
-                        "tree": c.optimized.tree().lines().collect::<Vec<_>>(),
-                        "plan": serde_json::from_str::<serde_json::Value>(&disasm::to_json(&c.program)).unwrap_or_default(),
-                    })
-                })
-                .collect();
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&items).unwrap_or_default()
-            );
-        }
-        Format::Dot => {
-            for c in &compiled {
-                print!("{}", disasm::to_dot(&c.program));
-            }
-        }
+    if let Err(e) = show(&compiled, args.format, &catalog) {
+        eprintln!("{e}");
+        return ExitCode::FAILURE;
     }
     if let Some(path) = args.emit {
         let bytes = compiled.last().expect("not empty").program.encode();

@@ -1,5 +1,7 @@
 //! What `explain` and `inspect` share: the output formats and the catalog file.
 
+use kql_compiler::Compiled;
+use kql_compiler::bytecode::{VerifyContext, disasm, verify};
 use kql_compiler::catalog::Catalog;
 use std::path::Path;
 
@@ -24,4 +26,51 @@ pub fn load_catalog(path: Option<&Path>) -> Result<Catalog, String> {
             Catalog::from_json(&text).map_err(|e| format!("{}: {e}", p.display()))
         }
     }
+}
+
+/// Verifies the compiled plans and prints them in `format`.
+pub fn show(compiled: &[Compiled], format: Format, catalog: &Catalog) -> Result<(), String> {
+    for c in compiled {
+        if let Err(e) = verify(c.program.clone(), &VerifyContext::offline(catalog)) {
+            return Err(format!(
+                "internal error: the compiled plan does not verify: {e}"
+            ));
+        }
+    }
+    match format {
+        Format::Text => {
+            for (i, c) in compiled.iter().enumerate() {
+                if i > 0 {
+                    println!();
+                }
+                println!("-- {}", c.text.lines().next().unwrap_or_default());
+                println!("-- plan");
+                print!("{}", c.optimized.tree());
+                println!("-- bytecode");
+                print!("{}", disasm::to_text(&c.program));
+            }
+        }
+        Format::Json => {
+            let items: Vec<serde_json::Value> = compiled
+                .iter()
+                .map(|c| {
+                    serde_json::json!({
+                        "statement": c.text,
+                        "tree": c.optimized.tree().lines().collect::<Vec<_>>(),
+                        "plan": serde_json::from_str::<serde_json::Value>(&disasm::to_json(&c.program)).unwrap_or_default(),
+                    })
+                })
+                .collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&items).unwrap_or_default()
+            );
+        }
+        Format::Dot => {
+            for c in compiled {
+                print!("{}", disasm::to_dot(&c.program));
+            }
+        }
+    }
+    Ok(())
 }

@@ -15,8 +15,7 @@
 use std::os::fd::AsRawFd;
 use std::time::Duration;
 
-use arrow_ipc::reader::StreamReader;
-use kalavar_protocol::{ClientMessage, Param, ServerMessage};
+use kalavar_protocol::{ClientMessage, Param, ServerMessage, ipc};
 use kql_compiler::Compiled;
 
 use super::cancel::CancelHandle;
@@ -189,17 +188,13 @@ impl Client {
                     request: r,
                     arrow_ipc,
                 } if r == request => {
-                    let bad = |e| ClientError::Protocol(format!("result rows: {e}"));
-                    let reader = StreamReader::try_new(arrow_ipc.as_slice(), None).map_err(bad)?;
-                    // A query that found nothing still has columns: the server
-                    // sends its schema with no batch, and the answer is an empty
-                    // table rather than "no rows returned".
+                    let (schema, batches) = ipc::decode_stream(&arrow_ipc)
+                        .map_err(|e| ClientError::Protocol(format!("result rows: {e}")))?;
+                    // An empty stream still names the columns of a result with no rows.
                     if result.schema.is_none() {
-                        result.schema = Some(reader.schema());
+                        result.schema = Some(schema);
                     }
-                    for batch in reader {
-                        result.batches.push(batch.map_err(bad)?);
-                    }
+                    result.batches.extend(batches);
                 }
                 ServerMessage::Row {
                     request: r,

@@ -216,6 +216,19 @@ mod tests {
     }
 
     #[test]
+    fn docs_list_every_code_with_its_meaning() {
+        let doc = include_str!("../../../docs/bytecode.md");
+        for c in XCode::ALL {
+            let meaning = c.meaning().split_whitespace().collect::<Vec<_>>().join(" ");
+            let row = format!("| `{}` | {} |", c.code(), meaning);
+            assert!(
+                doc.contains(&row),
+                "docs/bytecode.md (Execution error codes) lacks or differs on: {row}"
+            );
+        }
+    }
+
+    #[test]
     fn storage_codes_travel_without_the_prefix_in_the_message() {
         let e: ExecError = kalavar_storage::StorageError::Conflict {
             detail: "a row".into(),

@@ -232,6 +232,8 @@ impl Vm {
                 Flow::Halt => {
                     if self.stats.is_some() {
                         super::analyze::emit_listing(self, cx)?;
+                    } else {
+                        announce_columns(&p.program, cx);
                     }
                     self.release_all();
                     return Ok(Outcome::Halted);
@@ -385,4 +387,23 @@ fn locate(mut e: ExecError, at: usize, insn: &Insn) -> ExecError {
         );
     }
     e
+}
+
+/// A result with no rows still has columns: hands the output the schema of the
+/// program's first `Emit`, which it sends as an empty batch only when no batch went
+/// out (a scan that found nothing never reaches its `Emit`).
+fn announce_columns(program: &kql_compiler::bytecode::Program, cx: &mut Ctx<'_>) {
+    let Some(src) = program.insns.iter().find_map(|i| match i {
+        Insn::Emit { src } => Some(*src),
+        _ => None,
+    }) else {
+        return;
+    };
+    let schema = program
+        .registers
+        .get(src.0 as usize)
+        .and_then(|id| program.schemas.get(*id as usize));
+    if let Some(schema) = schema {
+        cx.out.empty(&super::types::arrow_schema(schema));
+    }
 }

@@ -72,9 +72,22 @@ impl TestDb {
     }
 
     pub fn with_limits(limits: ExecLimits) -> TestDb {
+        Self::with_options(engine_options(), limits)
+    }
+
+    pub fn with_options(options: EngineOptions, limits: ExecLimits) -> TestDb {
+        Self::build(options, limits, 64)
+    }
+
+    /// A database whose plan cache holds `entries` plans.
+    pub fn with_plan_cache(entries: usize) -> TestDb {
+        Self::build(engine_options(), ExecLimits::default(), entries)
+    }
+
+    fn build(options: EngineOptions, limits: ExecLimits, entries: usize) -> TestDb {
         let dir = tempfile::tempdir().unwrap();
-        let engine = Engine::open(dir.path().join("storage"), engine_options()).unwrap();
-        let db = Arc::new(Database::new(engine, limits, 64));
+        let engine = Engine::open(dir.path().join("storage"), options).unwrap();
+        let db = Arc::new(Database::new(engine, limits, entries));
         let t = TestDb { dir, db };
         t.create_user("root", Role::Root);
         t

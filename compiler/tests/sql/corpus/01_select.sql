@@ -12,7 +12,7 @@ SELECT p.name FROM shop.people p;
 SELECT p.name FROM shop.people AS p;
 SELECT people.name FROM shop.people;
 SELECT shop.people.name FROM shop.people;
-SELECT "Name" FROM shop.people;
+SELECT "name" AS "Name" FROM shop.people;
 SELECT NAME, Age FROM SHOP.PEOPLE;
 SELECT name AS "Full Name" FROM shop.people;
 SELECT name AS "select" FROM shop.people;

@@ -48,5 +48,5 @@ SELECT INTERVAL '-3 hours' AS back, INTERVAL '250 ms' AS quick;
 SELECT ((age)) FROM shop.people;
 SELECT name COLLATE "C" FROM shop.people;
 SELECT count(*) + 1 AS n FROM shop.people;
-SELECT '1 day'::interval * age FROM shop.people;
 SELECT "lower"(name) AS l FROM shop.people;
+SELECT 0.12345678901234567890 AS x, 123456789.123456789 * 2 AS z;

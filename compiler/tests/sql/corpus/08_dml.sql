@@ -8,7 +8,7 @@ INSERT INTO shop.people (id, name, active) VALUES (6, 'Flo', DEFAULT), (7, 'Gus'
 INSERT INTO shop.people (id, name, joined) VALUES (8, 'Hal', '2023-05-06');
 INSERT INTO shop.orders (id, person_id, amount, created) VALUES (1, 1, 9.99, '2024-01-02 03:04:05');
 INSERT INTO shop.orders (id, person_id, amount, note) VALUES (2, 1, 10, ''), (3, 2, -5.5, NULL);
-INSERT INTO kv.settings DEFAULT VALUES;
+INSERT INTO kv.hits DEFAULT VALUES;
 INSERT INTO shop.cities (name, country, population) VALUES ('Paris', 'FR', 2100000);
 INSERT INTO chat.messages (id, conversation_id, role, content) VALUES ($1, $2, 'user', $3);
 INSERT INTO shop.tags (person_id, tag) SELECT id, 'adult' FROM shop.people WHERE age >= 18;

@@ -11,7 +11,6 @@ CREATE TABLE app.types (a smallint, b integer, c bigint, d real, e double precis
 CREATE TABLE app.defaults (id int PRIMARY KEY, n int DEFAULT -1, s text DEFAULT 'x', d date DEFAULT '2024-01-01', t timestamp DEFAULT CURRENT_TIMESTAMP, b boolean DEFAULT NULL, e int DEFAULT (1 + 2));
 CREATE TABLE app.nulls (id int NOT NULL PRIMARY KEY, a int NULL, b text COLLATE "C");
 CREATE TABLE app.quoted ("Id" int PRIMARY KEY, "Display Name" text, "order" int);
-CREATE TABLE users (id int PRIMARY KEY);
 ALTER TABLE app.users ADD COLUMN name text;
 ALTER TABLE app.users ADD name2 text NOT NULL DEFAULT '';
 ALTER TABLE app.users DROP COLUMN name2;

@@ -7,7 +7,6 @@ SELECT * FROM shop.people ORDER BY id LIMIT $1 OFFSET $2;
 SELECT * FROM shop.people WHERE city = $1::text;
 SELECT $1::int + 1 AS n;
 SELECT name FROM shop.people WHERE starts_with(name, $1);
-SELECT * FROM shop.orders WHERE created > now() - interval '1 day' * $1;
 SELECT city, count(*) FROM shop.people WHERE age > $1 GROUP BY city HAVING count(*) > $2;
 SELECT * FROM chat.messages WHERE conversation_id = $1 ORDER BY created_at DESC LIMIT 20;
 UPDATE shop.people SET age = $2 WHERE id = $1;

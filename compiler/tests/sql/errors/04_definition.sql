@@ -46,3 +46,4 @@ COPY shop.people FROM '/tmp/people.csv';
 EXPLAIN (FORMAT JSON) SELECT 1;
 SELEC name FROM shop.people;
 SELECT name FROM shop.people WHERE;
+CREATE TABLE users (id int PRIMARY KEY);

@@ -11,5 +11,5 @@ mod meta;
 mod session;
 mod sql;
 
-pub use args::{Args, OutputFormat};
+pub use args::Args;
 pub use session::run;

@@ -15,7 +15,7 @@ use arrow_schema::SchemaRef;
 use kql_compiler::bytecode::{Expr, JoinKind};
 
 use super::chunks;
-use crate::vm::error::{ExecError, Result};
+use crate::vm::error::{ExecError, Result, XCode};
 use crate::vm::expr::{EvalCtx, eval};
 use crate::vm::hash::RowMap;
 use crate::vm::types::{batch, batch_bytes};
@@ -123,12 +123,16 @@ impl JoinCursor {
         Ok(())
     }
 
-    /// Joins a probe batch.
+    /// Joins a probe batch. `allowance` is the memory the statement may still take:
+    /// the matching pairs are counted against it before the output is built, so a
+    /// join that fans out (every row matching every row) fails with `X010` instead of
+    /// materialising a batch past the limit.
     pub fn probe(
         &mut self,
         b: &RecordBatch,
         keys: &[Expr],
         ev: &EvalCtx<'_>,
+        allowance: usize,
     ) -> Result<RecordBatch> {
         let build = self
             .build
@@ -141,9 +145,23 @@ impl JoinCursor {
         let arrays = Self::key_arrays(keys, b, ev)?;
         let rows = conv.convert_columns(&arrays)?;
         let keep_unmatched = matches!(self.kind, JoinKind::Left | JoinKind::Full);
+        // Bytes one output row costs: its share of both sides plus the indices.
+        let width = batch_bytes(b) / b.num_rows().max(1)
+            + batch_bytes(build) / build.num_rows().max(1)
+            + 16;
+        let max_pairs = allowance / width.max(1);
         let mut probe_idx: Vec<u32> = Vec::new();
         let mut build_idx: Vec<Option<u32>> = Vec::new();
         for i in 0..b.num_rows() {
+            if probe_idx.len() > max_pairs {
+                return Err(ExecError::new(
+                    XCode::MemoryLimit,
+                    format!(
+                        "a join produces more than {max_pairs} rows from one batch of {} rows, past the memory the statement may still use (limits.query_memory_mb)",
+                        b.num_rows()
+                    ),
+                ));
+            }
             let mut hit = false;
             if !any_null(&arrays, i)
                 && let Some(head) = self.heads.get(rows.row(i).data())

@@ -142,7 +142,10 @@ pub fn op_probe(vm: &mut Vm, cx: &mut Ctx<'_>, insn: &Insn) -> Result<Flow> {
         .collect::<Result<Vec<_>>>()?;
     let mut c = vm.take_cursor(*cursor)?;
     let out = match &mut c {
-        Cursor::HashJoin(j) => j.probe(&b, &keys, &vm.eval_ctx(cx)),
+        Cursor::HashJoin(j) => {
+            let allowance = cx.budget.max_memory.saturating_sub(vm.held());
+            j.probe(&b, &keys, &vm.eval_ctx(cx), allowance)
+        }
         other => Err(ExecError::internal(format!(
             "Probe of a {} cursor",
             other.name()

@@ -217,7 +217,8 @@ pub fn op_open_subscription(vm: &mut Vm, cx: &mut Ctx<'_>, insn: &Insn) -> Resul
 }
 
 /// The newest `last` rows of the partition passing `filter`, oldest first: the tail
-/// of the partition in key order.
+/// of the partition in key order, in as few batches as [`crate::vm::cursor::chunks`]
+/// makes.
 fn snapshot(
     vm: &Vm,
     cx: &mut Ctx<'_>,
@@ -256,5 +257,11 @@ fn snapshot(
             }
         }
     }
-    Ok(kept.into())
+    // One Change message for the snapshot, however the rows were stored.
+    if kept.len() <= 1 {
+        return Ok(kept.into());
+    }
+    let kept: Vec<RecordBatch> = kept.into();
+    let whole = arrow_select::concat::concat_batches(input, &kept).map_err(ExecError::from)?;
+    Ok(crate::vm::cursor::chunks(whole))
 }
