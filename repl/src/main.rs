@@ -50,10 +50,12 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    // Like other Unix tools, stop quietly when whoever reads our output goes away
-    // (`kalavar ping | head -1`) instead of panicking in `println!`. Sockets are not
-    // affected: the standard library sends on them with MSG_NOSIGNAL.
-    // SAFETY: at the start of main, before any thread exists; SIG_DFL is a valid handler.
+    // Output piped into a reader that stops early (`kalavar -c … | head`) ends the
+    // program quietly, as other Unix tools do, rather than as a panic in `println!`.
+    // Connections are not affected: the standard library writes sockets with
+    // MSG_NOSIGNAL, so a server that went away is still an error the shell reports.
+    // SAFETY: setting a signal's disposition to the default at start-up, before any
+    // thread exists, has no memory-safety requirement.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }

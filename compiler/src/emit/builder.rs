@@ -5,7 +5,9 @@ use crate::bytecode::{
     Addr, Cur, CursorDecl, CursorKind, Expr, ExprId, Field, Insn, Node, NodeId, Program, Reg,
     Schema, SchemaId, TableRef, TableUse, Value,
 };
+use crate::codec::Writer;
 use crate::plan::{PlanField, Scalar, ScalarKind, TableInfo};
+use std::collections::HashMap;
 
 /// A jump target not placed yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +18,11 @@ pub(crate) struct Builder {
     labels: Vec<Option<u32>>,
     /// (instruction, label) pairs whose jump operand waits for the label.
     fixups: Vec<(usize, Label)>,
+    /// Encoded constant → its index in the pool, and encoded expression → its
+    /// index, so interning stays O(1) when a statement holds thousands of literals
+    /// (a 1,000-row insert); comparing encodings also keeps `0.0` and `-0.0` apart.
+    constant_index: HashMap<Vec<u8>, u32>,
+    expr_index: HashMap<Vec<u8>, u32>,
 }
 
 const UNPLACED: Addr = Addr(u32::MAX);
@@ -26,6 +33,8 @@ impl Builder {
             p: Program::default(),
             labels: Vec::new(),
             fixups: Vec::new(),
+            constant_index: HashMap::new(),
+            expr_index: HashMap::new(),
         }
     }
 
@@ -84,11 +93,26 @@ impl Builder {
     }
 
     fn constant(&mut self, v: &Value) -> u32 {
-        if let Some(i) = self.p.constants.iter().position(|c| c == v) {
-            return i as u32;
+        let mut w = Writer::new();
+        v.write(&mut w);
+        let next = self.p.constants.len() as u32;
+        let index = *self.constant_index.entry(w.into_bytes()).or_insert(next);
+        if index == next {
+            self.p.constants.push(v.clone());
         }
-        self.p.constants.push(v.clone());
-        (self.p.constants.len() - 1) as u32
+        index
+    }
+
+    /// The index of `e` in the expression pool, adding it when new.
+    fn intern_expr(&mut self, e: Expr) -> ExprId {
+        let mut w = Writer::new();
+        e.write(&mut w);
+        let next = self.p.exprs.len() as u32;
+        let index = *self.expr_index.entry(w.into_bytes()).or_insert(next);
+        if index == next {
+            self.p.exprs.push(e);
+        }
+        ExprId(index)
     }
 
     /// Flattens an expression tree into nodes (children before parents), iteratively.
@@ -108,16 +132,7 @@ impl Builder {
             _ => None,
         };
         if let Some(node) = leaf {
-            let found = self
-                .p
-                .exprs
-                .iter()
-                .position(|x| x.nodes.len() == 1 && x.nodes[0] == node);
-            if let Some(i) = found {
-                return ExprId(i as u32);
-            }
-            self.p.exprs.push(Expr { nodes: vec![node] });
-            return ExprId((self.p.exprs.len() - 1) as u32);
+            return self.intern_expr(Expr { nodes: vec![node] });
         }
         let mut nodes: Vec<Node> = Vec::new();
         // (node, children done?) post-order with an explicit stack.
@@ -163,12 +178,7 @@ impl Builder {
             nodes.push(built);
             ids.push((nodes.len() - 1) as NodeId);
         }
-        let e = Expr { nodes };
-        if let Some(i) = self.p.exprs.iter().position(|x| *x == e) {
-            return ExprId(i as u32);
-        }
-        self.p.exprs.push(e);
-        ExprId((self.p.exprs.len() - 1) as u32)
+        self.intern_expr(Expr { nodes })
     }
 
     pub fn here(&self) -> Addr {
@@ -222,5 +232,28 @@ fn children_count(s: &Scalar) -> usize {
         ScalarKind::Binary(_, _, _) => 2,
         ScalarKind::Call(_, args) => args.len(),
         ScalarKind::InList(_, list, _) => 1 + list.len(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constants_are_interned_once_and_compared_exactly() {
+        let mut b = Builder::new();
+        let a = b.constant(&Value::Int64(1));
+        let t = b.constant(&Value::Text("x".into()));
+        assert_eq!(b.constant(&Value::Int64(1)), a);
+        assert_eq!(b.constant(&Value::Text("x".into())), t);
+        // Equal under `==` but not the same constant: the pool keeps both.
+        let zero = b.constant(&Value::Float64(0.0));
+        let minus_zero = b.constant(&Value::Float64(-0.0));
+        assert_ne!(zero, minus_zero);
+        assert_eq!(b.p.constants.len(), 4);
+        for i in 0..3000 {
+            b.constant(&Value::Int64(i));
+        }
+        assert_eq!(b.p.constants.len(), 4 + 2999, "1 was there already");
     }
 }

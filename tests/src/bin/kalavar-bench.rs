@@ -14,7 +14,9 @@
 //! Start the peer first: `shared/peers/pg-mtls.sh start /tmp/pgb 5433`, then build
 //! with `cargo build --release -p kalavar-server -p kalavar-tests` and run
 //! `target/release/kalavar-bench --pg /tmp/pgb:5433` (it finds `kalavard` next to
-//! itself). `--rows`, `--rounds`, `--seconds` scale it down or up.
+//! itself). `--rows`, `--rounds`, `--seconds` scale it down or up; `--only
+//! insert,lookup,range,aggregate` picks workloads (the load always runs: the others
+//! read its rows).
 
 use std::io::Write;
 use std::net::TcpListener;
@@ -31,6 +33,16 @@ struct Args {
     rows: u64,
     kalavard: PathBuf,
     pg: Option<(PathBuf, u16)>,
+    /// The workloads to run besides the load (which the others read).
+    only: Vec<String>,
+}
+
+const WORKLOADS: [&str; 4] = ["insert", "lookup", "range", "aggregate"];
+
+impl Args {
+    fn runs(&self, workload: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|w| w == workload)
+    }
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -42,6 +54,7 @@ fn parse_args() -> Result<Args, String> {
             .map_err(|e| e.to_string())?
             .with_file_name("kalavard"),
         pg: None,
+        only: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -53,6 +66,17 @@ fn parse_args() -> Result<Args, String> {
             }
             "--rows" => args.rows = value()?.parse().map_err(|e| format!("--rows: {e}"))?,
             "--kalavard" => args.kalavard = value()?.into(),
+            "--only" => {
+                for w in value()?.split(',') {
+                    if !WORKLOADS.contains(&w) {
+                        return Err(format!(
+                            "--only: unknown workload {w:?} (known: {})",
+                            WORKLOADS.join(", ")
+                        ));
+                    }
+                    args.only.push(w.to_owned());
+                }
+            }
             "--pg" => {
                 let v = value()?;
                 let (dir, port) = v.split_once(':').unwrap_or((&v, "5433"));
@@ -74,7 +98,6 @@ fn parse_args() -> Result<Args, String> {
 struct Kalavard {
     child: Child,
     root: Profile,
-    data: PathBuf,
 }
 
 impl Kalavard {
@@ -107,7 +130,7 @@ impl Kalavard {
                 && let Ok(c) = Client::connect(&root)
             {
                 let _ = c.close();
-                return Self { child, root, data };
+                return Self { child, root };
             }
             if let Ok(Some(status)) = child.try_wait() {
                 panic!("kalavard exited during start-up ({status})");
@@ -394,6 +417,26 @@ fn kalavar_time(client: &mut Client, text: &str, reps: usize, expect: &[Vec<Stri
     median(&mut times)
 }
 
+/// The rows of `bench.kv` in the hot and the cold tier, from `system.stats`.
+fn tiers(client: &mut Client) -> (u64, u64) {
+    let answer = client
+        .query(
+            "from system.stats | where scope == \"bench.kv\" | select name, value",
+            &[],
+        )
+        .expect("system.stats");
+    let mut tiers = (0, 0);
+    for row in answer.last().map(|r| r.rows()).unwrap_or_default() {
+        let value = row[1].parse().unwrap_or(0);
+        match row[0].as_str() {
+            "hot_rows" => tiers.0 = value,
+            "cold_rows" => tiers.1 = value,
+            _ => {}
+        }
+    }
+    tiers
+}
+
 /// `sum(v)` and `count()` of the loaded rows, as the aggregate prints them.
 fn expected_aggregate(rows: u64) -> Vec<Vec<String>> {
     let sum: i64 = (1..=rows).map(value_of).sum();
@@ -428,6 +471,9 @@ impl Figures {
     /// Prints medians and ranges; `higher_is_better` picks the ratio's direction
     /// so that a ratio above 1 always means Kalavar is ahead.
     fn report(&mut self, name: &str, unit: &str, higher_is_better: bool, target: &str) {
+        if self.ours.is_empty() {
+            return;
+        }
         let m = median(&mut self.ours);
         let range = format!("{:.1}–{:.1}", self.ours[0], self.ours[self.ours.len() - 1]);
         if self.pg.is_empty() {
@@ -478,10 +524,11 @@ fn main() {
         );
 
         // Single-row inserts, durable then relaxed.
-        for (i, (client, options)) in [(&mut d, ""), (&mut r, "-c synchronous_commit=off")]
-            .into_iter()
-            .enumerate()
-        {
+        let inserts = [(&mut d, ""), (&mut r, "-c synchronous_commit=off")];
+        for (i, (client, options)) in inserts.into_iter().enumerate() {
+            if !args.runs("insert") {
+                break;
+            }
             let mut ours = kalavar_inserts(client, secs);
             let theirs = pg.as_ref().map(|p| {
                 p.bench(
@@ -510,6 +557,9 @@ fn main() {
         let point = "from bench.kv | where id == $id | select v, pad";
         let scan = "from bench.kv | where id >= $lo && id < $hi | select id, v";
         for (i, clients) in [1usize, 8].into_iter().enumerate() {
+            if !args.runs("lookup") {
+                break;
+            }
             let ours = kalavar_rate(&durable, clients, secs, rows, point, 1);
             let theirs = pg.as_ref().map(|p| {
                 p.bench(
@@ -524,16 +574,26 @@ fn main() {
             });
             f[5 + i].push(ours, theirs);
         }
-        let ours = kalavar_rate(&durable, 1, secs, rows, scan, 100);
-        let theirs = pg.as_ref().map(|p| {
-            p.bench("range", &format!("{random}{range}\n"), 1, secs, "", false)
-                .0
-        });
-        f[7].push(ours, theirs);
+        if args.runs("range") {
+            let ours = kalavar_rate(&durable, 1, secs, rows, scan, 100);
+            let theirs = pg.as_ref().map(|p| {
+                p.bench("range", &format!("{random}{range}\n"), 1, secs, "", false)
+                    .0
+            });
+            f[7].push(ours, theirs);
+        }
+        if !args.runs("aggregate") {
+            continue;
+        }
 
         // The aggregate, hot; then flushed, cold.
         let agg = "from bench.kv | aggregate s = sum(v), n = count()";
         let expect = expected_aggregate(rows);
+        assert_eq!(
+            tiers(&mut d),
+            (rows, 0),
+            "the loaded rows should all be hot"
+        );
         let ours = kalavar_time(&mut d, agg, 3, &expect);
         let pg_agg = pg.as_ref().map(|p| {
             1.0 / p
@@ -549,7 +609,11 @@ fn main() {
         });
         f[8].push(ours * 1000.0, pg_agg.map(|t| t * 1000.0));
         d.query("flush table bench.kv", &[]).expect("flush");
-        wait_for_segments(&durable.data);
+        assert_eq!(
+            tiers(&mut d),
+            (0, rows),
+            "the flush should leave every row cold"
+        );
         let ours = kalavar_time(&mut d, agg, 3, &expect);
         f[9].push(ours * 1000.0, pg_agg.map(|t| t * 1000.0));
     }
@@ -573,39 +637,5 @@ fn main() {
     ];
     for (fig, (name, unit, higher, target)) in f.iter_mut().zip(names) {
         fig.report(name, unit, higher, target);
-    }
-}
-
-/// Waits until the flush has written Parquet segments and they stop growing.
-fn wait_for_segments(data: &Path) {
-    fn size(dir: &Path) -> u64 {
-        std::fs::read_dir(dir)
-            .map(|entries| {
-                entries
-                    .flatten()
-                    .map(|e| {
-                        let p = e.path();
-                        if p.is_dir() {
-                            size(&p)
-                        } else if p.extension().is_some_and(|x| x == "parquet") {
-                            e.metadata().map(|m| m.len()).unwrap_or(0)
-                        } else {
-                            0
-                        }
-                    })
-                    .sum()
-            })
-            .unwrap_or(0)
-    }
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let mut last = 0;
-    loop {
-        std::thread::sleep(Duration::from_millis(500));
-        let now = size(data);
-        if now > 0 && now == last {
-            return;
-        }
-        assert!(Instant::now() < deadline, "the flush wrote no segment");
-        last = now;
     }
 }

@@ -60,6 +60,15 @@ fn scripts_print_tables_and_fail_with_a_caret() {
         " id | content\n----+---------\n  1 | hello\n 22 | null\n(2 rows)\n"
     );
 
+    // A lookup that finds nothing is an empty table with its columns, not a
+    // statement that returned no rows.
+    let out = shell(&w, &["-c", "from chat.messages | where id == 5;"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        " id | content\n----+---------\n(0 rows)\n"
+    );
+
     let file = w.ts.dir.path().join("q.kql");
     std::fs::write(
         &file,
@@ -132,4 +141,28 @@ fn sql_input_is_shown_as_kql_and_runs() {
     assert!(!out.status.success());
     let stderr = text(&out.stderr);
     assert!(stderr.contains('^') || stderr.contains('┬'), "{stderr}");
+}
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let w = World::new();
+    // The reader is gone before kalavar writes a byte, as with `kalavar … | head -0`.
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let out = Command::new(kalavar())
+        .arg("--profile")
+        .arg(&w.ts.root.dir)
+        .args(["ping", "--count", "1"])
+        .env("HOME", w.ts.dir.path())
+        .stdout(writer)
+        .output()
+        .expect("kalavar runs");
+    assert_eq!(out.status.signal(), Some(libc_sigpipe()), "{out:?}");
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+}
+
+/// SIGPIPE's number on Linux and the BSDs.
+fn libc_sigpipe() -> i32 {
+    13
 }
