@@ -70,6 +70,10 @@ pub fn kql_role(r: kalavar_storage::Role) -> Role {
     }
 }
 
+/// How many times a statement outside an explicit transaction is re-run after a
+/// retryable commit conflict before the conflict (`S001`) goes to the client.
+const AUTOCOMMIT_RETRIES: u32 = 5;
+
 impl Executor {
     pub fn new(
         db: Arc<Database>,
@@ -278,7 +282,7 @@ impl Executor {
             _shared = db.ddl.read().unwrap_or_else(|e| e.into_inner());
         }
         check_pins(db, &p)?;
-        let mut vm = Vm::new(p.clone(), params);
+        let mut vm = Vm::new(p.clone(), params.clone());
         let host = self.host.clone();
         let writes = !matches!(p.kind, PlanKind::Read);
         let result = match self.txn.as_mut() {
@@ -296,23 +300,39 @@ impl Executor {
                 vm.rows_affected
             }
             None if writes => {
-                let mut txn = db.engine.begin();
-                let mut cx = Ctx {
-                    db,
-                    host: host.as_ref(),
-                    who: &who,
-                    txn: Some(&mut txn),
-                    out,
-                    budget,
-                };
-                vm.run(&mut cx)?;
-                match txn.commit() {
-                    Ok(_) => {}
-                    Err(e) => {
-                        if e.code() == "S001" {
-                            Counters::add(&db.counters.transactions_conflicted, 1);
+                // A statement outside `begin … commit` is its own transaction. When
+                // its commit conflicts (another writer, or a flush or compaction of a
+                // partition it read), nothing was applied and the client saw nothing,
+                // so the server runs it again rather than hand the user a retry for a
+                // plain `insert`. A statement that already sent rows is not re-run.
+                let mut retries = 0;
+                loop {
+                    let mut txn = db.engine.begin();
+                    let mut cx = Ctx {
+                        db,
+                        host: host.as_ref(),
+                        who: &who,
+                        txn: Some(&mut txn),
+                        out: &mut *out,
+                        budget,
+                    };
+                    vm.run(&mut cx)?;
+                    match txn.commit() {
+                        Ok(_) => break,
+                        Err(e) => {
+                            if e.code() == "S001" {
+                                Counters::add(&db.counters.transactions_conflicted, 1);
+                                if p.kind == PlanKind::Write
+                                    && retries < AUTOCOMMIT_RETRIES
+                                    && vm.rows_emitted == 0
+                                {
+                                    retries += 1;
+                                    vm = Vm::new(p.clone(), params.clone());
+                                    continue;
+                                }
+                            }
+                            return Err(e.into());
                         }
-                        return Err(e.into());
                     }
                 }
                 db.live.publish(std::mem::take(&mut vm.changes));
