@@ -480,6 +480,9 @@ impl Binder<'_> {
             Func::Ago => &[DataType::Duration],
             _ => &[],
         };
+        if matches!(func, Func::If | Func::Case) {
+            return self.conditional(func, args, span, scope);
+        }
         let mut bound = Vec::with_capacity(args.len());
         for (i, a) in args.iter().enumerate() {
             let want = fixed
@@ -532,6 +535,48 @@ impl Binder<'_> {
                 })
                 .collect();
         }
+        let types: Vec<DataType> = bound.iter().map(|s| s.ty).collect();
+        let ty = func
+            .result_type(&types)
+            .map_err(|m| BindError::new(BindCode::BadArguments, span, m))?;
+        Ok(Scalar::new(ScalarKind::Call(func, bound), ty))
+    }
+
+    /// `if(c, a, b)` and `case(c1, v1, …, else)`: conditions are bool, and the values
+    /// share one type (the common type of all of them, so `if(c, 1, 2.5)` is float64
+    /// and a `null` takes the others' type).
+    fn conditional(
+        &mut self,
+        func: Func,
+        args: &[Expr],
+        span: Span,
+        scope: &[PlanField],
+    ) -> R<Scalar> {
+        let is_value = |i: usize| i % 2 == 1 || i + 1 == args.len();
+        let mut bound: Vec<Scalar> = Vec::with_capacity(args.len());
+        let mut ty = DataType::Null;
+        for (i, a) in args.iter().enumerate() {
+            let s = if is_value(i) {
+                let want = (ty != DataType::Null).then_some(ty);
+                let s = self.expr(a, scope, want)?;
+                ty = DataType::common(ty, s.ty).unwrap_or(ty);
+                s
+            } else {
+                self.expr(a, scope, Some(DataType::Bool))?
+            };
+            bound.push(s);
+        }
+        let bound: Vec<Scalar> = bound
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| {
+                if is_value(i) && assignable(&s, ty) {
+                    coerce_to(s, ty)
+                } else {
+                    s
+                }
+            })
+            .collect();
         let types: Vec<DataType> = bound.iter().map(|s| s.ty).collect();
         let ty = func
             .result_type(&types)

@@ -278,6 +278,14 @@ functions! {
     Uuid = 18, "uuid", true;
     /// `current_user() → text`: the user the statement runs as.
     CurrentUser = 19, "current_user", true;
+    /// `if(bool, T, T) → T`: the second argument where the condition is true, else the
+    /// third (a null condition counts as false). Both values are computed for every
+    /// row, so an error in either (division by zero) fails the statement.
+    If = 20, "if", false;
+    /// `case(bool, T, bool, T, …, T) → T`: the value after the first true condition,
+    /// else the last argument (null conditions count as false). Every argument is
+    /// computed for every row, as with `if`.
+    Case = 21, "case", false;
 }
 
 impl Func {
@@ -376,6 +384,33 @@ impl Func {
             Func::Snowflake => arity(0).map(|_| Int64),
             Func::Uuid => arity(0).map(|_| Uuid),
             Func::CurrentUser => arity(0).map(|_| Text),
+            Func::If => {
+                arity(3)?;
+                want(0, args[0] == Bool, "bool")?;
+                want(
+                    2,
+                    args[2] == args[1],
+                    &format!("{} like the second", args[1]),
+                )?;
+                Ok(args[1])
+            }
+            Func::Case => {
+                if args.len() < 3 || args.len().is_multiple_of(2) {
+                    return Err(format!(
+                        "case() takes condition/value pairs and a final value (an odd number, at least 3), not {}",
+                        args.len()
+                    ));
+                }
+                let ty = args[1];
+                for i in 0..args.len() {
+                    if i % 2 == 0 && i + 1 < args.len() {
+                        want(i, args[i] == Bool, "bool")?;
+                    } else {
+                        want(i, args[i] == ty, &format!("{ty} like the second"))?;
+                    }
+                }
+                Ok(ty)
+            }
         }
     }
 }

@@ -232,6 +232,10 @@ pub fn fold(mut s: Scalar) -> Scalar {
 
 fn call(f: Func, args: &[&Value]) -> Option<Value> {
     use Value::*;
+    // A conditional picks among its arguments: a null one is not its answer.
+    if matches!(f, Func::If | Func::Case) {
+        return None;
+    }
     if f != Func::Coalesce && args.iter().any(|v| v.is_null()) {
         return Some(Null(match f {
             Func::Len => DataType::Int64,

@@ -126,7 +126,9 @@ impl<'a> Cx<'a> {
                 _ => fail(
                     codes::NAME,
                     e.span(),
-                    format!("`{e}` has too many parts for a column (at most namespace.table.column)"),
+                    format!(
+                        "`{e}` has too many parts for a column (at most namespace.table.column)"
+                    ),
                 ),
             },
             E::Value(v) => literal::value(v, false),
@@ -202,7 +204,9 @@ impl<'a> Cx<'a> {
                 data_type,
                 format,
             } => {
-                if format.is_some() || !matches!(kind, sql::CastKind::Cast | sql::CastKind::DoubleColon) {
+                if format.is_some()
+                    || !matches!(kind, sql::CastKind::Cast | sql::CastKind::DoubleColon)
+                {
                     return fail(
                         codes::EXPRESSION,
                         e.span(),
@@ -233,14 +237,21 @@ impl<'a> Cx<'a> {
                 ..
             } => self.substring(e, x, substring_from.as_deref(), substring_for.as_deref()),
             E::Ceil { expr: x, field } | E::Floor { expr: x, field } => {
-                if !matches!(field, sql::CeilFloorKind::DateTimeField(sql::DateTimeField::NoDateTime)) {
+                if !matches!(
+                    field,
+                    sql::CeilFloorKind::DateTimeField(sql::DateTimeField::NoDateTime)
+                ) {
                     return fail(
                         codes::FUNCTION,
                         e.span(),
                         format!("`{e}`: KQL's ceil and floor take no second argument"),
                     );
                 }
-                let name = if matches!(e, E::Ceil { .. }) { "ceil" } else { "floor" };
+                let name = if matches!(e, E::Ceil { .. }) {
+                    "ceil"
+                } else {
+                    "floor"
+                };
                 Ok(call(name, vec![self.expr(x)?]))
             }
             E::Collate { expr: x, collation } => {
@@ -252,18 +263,37 @@ impl<'a> Cx<'a> {
                     fail(
                         codes::EXPRESSION,
                         e.span(),
-                        format!("COLLATE {collation}: KQL compares text by code point only, as COLLATE \"C\" does"),
+                        format!(
+                            "COLLATE {collation}: KQL compares text by code point only, as COLLATE \"C\" does"
+                        ),
                     )
                 }
             }
-            E::Case { .. } => fail(
-                codes::EXPRESSION,
-                e.span(),
-                "CASE has no KQL translation yet: the KQL binder has no conditional expression (`if`/`case`)",
-            )
-            .map_err(|err: SqlError| {
-                err.hint("for NULL fallbacks use COALESCE; otherwise split the query")
-            }),
+            // `CASE WHEN c THEN v … ELSE e END` is `case(c, v, …, e)` (`if` for one
+            // branch); `CASE x WHEN a THEN …` compares with `==`, so a null `x`
+            // matches no branch, as in PostgreSQL; no ELSE is ELSE NULL.
+            E::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => {
+                let operand = operand.as_deref().map(|o| self.expr(o)).transpose()?;
+                let mut args = Vec::with_capacity(conditions.len() * 2 + 1);
+                for when in conditions {
+                    let condition = self.expr(&when.condition)?;
+                    args.push(match &operand {
+                        Some(x) => binary(BinaryOp::Eq, x.clone(), condition),
+                        None => condition,
+                    });
+                    args.push(self.expr(&when.result)?);
+                }
+                args.push(match else_result {
+                    Some(e) => self.expr(e)?,
+                    None => lit(Literal::Null),
+                });
+                Ok(call(if args.len() == 3 { "if" } else { "case" }, args))
+            }
             E::Exists { .. } | E::Subquery(_) | E::InSubquery { .. } => fail(
                 codes::SUBQUERY_EXPR,
                 e.span(),

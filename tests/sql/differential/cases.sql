@@ -190,6 +190,22 @@ SELECT id, coalesce(amount, 0) AS amount, coalesce(person_id, -1) AS person FROM
 -- tags: coalesce, null_semantics
 SELECT orders.id, coalesce(age, qty, 0) AS n FROM orders LEFT JOIN people ON people.id = orders.person_id;
 
+-- case: case_searched
+-- tags: case, null_semantics
+SELECT id, CASE WHEN age < 18 THEN 'minor' WHEN age >= 65 THEN 'senior' ELSE 'adult' END AS band FROM people ORDER BY id;
+
+-- case: case_simple_no_else
+-- tags: case, null_semantics
+SELECT id, CASE city WHEN 'Paris' THEN 1 WHEN 'Berlin' THEN 2 END AS code FROM people ORDER BY id;
+
+-- case: case_in_where_and_numbers
+-- tags: case, where
+SELECT id, CASE WHEN qty IS NULL THEN 0 WHEN qty < 0 THEN -qty ELSE qty END AS q FROM orders WHERE CASE WHEN status = 'paid' THEN true ELSE false END ORDER BY id;
+
+-- case: case_in_aggregate
+-- tags: case, aggregate_functions
+SELECT sum(CASE WHEN amount > 0 THEN amount ELSE 0 END) AS positive, count(CASE WHEN status = '' THEN 1 END) AS empty_status FROM orders;
+
 -- case: functions_text
 -- tags: scalar_functions
 SELECT id, lower(name) AS l, upper(name) AS u, length(name) AS n FROM people;

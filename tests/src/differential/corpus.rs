@@ -39,6 +39,7 @@ pub const CONSTRUCTS: &[&str] = &[
     "cast",
     "is_null",
     "coalesce",
+    "case",
     "scalar_functions",
     "aggregate_functions",
     "insert_values",

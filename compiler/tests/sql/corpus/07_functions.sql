@@ -50,3 +50,7 @@ SELECT name COLLATE "C" FROM shop.people;
 SELECT count(*) + 1 AS n FROM shop.people;
 SELECT "lower"(name) AS l FROM shop.people;
 SELECT 0.12345678901234567890 AS x, 123456789.123456789 * 2 AS z;
+SELECT CASE WHEN age > 18 THEN 'adult' ELSE 'minor' END FROM shop.people;
+SELECT CASE city WHEN 'Paris' THEN 1 END AS n FROM shop.people;
+SELECT name, CASE WHEN age < 13 THEN 'child' WHEN age < 20 THEN 'teen' ELSE 'adult' END AS band FROM shop.people;
+SELECT CASE WHEN age IS NULL THEN 0 ELSE age END AS a FROM shop.people;

@@ -1,6 +1,4 @@
 -- Expressions, functions, types and literals with no faithful KQL form.
-SELECT CASE WHEN age > 18 THEN 'adult' ELSE 'minor' END FROM shop.people;
-SELECT CASE city WHEN 'Paris' THEN 1 END AS n FROM shop.people;
 SELECT * FROM shop.people WHERE name SIMILAR TO 'A%';
 SELECT * FROM shop.people WHERE name ~ '^A';
 SELECT * FROM shop.people WHERE name ~* '^a';

@@ -111,6 +111,34 @@ pub fn call(func: Func, args: &[&Val], rows: usize, ctx: &EvalCtx<'_>) -> Result
             }
             Val::from_parts(acc, scalar)
         }
+        Func::If | Func::Case => {
+            // From the last value back: each condition picks its value over what
+            // follows it, so the first true condition wins.
+            let last = arg(args, args.len().saturating_sub(1))?;
+            let mut acc = last.materialize(width)?;
+            for pair in args[..args.len() - 1].chunks(2).rev() {
+                let [cond, value] = pair else {
+                    return Err(ExecError::internal(format!(
+                        "{}() with an even number of arguments",
+                        func.name()
+                    )));
+                };
+                let cond = cond.materialize(width)?;
+                let mask = cond.as_boolean_opt().ok_or_else(|| {
+                    ExecError::internal(format!("a condition of {}() is not bool", func.name()))
+                })?;
+                // A null condition is not true (the helper requires a null buffer).
+                let cleared;
+                let mask = if mask.null_count() > 0 {
+                    cleared = arrow_select::filter::prep_null_mask_filter(mask);
+                    &cleared
+                } else {
+                    mask
+                };
+                acc = arrow_select::zip::zip(mask, &value.materialize(width)?, &acc)?;
+            }
+            Val::from_parts(acc, scalar)
+        }
         Func::Abs => abs(arg(args, 0)?)?,
         Func::Round | Func::Floor | Func::Ceil => rounding(func, arg(args, 0)?)?,
         Func::Now => Val::scalar(Arc::new(
