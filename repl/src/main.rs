@@ -95,15 +95,6 @@ fn shell_flag_given(matches: &clap::ArgMatches) -> Option<String> {
         .ids()
         .map(|id| id.as_str())
         .filter(|id| *id != "profile")
-        .find(|id| {
-            matches!(
-                matches
-                    .try_get_raw(id)
-                    .ok()
-                    .flatten()
-                    .map(|_| matches.value_source(id)),
-                Some(Some(clap::parser::ValueSource::CommandLine))
-            )
-        })
+        .find(|id| matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine))
         .map(str::to_owned)
 }

@@ -91,46 +91,38 @@ fn partitions(db: &Database, table: TableId) -> Vec<Option<UserId>> {
 
 /// `flush table`: flushes every partition of `table`; returns the versions written.
 pub fn flush_table(db: &Database, table: TableId) -> Result<u64> {
-    let (ns, name) = names(db, table);
-    let mut total = 0;
-    for owner in partitions(db, table) {
-        let id = db.jobs.start(
-            "flush",
-            "statement",
-            ns.as_deref(),
-            name.as_deref(),
-            owner.map(|u| u.0),
-        );
-        match db.engine.flush(table, owner) {
-            Ok(r) => {
-                let n = r.map(|r| r.versions).unwrap_or(0);
-                total += n;
-                db.jobs.finish(id, Some(n as i64), None, None);
-            }
-            Err(e) => {
-                db.jobs.finish(id, None, None, Some(e.to_string()));
-                return Err(e.into());
-            }
-        }
-    }
-    Ok(total)
+    each_partition(db, table, "flush", |owner| {
+        Ok(db.engine.flush(table, owner)?.map_or(0, |r| r.versions))
+    })
 }
 
 /// `compact table`: compacts every partition of `table`; returns the rows kept.
 pub fn compact_table(db: &Database, table: TableId) -> Result<u64> {
+    each_partition(db, table, "compact", |owner| {
+        Ok(db.engine.compact(table, owner)?.map_or(0, |r| r.rows_after))
+    })
+}
+
+/// Runs an on-demand job on every partition of `table`, each recorded in the job log
+/// with the count `job` returns; stops at the first failure (recorded too).
+fn each_partition(
+    db: &Database,
+    table: TableId,
+    kind: &'static str,
+    mut job: impl FnMut(Option<UserId>) -> std::result::Result<u64, kalavar_storage::StorageError>,
+) -> Result<u64> {
     let (ns, name) = names(db, table);
     let mut total = 0;
     for owner in partitions(db, table) {
         let id = db.jobs.start(
-            "compact",
+            kind,
             "statement",
             ns.as_deref(),
             name.as_deref(),
             owner.map(|u| u.0),
         );
-        match db.engine.compact(table, owner) {
-            Ok(r) => {
-                let n = r.map(|r| r.rows_after).unwrap_or(0);
+        match job(owner) {
+            Ok(n) => {
                 total += n;
                 db.jobs.finish(id, Some(n as i64), None, None);
             }

@@ -232,7 +232,7 @@ impl Vm {
                 Flow::Halt => {
                     if self.stats.is_some() {
                         super::analyze::emit_listing(self, cx)?;
-                    } else {
+                    } else if self.rows_emitted == 0 {
                         announce_columns(&p.program, cx);
                     }
                     self.release_all();
@@ -390,8 +390,8 @@ fn locate(mut e: ExecError, at: usize, insn: &Insn) -> ExecError {
 }
 
 /// A result with no rows still has columns: hands the output the schema of the
-/// program's first `Emit`, which it sends as an empty batch only when no batch went
-/// out (a scan that found nothing never reaches its `Emit`).
+/// program's first `Emit` (a scan that found nothing never reaches it). Called only
+/// when the run emitted no row, so queries with rows pay nothing for it.
 fn announce_columns(program: &kql_compiler::bytecode::Program, cx: &mut Ctx<'_>) {
     let Some(src) = program.insns.iter().find_map(|i| match i {
         Insn::Emit { src } => Some(*src),

@@ -15,8 +15,8 @@ use std::sync::Arc;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Decimal128Type, DurationMicrosecondType, Float64Type, Int64Type};
 use arrow_array::{
-    Array, ArrayRef, Decimal128Array, DurationMicrosecondArray, Float64Array, Int64Array,
-    RecordBatch,
+    Array, ArrayRef, ArrowPrimitiveType, Decimal128Array, DurationMicrosecondArray, Float64Array,
+    Int64Array, PrimitiveArray, RecordBatch,
 };
 use arrow_row::{RowConverter, Rows, SortField};
 use arrow_schema::{DataType as Arrow, SchemaRef};
@@ -28,6 +28,25 @@ use crate::vm::expr::arith::{div_round, pow10};
 use crate::vm::expr::{EvalCtx, eval};
 use crate::vm::hash::{RowMap, RowSet};
 use crate::vm::types::{batch, batch_bytes};
+
+/// Adds each valid value of `v` to its group's sum, failing on overflow.
+fn checked_sums<T: ArrowPrimitiveType<Native = i64>>(
+    sums: &mut [i64],
+    seen: &mut [bool],
+    groups: &[u32],
+    v: &PrimitiveArray<T>,
+) -> Result<()> {
+    for (i, g) in groups.iter().enumerate() {
+        if v.is_valid(i) {
+            let g = *g as usize;
+            sums[g] = sums[g]
+                .checked_add(v.value(i))
+                .ok_or_else(|| overflow("sum()"))?;
+            seen[g] = true;
+        }
+    }
+    Ok(())
+}
 
 fn overflow(what: &str) -> ExecError {
     ExecError::new(XCode::Overflow, format!("{what} overflows"))
@@ -188,28 +207,11 @@ impl Acc {
             }
             Acc::SumInt(s, seen) => {
                 let a = arrow_cast::cast(need()?, &Arrow::Int64)?;
-                let v = a.as_primitive::<Int64Type>();
-                for (i, g) in groups.iter().enumerate() {
-                    if v.is_valid(i) {
-                        let g = *g as usize;
-                        s[g] = s[g]
-                            .checked_add(v.value(i))
-                            .ok_or_else(|| overflow("sum()"))?;
-                        seen[g] = true;
-                    }
-                }
+                checked_sums(s, seen, groups, a.as_primitive::<Int64Type>())?;
             }
             Acc::SumDuration(s, seen) => {
                 let v = need()?.as_primitive::<DurationMicrosecondType>();
-                for (i, g) in groups.iter().enumerate() {
-                    if v.is_valid(i) {
-                        let g = *g as usize;
-                        s[g] = s[g]
-                            .checked_add(v.value(i))
-                            .ok_or_else(|| overflow("sum()"))?;
-                        seen[g] = true;
-                    }
-                }
+                checked_sums(s, seen, groups, v)?;
             }
             Acc::SumFloat(s, seen) => {
                 let a = arrow_cast::cast(need()?, &Arrow::Float64)?;
