@@ -5,12 +5,15 @@
 
 use std::collections::BTreeMap;
 
-use rocksdb::{Direction, IteratorMode, ReadOptions};
+use rocksdb::ReadOptions;
 
 use crate::cold::PartitionId;
 use crate::encoding::value;
 use crate::engine::{HOT_CF, Inner, Pending};
 use crate::error::Result;
+
+/// Readahead of a hot scan's iterator (hot data read from disk is read in big steps).
+const HOT_READAHEAD: usize = 2 << 20;
 
 /// One hot version.
 pub(crate) struct HotEntry {
@@ -30,16 +33,22 @@ pub(crate) fn read_hot(
     let mut ro = ReadOptions::default();
     ro.set_iterate_upper_bound(hi.to_vec());
     ro.fill_cache(false);
+    ro.set_readahead_size(HOT_READAHEAD);
     let mut out = Vec::new();
-    for item in snapshot.iterator_cf_opt(cf, ro, IteratorMode::From(lo, Direction::Forward)) {
-        let (k, v) = item?;
-        let hv = value::decode(&v)?;
+    // The raw iterator lends each key and value: one copy of each into the entry,
+    // not a boxed copy first.
+    let mut it = snapshot.raw_iterator_cf_opt(cf, ro);
+    it.seek(lo);
+    while let (Some(k), Some(v)) = (it.key(), it.value()) {
+        let hv = value::decode(v)?;
         out.push(HotEntry {
             key: k.to_vec(),
             tombstone: hv.tombstone,
             row: hv.row.to_vec(),
         });
+        it.next();
     }
+    it.status()?;
     Ok(out)
 }
 

@@ -256,13 +256,35 @@ impl ScanIter {
                 false,
             ));
         }
+        let segs: Vec<SegmentRef> = if lo < hi {
+            view.segments
+                .iter()
+                .filter(|s| {
+                    s.meta.max_key.as_slice() >= lo.as_slice()
+                        && s.meta.min_key.as_slice() < hi.as_slice()
+                })
+                .cloned()
+                .collect()
+        } else {
+            Vec::new()
+        };
+        // Hot keys only matter against segments: without any in range (a table
+        // entirely hot), they are not copied.
+        let (int_key, hot_keys) = if segs.is_empty() {
+            (None, Vec::new())
+        } else {
+            (
+                int_key_of(&def, &hot, spec.owner.is_some()),
+                hot.iter().map(|e| e.key.clone()).collect(),
+            )
+        };
         let ctx = Arc::new(Ctx {
             out_slots,
             read_cols,
             preds,
             pred_slots,
-            int_key: int_key_of(&def, &hot, spec.owner.is_some()),
-            hot_keys: hot.iter().map(|e| e.key.clone()).collect(),
+            int_key,
+            hot_keys,
             keep_keys: spec.with_row_id,
             with_row_id: spec.with_row_id,
             batch_size: spec.batch_size,
@@ -274,15 +296,6 @@ impl ScanIter {
         let mut tasks = VecDeque::new();
         let mut merge = None;
         if lo < hi {
-            let segs: Vec<SegmentRef> = view
-                .segments
-                .iter()
-                .filter(|s| {
-                    s.meta.max_key.as_slice() >= lo.as_slice()
-                        && s.meta.min_key.as_slice() < hi.as_slice()
-                })
-                .cloned()
-                .collect();
             let clusters = clusters_of(segs);
             if spec.ordered {
                 merge = Some(ordered_merge(inner, &ctx, &view, clusters, hot)?);
