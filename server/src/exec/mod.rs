@@ -12,4 +12,4 @@ pub mod query;
 mod session;
 
 pub use plan_cache::PlanCache;
-pub use session::{Executor, Request, kql_role};
+pub use session::{Executor, Request, Short, kql_role};

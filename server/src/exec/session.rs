@@ -15,12 +15,13 @@
 //! says so), so a failed statement never leaves part of the transaction applied.
 //! Changes written are published to live queries after their commit.
 
+use std::cell::Cell;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use arrow_array::ArrayRef;
-use kalavar_protocol::Param;
+use kalavar_protocol::{Param, ServerMessage};
 use kalavar_storage::{Txn, UserId};
 use kql_compiler::identity::Role;
 
@@ -68,6 +69,23 @@ pub fn kql_role(r: kalavar_storage::Role) -> Role {
         kalavar_storage::Role::Dba => Role::Dba,
         kalavar_storage::Role::Root => Role::Root,
     }
+}
+
+/// The longest a statement runs on the session's short path (where its request
+/// arrived) before it is abandoned and queued for the executor instead.
+const SHORT_SLICE: Duration = Duration::from_millis(2);
+
+/// `Batch` messages a statement on the short path may hold before it is abandoned
+/// and queued (each is about a megabyte, see [`super::output`]).
+const SHORT_MAX_BATCHES: usize = 1;
+
+/// What [`Executor::try_short`] did.
+pub enum Short {
+    /// The statement ran to its end: its messages in order, then its error if it
+    /// failed (for the caller to send after them).
+    Ran(Vec<ServerMessage>, Option<ExecError>),
+    /// Nothing was applied or sent: queue the request as usual.
+    Declined,
 }
 
 /// How many times a statement outside an explicit transaction is re-run after a
@@ -209,6 +227,102 @@ impl Executor {
                     total += self.run(p, bound, &who, &mut sink, &budget)?;
                 }
                 sink.finish(total)
+            }
+        }
+    }
+
+    /// The short path of a cached plan: runs it here and now when it is a short
+    /// candidate (see [`Prepared::runs_short`]) and no transaction is open, under the
+    /// usual limits plus a time slice of [`SHORT_SLICE`], keeping its messages. A run
+    /// that overruns the slice (or produces more than [`SHORT_MAX_BATCHES`] batch
+    /// messages) is abandoned before anything of it is applied or sent — a read has
+    /// nothing to apply, a write's transaction is dropped uncommitted — and declined,
+    /// so that the executor runs it again where a `Cancel` can reach it. Anything
+    /// unusual (an unknown plan, bad parameters) is declined too, and the executor
+    /// answers it as before.
+    pub fn try_short(
+        &mut self,
+        hash: &[u8; 32],
+        request: u32,
+        params: &[Param],
+        compact: bool,
+    ) -> Short {
+        if self.txn.is_some() {
+            return Short::Declined;
+        }
+        let Ok(who) = self.who() else {
+            return Short::Declined;
+        };
+        let db = self.db.clone();
+        let p = {
+            let Ok(views) = db.views() else {
+                return Short::Declined;
+            };
+            let catalog = views.for_role(who.role);
+            match db.plans.get(hash, &who.user, who.role, catalog) {
+                Some(p) if p.runs_short() => p,
+                _ => return Short::Declined,
+            }
+        };
+        let Ok(bound) = params::bind(&p.program.params, params, true) else {
+            return Short::Declined;
+        };
+        let mut budget = self.budget(Arc::new(AtomicBool::new(false)), true);
+        let slice_end = Instant::now() + SHORT_SLICE;
+        budget.deadline = Some(budget.deadline.map_or(slice_end, |d| d.min(slice_end)));
+        let mut messages = Vec::new();
+        let full = Cell::new(false);
+        let mut keep = |m: ServerMessage| {
+            if matches!(m, ServerMessage::Batch { .. }) {
+                let batches = messages
+                    .iter()
+                    .filter(|m| matches!(m, ServerMessage::Batch { .. }))
+                    .count();
+                if batches >= SHORT_MAX_BATCHES && p.kind == PlanKind::Read {
+                    full.set(true);
+                    return Err(ExecError::new(XCode::TimeLimit, "short path full"));
+                }
+            }
+            messages.push(m);
+            Ok(())
+        };
+        let mut sink = ResultSink::new(request, compact, &mut keep);
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.run_inner(&db, p.clone(), bound, &who, &mut sink, &budget)
+        }));
+        let r = match r {
+            Ok(r) => r,
+            Err(_) => {
+                self.abandon();
+                Err(ExecError::new(
+                    XCode::Internal,
+                    "the statement failed unexpectedly; its transaction was rolled back",
+                ))
+            }
+        };
+        if let Err(e) = &r
+            && e.code == XCode::TimeLimit.code()
+            && (full.get() || Instant::now() >= slice_end)
+        {
+            p.mark_overran();
+            return Short::Declined;
+        }
+        let r = match r {
+            Ok(n) => sink.finish(n),
+            Err(e) => Err(e),
+        };
+        if full.get() {
+            // Only a read fills up, and a read applied nothing.
+            p.mark_overran();
+            return Short::Declined;
+        }
+        Counters::add(&db.counters.plan_cache_hits, 1);
+        Counters::add(&db.counters.statements, 1);
+        match r {
+            Ok(()) => Short::Ran(messages, None),
+            Err(e) => {
+                Counters::add(&db.counters.statements_failed, 1);
+                Short::Ran(messages, Some(e))
             }
         }
     }

@@ -17,8 +17,8 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use kalavar_protocol::frame::{FrameAssembler, HANDSHAKE_MAX_FRAME_BYTES};
@@ -36,9 +36,9 @@ use tracing::{debug, info};
 
 use super::admin;
 use super::registry::Closing;
-use super::work::{self, Job, Running, SubHandle, Work};
+use super::work::{self, Job, Running, SharedExecutor, SubHandle, Work};
 use crate::auth::{Identity, authorize};
-use crate::exec::Executor;
+use crate::exec::{Executor, Short};
 use crate::state::Shared;
 use crate::vm::ExecError;
 
@@ -295,16 +295,18 @@ impl Session {
         let mut subs: HashMap<u64, (u32, SubHandle)> = HashMap::new();
         let mut next_sub = 1u64;
         let compact = self.features & FEATURE_COMPACT_ROWS != 0;
+        let activity = self.shared.sessions.activity(self.id);
+        let ex: SharedExecutor = Arc::new(Mutex::new(self.executor()));
         tokio::spawn(work::executor(
-            self.executor(),
+            ex.clone(),
             work_rx,
             out_tx.clone(),
             running.clone(),
-            self.shared.sessions.activity(self.id),
+            activity.clone(),
             compact,
         ));
         let mut last_heard = Instant::now();
-        let end = loop {
+        let end = 'session: loop {
             let busy =
                 !running.lock().unwrap_or_else(|p| p.into_inner()).is_empty() || !subs.is_empty();
             let idle_at = last_heard + idle;
@@ -401,8 +403,46 @@ impl Session {
                     hash,
                     params,
                 } => {
-                    queue(request, Job::Cached(hash), params);
-                    None
+                    let idle = running.lock().unwrap_or_else(|p| p.into_inner()).is_empty();
+                    if !idle {
+                        queue(request, Job::Cached(hash), params);
+                        continue;
+                    }
+                    // Nothing queued or running: the executor's answers are all in
+                    // `out_rx` already; they go first.
+                    while let Ok(m) = out_rx.try_recv() {
+                        if send(stream, &m).await.is_err() {
+                            break 'session End::Quiet;
+                        }
+                    }
+                    let short = match ex.try_lock() {
+                        Ok(mut ex) => {
+                            if let Some(a) = &activity {
+                                a.start(None);
+                            }
+                            let short = ex.try_short(&hash, request, &params, compact);
+                            if let Some(a) = &activity {
+                                a.end();
+                            }
+                            short
+                        }
+                        Err(_) => Short::Declined,
+                    };
+                    match short {
+                        Short::Declined => {
+                            queue(request, Job::Cached(hash), params);
+                            continue;
+                        }
+                        Short::Ran(messages, error) => {
+                            let error = error.map(|e| work::error_message(request, &e));
+                            for m in messages.iter().chain(error.as_ref()) {
+                                if send(stream, m).await.is_err() {
+                                    break 'session End::Quiet;
+                                }
+                            }
+                            None
+                        }
+                    }
                 }
                 ClientMessage::Query {
                     request,

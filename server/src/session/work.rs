@@ -3,6 +3,11 @@
 //! one at a time, in order, on blocking threads — the session's transaction lives in
 //! its [`Executor`] — while the session loop keeps reading, so a `Cancel` reaches a
 //! running statement (checked between batches) or takes a queued one off the queue.
+//! The short path skips the queue: when nothing is queued or running, the session
+//! loop runs an `ExecuteCached` of a short plan itself (see
+//! [`Executor::try_short`]), which saves the hops to the executor task and a
+//! blocking thread and back; a plan that turns out not to be short is abandoned
+//! within its slice, before anything of it is applied or sent, and queued.
 //! `Subscribe` starts a live-query task of its own. Every answer goes through the
 //! session's outgoing channel, bounded so a client that does not read slows the
 //! statement producing for it instead of filling memory.
@@ -63,9 +68,13 @@ pub fn text_of(language: Language, text: String) -> Result<String, ExecError> {
     }
 }
 
+/// A session's executor, shared by the executor task and the short path (which
+/// takes it only when nothing is queued or running).
+pub type SharedExecutor = Arc<Mutex<Executor>>;
+
 /// The executor task: runs queued requests in order until the queue closes.
 pub async fn executor(
-    mut ex: Executor,
+    ex: SharedExecutor,
     mut queue: mpsc::UnboundedReceiver<Work>,
     out: mpsc::Sender<ServerMessage>,
     running: Running,
@@ -91,7 +100,9 @@ pub async fn executor(
             });
         }
         let out2 = out.clone();
+        let ex2 = ex.clone();
         let joined = tokio::task::spawn_blocking(move || {
+            let mut ex = ex2.lock().unwrap_or_else(|p| p.into_inner());
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 let mut send =
                     |m: ServerMessage| out2.blocking_send(m).map_err(|_| ExecError::cancelled());
@@ -120,7 +131,6 @@ pub async fn executor(
             if let Err(e) = result {
                 let _ = out2.blocking_send(error_message(request, &e));
             }
-            ex
         })
         .await;
         if let Some(a) = &activity {
@@ -130,9 +140,8 @@ pub async fn executor(
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&request);
-        match joined {
-            Ok(back) => ex = back,
-            Err(_) => return,
+        if joined.is_err() {
+            return;
         }
     }
 }

@@ -3,10 +3,12 @@
 //! what kind of statement it is. The plan cache keeps these.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use arrow_array::ArrayRef;
 use arrow_schema::SchemaRef;
 use kql_compiler::bytecode::{Insn, OpClass, VerifiedProgram};
+use kql_compiler::catalog::SYSTEM_TABLE_ID_BASE;
 
 use super::error::Result;
 use super::types::{arrow_schema, value_array};
@@ -40,6 +42,49 @@ pub struct Prepared {
     /// Each constant as a one-row array.
     pub consts: Vec<ArrayRef>,
     pub kind: PlanKind,
+    /// Whether the plan looks short enough to run where its request arrives (see
+    /// [`short_of`]).
+    short: bool,
+    /// Set when a run on that short path overran its time slice; later runs queue.
+    overran: AtomicBool,
+}
+
+/// Most literal rows an insert on the short path writes.
+const SHORT_INSERT_ROWS: u32 = 64;
+
+/// Whether `program` is a candidate for the session's short path: a read whose
+/// every scan of a stored table has a bounded key range (equality on a key prefix,
+/// or both bounds) and reads no system table, or a write that only inserts (or
+/// upserts) a few literal rows and reads nothing. A candidate still runs under a
+/// time slice and moves to the queue when it overruns it.
+fn short_of(program: &VerifiedProgram, kind: PlanKind) -> bool {
+    let bounded = |t: &kql_compiler::bytecode::TableRef, r: &kql_compiler::bytecode::KeyRange| {
+        let stored = program
+            .tables
+            .get(t.index())
+            .is_some_and(|u| u.id < SYSTEM_TABLE_ID_BASE);
+        stored && (!r.eq.is_empty() || (r.lower.is_some() && r.upper.is_some()))
+    };
+    match kind {
+        PlanKind::Read => program.insns.iter().all(|i| match i {
+            Insn::OpenScan { table, range, .. } => bounded(table, range),
+            Insn::SeekKey { table, .. } => program
+                .tables
+                .get(table.index())
+                .is_some_and(|u| u.id < SYSTEM_TABLE_ID_BASE),
+            Insn::OpenSubscription { .. } => false,
+            _ => true,
+        }),
+        PlanKind::Write => program.insns.iter().all(|i| match i {
+            Insn::Values { rows, .. } => *rows <= SHORT_INSERT_ROWS,
+            Insn::Insert { .. } | Insn::Upsert { .. } => true,
+            i => !matches!(
+                i.opcode().class(),
+                OpClass::Read | OpClass::Write | OpClass::Ddl | OpClass::Admin
+            ),
+        }),
+        _ => false,
+    }
 }
 
 fn kind_of(program: &VerifiedProgram) -> PlanKind {
@@ -78,13 +123,27 @@ impl Prepared {
             .map(value_array)
             .collect::<Result<_>>()?;
         let kind = kind_of(&program);
+        let short = short_of(&program, kind);
         Ok(Arc::new(Prepared {
             program,
             hash,
             schemas,
             consts,
             kind,
+            short,
+            overran: AtomicBool::new(false),
         }))
+    }
+
+    /// Whether a run may try the session's short path: the plan is a candidate and
+    /// no earlier run of it overran the slice.
+    pub fn runs_short(&self) -> bool {
+        self.short && !self.overran.load(Ordering::Relaxed)
+    }
+
+    /// A run on the short path overran its slice: queue later runs.
+    pub fn mark_overran(&self) {
+        self.overran.store(true, Ordering::Relaxed);
     }
 
     /// The Arrow schema of register `r`.
