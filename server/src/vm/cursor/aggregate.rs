@@ -163,6 +163,33 @@ impl Acc {
         }
     }
 
+    /// Updates the one group of an aggregation without keys with every row of `arg`
+    /// (`n` rows) by whole-array kernels; false when this aggregate has no such path
+    /// (the caller then updates it row by row).
+    fn update_single(&mut self, n: usize, arg: Option<&ArrayRef>) -> Result<bool> {
+        let need = || arg.ok_or_else(|| ExecError::internal("an aggregate without its argument"));
+        match self {
+            Acc::CountRows(c) => c[0] += n as i64,
+            Acc::Count(c) => {
+                let a = need()?;
+                c[0] += (a.len() - a.null_count()) as i64;
+            }
+            Acc::SumInt(s, seen) => {
+                let a = arrow_cast::cast(need()?, &Arrow::Int64)?;
+                let part = arrow_arith::aggregate::sum_checked(a.as_primitive::<Int64Type>())
+                    .map_err(|_| overflow("sum()"))?;
+                if let Some(part) = part {
+                    s[0] = s[0].checked_add(part).ok_or_else(|| overflow("sum()"))?;
+                    seen[0] = true;
+                }
+            }
+            // Float sums stay row by row: a kernel's summation order would change
+            // their rounding.
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
     fn update(&mut self, groups: &[u32], arg: Option<&ArrayRef>) -> Result<()> {
         let need = || arg.ok_or_else(|| ExecError::internal("an aggregate without its argument"));
         match self {
@@ -501,7 +528,14 @@ impl AggregateCursor {
         if b.num_rows() == 0 {
             return Ok(());
         }
-        let ids = self.group_ids(b, ev)?;
+        // Without keys every row is in group 0: most aggregates then take whole-array
+        // kernels, and group ids are built only for those that do not.
+        let single = self.keys.is_empty();
+        let ids = if single {
+            Vec::new()
+        } else {
+            self.group_ids(b, ev)?
+        };
         let args = self
             .aggs
             .iter()
@@ -525,9 +559,16 @@ impl AggregateCursor {
             .accs
             .as_mut()
             .ok_or_else(|| ExecError::internal("no accumulators"))?;
+        let n = b.num_rows();
         for (acc, arg) in accs.iter_mut().zip(&args) {
             acc.grow(groups);
-            acc.update(&ids, arg.as_ref())?;
+            if single {
+                if !acc.update_single(n, arg.as_ref())? {
+                    acc.update(&vec![0; n], arg.as_ref())?;
+                }
+            } else {
+                acc.update(&ids, arg.as_ref())?;
+            }
         }
         let key_bytes = self.group_rows.as_ref().map_or(0, |r| r.size());
         self.held = key_bytes * 2 + self.groups * 16 + accs.iter().map(Acc::bytes).sum::<usize>();
