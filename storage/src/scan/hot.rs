@@ -22,6 +22,24 @@ pub(crate) struct HotEntry {
     pub row: Vec<u8>,
 }
 
+/// A raw iterator over the hot versions with keys in `[lo, hi)` of an open snapshot,
+/// positioned at the first. It lends each key and value (no copy).
+pub(crate) fn hot_iter<'a>(
+    inner: &'a Inner,
+    snapshot: &'a rocksdb::SnapshotWithThreadMode<'_, rocksdb::DB>,
+    lo: &[u8],
+    hi: &[u8],
+) -> rocksdb::DBRawIteratorWithThreadMode<'a, rocksdb::DB> {
+    let cf = inner.db.cf_handle(HOT_CF).expect("hot cf");
+    let mut ro = ReadOptions::default();
+    ro.set_iterate_upper_bound(hi.to_vec());
+    ro.fill_cache(false);
+    ro.set_readahead_size(HOT_READAHEAD);
+    let mut it = snapshot.raw_iterator_cf_opt(cf, ro);
+    it.seek(lo);
+    it
+}
+
 /// Reads hot versions of `part` with keys in `[lo, hi)` from an open snapshot.
 pub(crate) fn read_hot(
     inner: &Inner,
@@ -29,16 +47,8 @@ pub(crate) fn read_hot(
     lo: &[u8],
     hi: &[u8],
 ) -> Result<Vec<HotEntry>> {
-    let cf = inner.db.cf_handle(HOT_CF).expect("hot cf");
-    let mut ro = ReadOptions::default();
-    ro.set_iterate_upper_bound(hi.to_vec());
-    ro.fill_cache(false);
-    ro.set_readahead_size(HOT_READAHEAD);
     let mut out = Vec::new();
-    // The raw iterator lends each key and value: one copy of each into the entry,
-    // not a boxed copy first.
-    let mut it = snapshot.raw_iterator_cf_opt(cf, ro);
-    it.seek(lo);
+    let mut it = hot_iter(inner, snapshot, lo, hi);
     while let (Some(k), Some(v)) = (it.key(), it.value()) {
         let hv = value::decode(v)?;
         out.push(HotEntry {

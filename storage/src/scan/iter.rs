@@ -27,7 +27,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReader;
 use parquet::arrow::arrow_reader::statistics::StatisticsConverter;
 
 use super::cluster::{Masks, cluster_masks};
-use super::hot::{HotEntry, overlay, read_hot};
+use super::hot::{HotEntry, hot_iter, overlay, read_hot};
 use super::merge::{Merge, MergeRules, SortedSource};
 use super::predicate::{BoundPredicate, bind};
 use super::sources::{HotSource, SegmentSource};
@@ -145,6 +145,8 @@ struct SegStream {
 pub struct ScanIter {
     ctx: Arc<Ctx>,
     tasks: VecDeque<Task>,
+    /// Hot rows already decoded (a scan of a range only the hot tier holds).
+    ready: VecDeque<Chunk>,
     streams: VecDeque<SegStream>,
     hot: Option<(Vec<HotEntry>, usize, RowDecoder)>,
     remaining: Option<usize>,
@@ -227,16 +229,34 @@ impl ScanIter {
         let hi = hi.min(part_end);
         // One consistent view: the RocksDB snapshot and the cold view, taken together.
         let partition = inner.partition(part);
-        let (hot, view) = {
+        // A plain scan of a range no segment touches, with no pending writes of the
+        // scanning transaction in it, needs neither the hot keys nor the raw rows:
+        // its rows are decoded straight from RocksDB into the projected columns.
+        let mine_pending = pending.is_some_and(|p| {
+            lo < hi && p.range(lo.clone()..hi.clone()).any(|(_, x)| x.part == part)
+        });
+        let direct_ok = lo < hi && !spec.ordered && !spec.with_row_id && !mine_pending;
+        let (hot, ready, view) = {
             let _view_lock = inner.view_lock.read().expect("view lock");
             let snapshot = inner.db.snapshot();
             let view = partition.view();
-            let hot = if lo < hi {
-                read_hot(inner, &snapshot, &lo, &hi)?
+            let touches_segment = view.segments.iter().any(|s| {
+                s.meta.max_key.as_slice() >= lo.as_slice()
+                    && s.meta.min_key.as_slice() < hi.as_slice()
+            });
+            if direct_ok && !touches_segment {
+                let ready = decode_hot(
+                    hot_iter(inner, &snapshot, &lo, &hi),
+                    &def,
+                    &read_cols,
+                    spec.batch_size,
+                )?;
+                (Vec::new(), ready, view)
+            } else if lo < hi {
+                (read_hot(inner, &snapshot, &lo, &hi)?, VecDeque::new(), view)
             } else {
-                Vec::new()
-            };
-            (hot, view)
+                (Vec::new(), VecDeque::new(), view)
+            }
         };
         let hot = match pending {
             Some(p) if lo < hi => overlay(hot, p, part, &lo, &hi),
@@ -309,6 +329,7 @@ impl ScanIter {
         Ok(ScanIter {
             ctx,
             tasks,
+            ready,
             streams: VecDeque::new(),
             hot: None,
             remaining: spec.limit,
@@ -338,6 +359,9 @@ impl ScanIter {
 
     /// The next chunk of merged rows, before predicates.
     fn next_chunk(&mut self) -> Result<Option<Chunk>> {
+        if let Some(c) = self.ready.pop_front() {
+            return Ok(Some(c));
+        }
         loop {
             if let Some(s) = self.streams.front_mut() {
                 match next_seg_chunk(&self.ctx, s)? {
@@ -859,6 +883,56 @@ fn int_key_mask(hot: &[i64], ids: &[i64]) -> BooleanArray {
         }
     }
     BooleanArray::new(bits.finish(), None)
+}
+
+/// Decodes the live hot rows an iterator yields into chunks of `batch_size` rows of
+/// the `read_cols` of `def`, skipping tombstones.
+fn decode_hot(
+    mut it: rocksdb::DBRawIteratorWithThreadMode<'_, rocksdb::DB>,
+    def: &TableDef,
+    read_cols: &[ColumnId],
+    batch_size: usize,
+) -> Result<VecDeque<Chunk>> {
+    let types: Vec<_> = read_cols
+        .iter()
+        .map(|id| def.column(*id).expect("current").data_type)
+        .collect();
+    let fresh = || -> Vec<ColumnBuilder> {
+        types
+            .iter()
+            .map(|t| ColumnBuilder::new(t, batch_size))
+            .collect()
+    };
+    let mut dec = RowDecoder::new(def, read_cols);
+    let mut out = VecDeque::new();
+    let mut builders = fresh();
+    let mut rows = 0;
+    while let Some(v) = it.value() {
+        let hv = crate::encoding::value::decode(v)?;
+        if !hv.tombstone {
+            dec.decode(hv.row, &mut builders)?;
+            rows += 1;
+            if rows == batch_size {
+                let full = std::mem::replace(&mut builders, fresh());
+                out.push_back(Chunk {
+                    rows,
+                    arrays: full.into_iter().map(|b| b.finish()).collect(),
+                    keys: None,
+                });
+                rows = 0;
+            }
+        }
+        it.next();
+    }
+    it.status()?;
+    if rows > 0 {
+        out.push_back(Chunk {
+            rows,
+            arrays: builders.into_iter().map(|b| b.finish()).collect(),
+            keys: None,
+        });
+    }
+    Ok(out)
 }
 
 fn hot_chunk(
