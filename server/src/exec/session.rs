@@ -237,7 +237,8 @@ impl Executor {
     /// that overruns the slice (or produces more than [`SHORT_MAX_BATCHES`] batch
     /// messages) is abandoned before anything of it is applied or sent — a read has
     /// nothing to apply, a write's transaction is dropped uncommitted — and declined,
-    /// so that the executor runs it again where a `Cancel` can reach it. Anything
+    /// so that the executor runs it again where a `Cancel` can reach it; a plan that
+    /// overruns three times in a row stops trying. Anything
     /// unusual (an unknown plan, bad parameters) is declined too, and the executor
     /// answers it as before.
     pub fn try_short(
@@ -316,6 +317,7 @@ impl Executor {
             p.mark_overran();
             return Short::Declined;
         }
+        p.mark_short();
         Counters::add(&db.counters.plan_cache_hits, 1);
         Counters::add(&db.counters.statements, 1);
         match r {

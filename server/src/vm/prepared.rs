@@ -3,7 +3,7 @@
 //! what kind of statement it is. The plan cache keeps these.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use arrow_array::ArrayRef;
 use arrow_schema::SchemaRef;
@@ -45,9 +45,14 @@ pub struct Prepared {
     /// Whether the plan looks short enough to run where its request arrives (see
     /// [`short_of`]).
     short: bool,
-    /// Set when a run on that short path overran its time slice; later runs queue.
-    overran: AtomicBool,
+    /// Runs on that short path that overran their time slice in a row; at
+    /// [`SHORT_OVERRUNS`] later runs queue.
+    overran: AtomicU32,
 }
+
+/// Overruns in a row after which a plan no longer tries the short path (one alone
+/// may be a busy machine preempting a short plan).
+const SHORT_OVERRUNS: u32 = 3;
 
 /// Most literal rows an insert on the short path writes.
 const SHORT_INSERT_ROWS: u32 = 64;
@@ -131,19 +136,26 @@ impl Prepared {
             consts,
             kind,
             short,
-            overran: AtomicBool::new(false),
+            overran: AtomicU32::new(0),
         }))
     }
 
     /// Whether a run may try the session's short path: the plan is a candidate and
-    /// no earlier run of it overran the slice.
+    /// its last [`SHORT_OVERRUNS`] tries did not all overrun the slice.
     pub fn runs_short(&self) -> bool {
-        self.short && !self.overran.load(Ordering::Relaxed)
+        self.short && self.overran.load(Ordering::Relaxed) < SHORT_OVERRUNS
     }
 
-    /// A run on the short path overran its slice: queue later runs.
+    /// A run on the short path overran its slice.
     pub fn mark_overran(&self) {
-        self.overran.store(true, Ordering::Relaxed);
+        self.overran.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A run on the short path finished within its slice.
+    pub fn mark_short(&self) {
+        if self.overran.load(Ordering::Relaxed) != 0 {
+            self.overran.store(0, Ordering::Relaxed);
+        }
     }
 
     /// The Arrow schema of register `r`.
