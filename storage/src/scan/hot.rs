@@ -23,17 +23,20 @@ pub(crate) struct HotEntry {
 }
 
 /// A raw iterator over the hot versions with keys in `[lo, hi)` of an open snapshot,
-/// positioned at the first. It lends each key and value (no copy).
+/// positioned at the first. It lends each key and value (no copy). Blocks it reads
+/// go to the block cache only when `cache` (a bounded range, likely read again; a
+/// scan of a whole partition would only evict what others need).
 pub(crate) fn hot_iter<'a>(
     inner: &'a Inner,
     snapshot: &'a rocksdb::SnapshotWithThreadMode<'_, rocksdb::DB>,
     lo: &[u8],
     hi: &[u8],
+    cache: bool,
 ) -> rocksdb::DBRawIteratorWithThreadMode<'a, rocksdb::DB> {
     let cf = inner.db.cf_handle(HOT_CF).expect("hot cf");
     let mut ro = ReadOptions::default();
     ro.set_iterate_upper_bound(hi.to_vec());
-    ro.fill_cache(false);
+    ro.fill_cache(cache);
     ro.set_readahead_size(HOT_READAHEAD);
     let mut it = snapshot.raw_iterator_cf_opt(cf, ro);
     it.seek(lo);
@@ -46,9 +49,10 @@ pub(crate) fn read_hot(
     snapshot: &rocksdb::SnapshotWithThreadMode<'_, rocksdb::DB>,
     lo: &[u8],
     hi: &[u8],
+    cache: bool,
 ) -> Result<Vec<HotEntry>> {
     let mut out = Vec::new();
-    let mut it = hot_iter(inner, snapshot, lo, hi);
+    let mut it = hot_iter(inner, snapshot, lo, hi, cache);
     while let (Some(k), Some(v)) = (it.key(), it.value()) {
         let hv = value::decode(v)?;
         out.push(HotEntry {

@@ -236,6 +236,10 @@ impl ScanIter {
             lo < hi && p.range(lo.clone()..hi.clone()).any(|(_, x)| x.part == part)
         });
         let direct_ok = lo < hi && !spec.ordered && !spec.with_row_id && !mine_pending;
+        // A range bounded on both sides is cached (small ranges are read again and
+        // again); a partition scanned from end to end is not.
+        let cache =
+            !matches!(spec.key_range.start, Unbounded) && !matches!(spec.key_range.end, Unbounded);
         let (hot, ready, view) = {
             let _view_lock = inner.view_lock.read().expect("view lock");
             let snapshot = inner.db.snapshot();
@@ -246,14 +250,18 @@ impl ScanIter {
             });
             if direct_ok && !touches_segment {
                 let ready = decode_hot(
-                    hot_iter(inner, &snapshot, &lo, &hi),
+                    hot_iter(inner, &snapshot, &lo, &hi, cache),
                     &def,
                     &read_cols,
                     spec.batch_size,
                 )?;
                 (Vec::new(), ready, view)
             } else if lo < hi {
-                (read_hot(inner, &snapshot, &lo, &hi)?, VecDeque::new(), view)
+                (
+                    read_hot(inner, &snapshot, &lo, &hi, cache)?,
+                    VecDeque::new(),
+                    view,
+                )
             } else {
                 (Vec::new(), VecDeque::new(), view)
             }
