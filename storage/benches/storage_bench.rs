@@ -15,6 +15,11 @@
 //! `KALAVAR_BENCH_SCAN_ROWS` (10,000,000), `KALAVAR_BENCH_SEGMENTS` (20),
 //! `KALAVAR_BENCH_INGEST_ROWS` (1,000,000), `KALAVAR_BENCH_GETS` (100,000),
 //! `KALAVAR_BENCH_ROUNDS` (3), `KALAVAR_BENCH_USERS` (10,000).
+//!
+//! For profiling without peers: `KALAVAR_BENCH_ONLY=profile` builds the realistic
+//! state once in `KALAVAR_BENCH_PROFILE_DIR` (kept between runs, reused when present),
+//! then times `KALAVAR_BENCH_PROFILE` = `get` (random point gets) or `scan` (sum and
+//! group by), `KALAVAR_BENCH_ROUNDS` times. Run it under `perf record`.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -629,6 +634,50 @@ fn bench_file_count(root: &Path) {
     );
 }
 
+/// `KALAVAR_BENCH_ONLY=profile`: the realistic state (built once, kept) and one
+/// workload timed round after round, without peers.
+fn profile(rounds: u64) {
+    let dir = std::env::var("KALAVAR_BENCH_PROFILE_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::env::temp_dir().join("kalavar-storage-profile"));
+    let rows = env("KALAVAR_BENCH_SCAN_ROWS", 10_000_000) as usize;
+    let (e, def) = if dir.join("FORMAT").exists() {
+        let e = Engine::open(&dir, opts(Durability::NoSync, 64 << 20)).unwrap();
+        let def = e
+            .catalog()
+            .tables()
+            .find(|t| t.name == "events")
+            .map(|t| (**t).clone())
+            .expect("the profile state holds bench.events");
+        (e, def)
+    } else {
+        let segments = env("KALAVAR_BENCH_SEGMENTS", 20) as usize;
+        let (e, def, _, _) = build_scan_state(&dir, rows, segments);
+        (e, def)
+    };
+    let what = std::env::var("KALAVAR_BENCH_PROFILE").unwrap_or_else(|_| "get".into());
+    let gets = env("KALAVAR_BENCH_GETS", 100_000) as usize;
+    let mut rng = Rng(99);
+    for round in 0..rounds {
+        if what == "get" {
+            let keys: Vec<i64> = (0..gets)
+                .map(|_| (rng.next() % rows as u64) as i64)
+                .collect();
+            let (_, s) = time(|| {
+                for k in &keys {
+                    e.get(def.id, None, &[ScalarValue::Int64(*k)], None)
+                        .unwrap();
+                }
+            });
+            println!("round {round}: {:.0} gets/s", gets as f64 / s);
+        } else {
+            let (_, s1) = time(|| our_sum(&e, &def));
+            let (_, s2) = time(|| our_group(&e, &def));
+            println!("round {round}: sum {s1:.3}s, group by {s2:.3}s");
+        }
+    }
+}
+
 /// A line of `/proc/self/status` (`VmRSS`, `VmHWM`) in MB.
 fn rss_mb(field: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -682,6 +731,9 @@ fn main() {
     }
     if selected("files") {
         bench_file_count(&root);
+    }
+    if selected("profile") {
+        profile(rounds);
     }
     std::fs::remove_dir_all(&root).ok();
 }

@@ -3,17 +3,17 @@
 //! 1. the manifest's key range, then the row groups whose `__key` statistics admit
 //!    the key, then each one's bloom filter (all from the segment cache);
 //! 2. the page index of `__key` names the page that can hold the key (key pages are
-//!    small, `SegmentOptions::key_page_rows`); one positioned read fetches it and a
-//!    scan of its PLAIN values gives the row, or proves the key absent;
+//!    small, `SegmentOptions::key_page_rows`); its bytes are a slice of the segment's
+//!    memory map ([`super::mmap`]: no system call, no copy) and a search of its PLAIN
+//!    values gives the row, or proves the key absent;
 //! 3. for `__deleted` (only when the segment has tombstones) and each wanted column,
-//!    the offset index names the page holding that row: one read, decompression up to
+//!    the offset index names the page holding that row: its slice of the map, decompression up to
 //!    that row's value (LZ4, [`super::lz4`]), one value decoded ([`super::page`]).
 //!
 //! Pages this reader does not decode (dictionary pages, other encodings or codecs,
 //! files without a page index) fall back to parquet-rs's reader restricted to the one
 //! `__key` page's rows, which gives the same answer more slowly.
 
-use std::os::unix::fs::FileExt;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -82,15 +82,20 @@ impl Segment {
         Ok(None)
     }
 
-    fn read_page(&self, l: &Loaded, loc: &PageLocation) -> Result<Vec<u8>> {
-        let len = usize::try_from(loc.compressed_page_size).map_err(|_| {
-            StorageError::corrupt(format!("{}: negative page size", self.path.display()))
-        })?;
-        let mut buf = vec![0u8; len];
-        l.file
-            .read_exact_at(&mut buf, loc.offset as u64)
-            .map_err(|e| StorageError::io(&self.path, e))?;
-        Ok(buf)
+    /// The bytes of the page at `loc`, a slice of the mapped file (no read, no copy).
+    fn read_page<'a>(&self, l: &'a Loaded, loc: &PageLocation) -> Result<&'a [u8]> {
+        let bad = || {
+            StorageError::corrupt(format!(
+                "{}: page at offset {} of {} bytes lies outside the file",
+                self.path.display(),
+                loc.offset,
+                loc.compressed_page_size
+            ))
+        };
+        let start = usize::try_from(loc.offset).map_err(|_| bad())?;
+        let len = usize::try_from(loc.compressed_page_size).map_err(|_| bad())?;
+        let end = start.checked_add(len).ok_or_else(bad)?;
+        l.data.get(start..end).ok_or_else(bad)
     }
 
     /// The row of `key` in row group `rg`, from the `__key` page the page index names.
@@ -132,7 +137,7 @@ impl Segment {
                 None => return Ok(Located::Fallback),
             }
             let bytes = self.read_page(l, loc)?;
-            let Some(mut page) = decode_page(&bytes, codec, leaves[kc].2)? else {
+            let Some(mut page) = decode_page(bytes, codec, leaves[kc].2)? else {
                 return Ok(Located::Fallback);
             };
             if let Some(slot) = page.find_sorted(key)? {
@@ -210,7 +215,7 @@ impl Segment {
         let (ty, len, max_def) = leaves[field];
         let bytes = self.read_page(l, loc)?;
         let codec = md.row_group(rg).column(field).compression();
-        let Some(mut page) = decode_page(&bytes, codec, max_def)? else {
+        let Some(mut page) = decode_page(bytes, codec, max_def)? else {
             return Ok(None);
         };
         let slot = row - loc.first_row_index as usize;

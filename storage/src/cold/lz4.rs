@@ -14,9 +14,10 @@ fn damaged(what: &str) -> StorageError {
 pub(crate) struct Lz4Prefix<'a> {
     src: &'a [u8],
     sp: usize,
-    /// `total` bytes; the first `len` are decompressed.
+    /// The bytes decompressed so far (capacity `total`, reserved up front: nothing is
+    /// zeroed that is about to be overwritten).
     out: Vec<u8>,
-    len: usize,
+    total: usize,
 }
 
 impl<'a> Lz4Prefix<'a> {
@@ -25,19 +26,19 @@ impl<'a> Lz4Prefix<'a> {
         Lz4Prefix {
             src,
             sp: 0,
-            out: vec![0; total],
-            len: 0,
+            out: Vec::with_capacity(total),
+            total,
         }
     }
 
     /// The bytes decompressed so far.
     pub(crate) fn bytes(&self) -> &[u8] {
-        &self.out[..self.len]
+        &self.out
     }
 
     /// The decompressed size announced by the header.
     pub(crate) fn total(&self) -> usize {
-        self.out.len()
+        self.total
     }
 
     fn byte(&mut self) -> Result<u8> {
@@ -56,7 +57,7 @@ impl<'a> Lz4Prefix<'a> {
             loop {
                 let b = self.byte()?;
                 n += b as usize;
-                if n > self.out.len() {
+                if n > self.total {
                     return Err(damaged("length past the page size"));
                 }
                 if b != 255 {
@@ -70,11 +71,11 @@ impl<'a> Lz4Prefix<'a> {
     /// Decompresses until at least `n` bytes (at most the announced size) are
     /// available. Asking for more than the announced size is an error.
     pub(crate) fn fill(&mut self, n: usize) -> Result<()> {
-        let total = self.out.len();
+        let total = self.total;
         if n > total {
             return Err(damaged("value past the page size"));
         }
-        while self.len < n {
+        while self.out.len() < n {
             if self.sp >= self.src.len() {
                 return Err(damaged("block shorter than the header says"));
             }
@@ -84,42 +85,40 @@ impl<'a> Lz4Prefix<'a> {
                 .src
                 .get(self.sp..self.sp + lit)
                 .ok_or_else(|| damaged("literals truncated"))?;
-            if lit > total - self.len {
+            if lit > total - self.out.len() {
                 return Err(damaged("literals past the page size"));
             }
-            self.out[self.len..self.len + lit].copy_from_slice(lits);
-            self.len += lit;
+            self.out.extend_from_slice(lits);
             self.sp += lit;
             if self.sp == self.src.len() {
                 // The last sequence holds only literals.
-                if self.len != total {
+                if self.out.len() != total {
                     return Err(damaged("block shorter than the header says"));
                 }
                 break;
             }
             let offset = u16::from_le_bytes([self.byte()?, self.byte()?]) as usize;
             let m = self.length(token & 15)? + 4;
-            if offset == 0 || offset > self.len {
+            let len = self.out.len();
+            if offset == 0 || offset > len {
                 return Err(damaged("match offset out of range"));
             }
-            if m > total - self.len {
+            if m > total - len {
                 return Err(damaged("match past the page size"));
             }
-            let (start, dst) = (self.len - offset, self.len);
+            let start = len - offset;
             if offset >= m {
-                self.out.copy_within(start..start + m, dst);
+                self.out.extend_from_within(start..start + m);
             } else {
                 // Overlapping: the match repeats the last `offset` bytes; copy in
                 // chunks that never read what this copy has not written yet.
                 let mut done = 0;
                 while done < m {
                     let k = offset.min(m - done);
-                    self.out
-                        .copy_within(start + done..start + done + k, dst + done);
+                    self.out.extend_from_within(start + done..start + done + k);
                     done += k;
                 }
             }
-            self.len += m;
         }
         Ok(())
     }
