@@ -174,6 +174,7 @@ impl Segment {
                 values: Vec::new(),
             }));
         }
+        self.touch_pages(l, rg, row, wanted);
         let mut values = Vec::with_capacity(wanted.len());
         for (id, dt) in wanted {
             let Some(&field) = l.cols.by_id.get(id) else {
@@ -192,6 +193,24 @@ impl Segment {
         Ok(Some(Found { deleted, values }))
     }
 
+    /// Reads the first byte of each wanted column's page for `row`, all before any is
+    /// decoded: the pages sit at random places in the mapped file, and loads that do
+    /// not depend on each other let the CPU wait for their cache and TLB misses at the
+    /// same time instead of one after the other.
+    fn touch_pages(&self, l: &Loaded, rg: usize, row: usize, wanted: &[Wanted]) {
+        let pi = l.reader_meta.metadata().page_index_for_row_group(rg);
+        let mut acc = 0u8;
+        for (id, _) in wanted {
+            if let Some(locs) = l.cols.by_id.get(id).and_then(|f| pi.page_locations(*f))
+                && let Some(p) = page_holding(locs, row)
+                && let Ok(at) = usize::try_from(locs[p].offset)
+            {
+                acc ^= l.data.get(at).copied().unwrap_or(0);
+            }
+        }
+        std::hint::black_box(acc);
+    }
+
     /// Decodes the page of leaf `field` that holds `row` and hands it to `f` with the
     /// row's slot in the page; `None` when the page needs parquet-rs.
     fn value_at<T>(
@@ -207,11 +226,10 @@ impl Segment {
         let (Some(locs), Some(leaves)) = (pi.page_locations(field), l.leaves.as_ref()) else {
             return Ok(None);
         };
-        let p = partition(locs.len(), |p| locs[p].first_row_index as usize <= row);
-        if p == 0 {
+        let Some(p) = page_holding(locs, row) else {
             return Ok(None);
-        }
-        let loc = &locs[p - 1];
+        };
+        let loc = &locs[p];
         let (ty, len, max_def) = leaves[field];
         let bytes = self.read_page(l, loc)?;
         let codec = md.row_group(rg).column(field).compression();
@@ -299,6 +317,31 @@ impl Segment {
     }
 }
 
+/// The page (index into `locs`, sorted by first row) that holds `row`, if any. Pages of
+/// a column usually hold the same number of rows, so the page is first guessed from
+/// the second page's first row and checked against its neighbour; a binary search
+/// (several cache misses in a large page index) is the fallback.
+fn page_holding(locs: &[PageLocation], row: usize) -> Option<usize> {
+    let first = |p: usize| locs[p].first_row_index as usize;
+    let holds = |p: usize| {
+        first(p) <= row
+            && locs
+                .get(p + 1)
+                .is_none_or(|n| row < n.first_row_index as usize)
+    };
+    if locs.len() >= 2 && first(0) == 0 {
+        let stride = first(1);
+        if stride > 0 {
+            let guess = (row / stride).min(locs.len() - 1);
+            if holds(guess) {
+                return Some(guess);
+            }
+        }
+    }
+    let p = partition(locs.len(), |p| first(p) <= row);
+    (p > 0).then(|| p - 1)
+}
+
 /// The first index in `0..n` for which `pred` is false (`pred` true then false).
 fn partition(n: usize, pred: impl Fn(usize) -> bool) -> usize {
     let (mut lo, mut hi) = (0, n);
@@ -311,4 +354,40 @@ fn partition(n: usize, pred: impl Fn(usize) -> bool) -> usize {
         }
     }
     lo
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn locs(firsts: &[i64]) -> Vec<PageLocation> {
+        firsts
+            .iter()
+            .map(|f| PageLocation {
+                offset: 0,
+                compressed_page_size: 0,
+                first_row_index: *f,
+            })
+            .collect()
+    }
+
+    /// The guess from a uniform stride and the binary search agree on every row, for
+    /// uniform pages, uneven ones, and a first page that does not start at row 0.
+    #[test]
+    fn page_holding_finds_the_page_of_every_row() {
+        for firsts in [
+            vec![0, 512, 1024, 1536],
+            vec![0, 512, 1000, 1536, 1537],
+            vec![0, 3, 700, 701, 900],
+            vec![0],
+            vec![5, 10],
+            vec![],
+        ] {
+            let l = locs(&firsts);
+            for row in 0..2200 {
+                let want = firsts.iter().rposition(|f| *f as usize <= row);
+                assert_eq!(page_holding(&l, row), want, "{firsts:?} row {row}");
+            }
+        }
+    }
 }
