@@ -330,9 +330,8 @@ fn page_holding(locs: &[PageLocation], row: usize) -> Option<usize> {
                 .is_none_or(|n| row < n.first_row_index as usize)
     };
     if locs.len() >= 2 && first(0) == 0 {
-        let stride = first(1);
-        if stride > 0 {
-            let guess = (row / stride).min(locs.len() - 1);
+        if let Some(guess) = row.checked_div(first(1)) {
+            let guess = guess.min(locs.len() - 1);
             if holds(guess) {
                 return Some(guess);
             }
