@@ -329,13 +329,12 @@ fn page_holding(locs: &[PageLocation], row: usize) -> Option<usize> {
                 .get(p + 1)
                 .is_none_or(|n| row < n.first_row_index as usize)
     };
-    if locs.len() >= 2 && first(0) == 0 {
-        if let Some(guess) = row.checked_div(first(1)) {
-            let guess = guess.min(locs.len() - 1);
-            if holds(guess) {
-                return Some(guess);
-            }
-        }
+    if locs.len() >= 2
+        && first(0) == 0
+        && let Some(guess) = row.checked_div(first(1))
+        && holds(guess.min(locs.len() - 1))
+    {
+        return Some(guess.min(locs.len() - 1));
     }
     let p = partition(locs.len(), |p| first(p) <= row);
     (p > 0).then(|| p - 1)
