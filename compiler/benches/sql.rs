@@ -139,17 +139,23 @@ fn main() {
         "set", "stmts", "SQL→KQL→plan/s", "sqlparser/s", "ratio", "range", "SQL→KQL"
     );
     let mut translator = Translator::with_schema(schema);
-    if std::env::var_os("KALAVAR_BENCH_TRANSLATE_ONLY").is_some() {
-        // For a profiler: translation alone, over and over.
+    if let Some(what) = std::env::var_os("KALAVAR_BENCH_PROFILE") {
+        // For a profiler: one stage (`translate`) or the whole path (`whole`),
+        // over and over for 5 seconds.
         let set = &groups.last().unwrap().1;
+        let whole = what == "whole";
         let start = Instant::now();
         while start.elapsed().as_secs() < 5 {
             pass(set, &mut |s| {
-                translator
-                    .translate(s)
-                    .expect("translates")
-                    .statements
-                    .len()
+                if whole {
+                    sql_to_plan(&mut translator, &catalog, s)
+                } else {
+                    translator
+                        .translate(s)
+                        .expect("translates")
+                        .statements
+                        .len()
+                }
             });
         }
         return;

@@ -432,10 +432,18 @@ pub(crate) fn select_list(items: &[sql::SelectItem], from: &From<'_>) -> R<Selec
             }
         }
     }
-    let mut names: Vec<String> = outputs.iter().map(|o| o.original.clone()).collect();
-    dedupe(&mut names);
-    for (o, n) in outputs.iter_mut().zip(names) {
-        o.name = n;
+    // A pairwise scan for the usual short list; a long one goes to `dedupe`.
+    let repeated = outputs.len() > 64
+        || outputs
+            .iter()
+            .enumerate()
+            .any(|(i, o)| outputs[..i].iter().any(|p| p.original == o.original));
+    if repeated {
+        let mut names: Vec<String> = outputs.iter().map(|o| o.original.clone()).collect();
+        dedupe(&mut names);
+        for (o, n) in outputs.iter_mut().zip(names) {
+            o.name = n;
+        }
     }
     Ok(SelectList {
         outputs: Some(outputs),
