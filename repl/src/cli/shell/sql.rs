@@ -4,10 +4,15 @@
 //! `SELECT *` next to other columns, `INSERT` without a column list and `ON
 //! CONFLICT` upserts know their columns.
 
-use kql::ast::{Script, TypeKind};
+use kql::ast::{Script, StatementKind, TypeKind};
 use kql_compiler::catalog::Catalog;
 use kql_compiler::sql::{Schema, TableSchema, Translator};
 use kql_compiler::types::DataType;
+
+use std::time::Instant;
+
+use kalavar::client::ClientError;
+use kalavar::display::{render, render_error};
 
 use super::meta::Next;
 use super::session::Shell;
@@ -105,6 +110,8 @@ pub fn schema_of(catalog: &Catalog) -> Schema {
 impl Shell {
     /// Translates and runs SQL statements one by one, showing each one's KQL
     /// (on stderr, so results on stdout stay machine-readable) before it runs.
+    /// The translated tree is compiled as it is (`Client::query_translated`): the
+    /// KQL is printed to be shown, not parsed again.
     pub fn execute_sql(&mut self, sql: &str) -> Next {
         let catalog = match self.client.catalog() {
             Ok(c) => c,
@@ -122,17 +129,54 @@ impl Shell {
                     return Next::Failed;
                 }
             };
-            let kql = kql::format_script(&Script {
+            let script = Script {
                 statements: translation.statements,
-            });
+            };
+            let kql = kql::format_script(&script);
             for line in kql.lines() {
                 eprintln!("KQL: {line}");
             }
-            if self.execute(&kql) == Next::Failed {
-                return Next::Failed;
+            match self.execute_translated(&script, &kql) {
+                Next::Continue => {}
+                other => return other,
             }
         }
         Next::Continue
+    }
+
+    /// Runs one SQL statement's translation, printing each result as
+    /// [`Shell::execute`] does.
+    fn execute_translated(&mut self, script: &Script, kql: &str) -> Next {
+        let mut started = Instant::now();
+        let (format, timing) = (self.format, self.timing);
+        let mut done = 0usize;
+        let outcome = self.client.query_translated(script, kql, &[], |result| {
+            print!("{}", render(format.into(), &result));
+            if timing {
+                println!("Time: {:.3} ms", started.elapsed().as_secs_f64() * 1000.0);
+            }
+            done += 1;
+            started = Instant::now();
+            Ok(())
+        });
+        match outcome {
+            Ok(()) => Next::Continue,
+            Err(e) => {
+                // The failing statement is the one after those that completed; a
+                // compile error carries its own text.
+                let statement = script
+                    .statements
+                    .iter()
+                    .filter(|s| !matches!(s.kind, StatementKind::Let { .. }))
+                    .nth(done)
+                    .map(kql::format_statement);
+                eprint!("{}", render_error(&e, statement.as_deref(), self.color));
+                if matches!(e, ClientError::Closed | ClientError::Goodbye { .. }) {
+                    return Next::Quit;
+                }
+                Next::Failed
+            }
+        }
     }
 }
 
