@@ -22,7 +22,7 @@ pub(crate) struct Cx<'a> {
     /// each stands for (`a.k`, `b.k` or `coalesce(a.k, b.k)`).
     pub using: &'a [(String, Expr)],
     /// The relations in scope, for the types of their columns.
-    pub relations: &'a [Relation],
+    pub relations: &'a [Relation<'a>],
     /// `None` where aggregates are allowed; else the clause that forbids them.
     pub no_aggregates: Option<&'static str>,
     /// Inside an aggregate's argument (aggregates nest in neither language).
@@ -30,7 +30,7 @@ pub(crate) struct Cx<'a> {
 }
 
 impl<'a> Cx<'a> {
-    pub fn new(using: &'a [(String, Expr)], relations: &'a [Relation]) -> Self {
+    pub fn new(using: &'a [(String, Expr)], relations: &'a [Relation<'a>]) -> Self {
         Cx {
             using,
             relations,

@@ -54,7 +54,7 @@ impl<'t> Tx<'t> {
                 return self.select_values(s, outputs, order, limit);
             }
         }
-        let from = if s.from.is_empty() {
+        let mut from = if s.from.is_empty() {
             // A one-row source with a helper column the select list never reads.
             let one = self.fresh.fresh("one");
             let row = vec![RecordField {
@@ -65,8 +65,8 @@ impl<'t> Tx<'t> {
                 pipeline: pipeline(source(SourceKind::Rows(vec![row]), None)),
                 relations: vec![Relation {
                     qualifier: None,
-                    columns: Some(Vec::new()),
-                    types: Vec::new(),
+                    columns: Some(std::borrow::Cow::Borrowed(&[])),
+                    types: std::borrow::Cow::Borrowed(&[]),
                 }],
                 using: Vec::new(),
                 filter: s.selection.iter().collect(),
@@ -74,7 +74,9 @@ impl<'t> Tx<'t> {
         } else {
             self.translate_from(&s.from, s.selection.as_ref())?
         };
-        let mut p = from.pipeline.clone();
+        // Later clauses read only the relations of `from`: its pipeline moves out.
+        let empty = pipeline(source(SourceKind::Rows(Vec::new()), None));
+        let mut p = std::mem::replace(&mut from.pipeline, empty);
         if !from.filter.is_empty() {
             let cx = Cx::over(&from).without_aggregates("WHERE");
             let parts = from
@@ -403,7 +405,7 @@ pub(crate) fn select_list(items: &[sql::SelectItem], from: &From<'_>) -> R<Selec
                 let single = from.relations.len() == 1 && from.using.is_empty();
                 match &rel.columns {
                     Some(cols) => {
-                        for c in cols {
+                        for c in cols.iter() {
                             outputs.push(Output {
                                 name: c.clone(),
                                 original: c.clone(),
