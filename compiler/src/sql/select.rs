@@ -148,7 +148,6 @@ impl<'t> Tx<'t> {
                 types,
             });
         };
-        let projections: Vec<_> = outputs.iter().map(Output::projection).collect();
         // Each key as an output name, when it is one.
         let as_output: Vec<Option<usize>> = sorts
             .iter()
@@ -179,6 +178,7 @@ impl<'t> Tx<'t> {
                 .zip(&as_output)
                 .map(|(item, o)| item.key(column(None, &outputs[o.expect("all outputs")].name)))
                 .collect();
+            let projections = outputs.into_iter().map(Output::into_projection).collect();
             p.stages.push(stage(if distinct {
                 StageKind::Distinct(projections)
             } else {
@@ -198,6 +198,7 @@ impl<'t> Tx<'t> {
                     (SortTarget::Input(_), None) => unreachable!("inputs are translated"),
                 })
                 .collect();
+            let projections = outputs.into_iter().map(Output::into_projection).collect();
             p.stages.push(stage(StageKind::Sort(keys)));
             p.stages.extend(limit.stages());
             p.stages.push(stage(StageKind::Select(projections)));
