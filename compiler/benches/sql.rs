@@ -4,8 +4,11 @@
 //! (`kql::format_script`, to show it) and compiles the translated tree to an encoded
 //! plan (`compile_translated`: bind, optimize, emit, encode; the printed text is not
 //! parsed again); the other side only runs `Parser::parse_sql(&PostgreSqlDialect
-//! {}, …)`. `KALAVAR_BENCH_BREAKDOWN=1` also times the path that compiles the
-//! printed text (`compile_to_bytes`), as the shell does today.
+//! {}, …)`. This is the path the shell's SQL mode takes (`Client::query_translated`).
+//! `KALAVAR_BENCH_BREAKDOWN=1` times each stage, and the path that compiles the
+//! printed text instead (`compile_to_bytes`, as the shell did before).
+//! `KALAVAR_BENCH_PROFILE=translate|whole` runs one of them for 5 seconds, for a
+//! profiler (`valgrind --tool=callgrind`, `perf record`).
 //! Target: ratio ≥ 0.5 (the whole path at least half as fast as the parse alone).
 //!
 //! The statements are the queries and writes of the golden corpus
