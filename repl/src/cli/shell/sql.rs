@@ -1,6 +1,7 @@
 //! The shell's SQL mode (`\sql`, back with `\kql`; `--sql` for scripts): input is
 //! PostgreSQL SQL, translated on the client to KQL (`kql_compiler::sql`), shown, and
-//! run like any KQL. The translator is given the tables of the server's catalog, so
+//! run: the translated tree is compiled as it is (`Client::query_translated`), not
+//! parsed again from the text shown. The translator is given the tables of the server's catalog, so
 //! `SELECT *` next to other columns, `INSERT` without a column list and `ON
 //! CONFLICT` upserts know their columns.
 
@@ -9,13 +10,8 @@ use kql_compiler::catalog::Catalog;
 use kql_compiler::sql::{Schema, TableSchema, Translator};
 use kql_compiler::types::DataType;
 
-use std::time::Instant;
-
-use kalavar::client::ClientError;
-use kalavar::display::{render, render_error};
-
 use super::meta::Next;
-use super::session::Shell;
+use super::session::{Shell, Shown};
 
 /// Whether `buffer` holds complete SQL statements: the last character outside
 /// strings, quoted names and comments is `;`.
@@ -147,18 +143,10 @@ impl Shell {
     /// Runs one SQL statement's translation, printing each result as
     /// [`Shell::execute`] does.
     fn execute_translated(&mut self, script: &Script, kql: &str) -> Next {
-        let mut started = Instant::now();
-        let (format, timing) = (self.format, self.timing);
-        let mut done = 0usize;
-        let outcome = self.client.query_translated(script, kql, &[], |result| {
-            print!("{}", render(format.into(), &result));
-            if timing {
-                println!("Time: {:.3} ms", started.elapsed().as_secs_f64() * 1000.0);
-            }
-            done += 1;
-            started = Instant::now();
-            Ok(())
-        });
+        let mut shown = Shown::new(self);
+        let outcome = self
+            .client
+            .query_translated(script, kql, &[], |result| shown.result(&result));
         match outcome {
             Ok(()) => Next::Continue,
             Err(e) => {
@@ -168,13 +156,9 @@ impl Shell {
                     .statements
                     .iter()
                     .filter(|s| !matches!(s.kind, StatementKind::Let { .. }))
-                    .nth(done)
+                    .nth(shown.done)
                     .map(kql::format_statement);
-                eprint!("{}", render_error(&e, statement.as_deref(), self.color));
-                if matches!(e, ClientError::Closed | ClientError::Goodbye { .. }) {
-                    return Next::Quit;
-                }
-                Next::Failed
+                self.failed(&e, statement.as_deref())
             }
         }
     }
