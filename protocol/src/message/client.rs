@@ -23,6 +23,16 @@ pub enum Statement {
     Text { language: Language, text: String },
 }
 
+/// What a `Load` does with a row whose primary key already exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadMode {
+    /// A key that exists, or repeats inside the batch, fails the batch (`S111`).
+    Insert,
+    /// A row replaces the row with its key (a key repeated inside the batch still
+    /// fails it: which copy wins would be arbitrary).
+    Upsert,
+}
+
 /// A client-to-server message.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClientMessage {
@@ -88,6 +98,14 @@ pub enum ClientMessage {
         request: u32,
         admin: AdminRequest,
     },
+    /// Bulk load: write the rows of one Arrow IPC stream into `table`
+    /// (`namespace.name`) in one transaction, answered by `Complete(rows)`.
+    Load {
+        request: u32,
+        table: String,
+        mode: LoadMode,
+        arrow_ipc: Vec<u8>,
+    },
 }
 
 mod tag {
@@ -102,6 +120,7 @@ mod tag {
     pub const GOODBYE: u8 = 0x09;
     pub const ADMIN: u8 = 0x0A;
     pub const EXECUTE_CACHED: u8 = 0x0B;
+    pub const LOAD: u8 = 0x0C;
 }
 
 fn encode_language(w: &mut Writer, l: Language) {
@@ -134,6 +153,7 @@ impl ClientMessage {
             Self::Ping { .. } => "Ping",
             Self::Goodbye => "Goodbye",
             Self::Admin { .. } => "Admin",
+            Self::Load { .. } => "Load",
         }
     }
 
@@ -147,7 +167,8 @@ impl ClientMessage {
             | Self::Subscribe { request, .. }
             | Self::Unsubscribe { request, .. }
             | Self::Cancel { request }
-            | Self::Admin { request, .. } => Some(*request),
+            | Self::Admin { request, .. }
+            | Self::Load { request, .. } => Some(*request),
             Self::Hello { .. } | Self::Ping { .. } | Self::Goodbye => None,
         }
     }
@@ -252,6 +273,21 @@ impl ClientMessage {
                 w.u32(*request);
                 admin.encode(&mut w);
             }
+            Self::Load {
+                request,
+                table,
+                mode,
+                arrow_ipc,
+            } => {
+                w.u8(tag::LOAD);
+                w.u32(*request);
+                w.str(table);
+                w.u8(match mode {
+                    LoadMode::Insert => 0,
+                    LoadMode::Upsert => 1,
+                });
+                w.bytes(arrow_ipc);
+            }
         }
         w.into_bytes()
     }
@@ -322,6 +358,21 @@ impl ClientMessage {
             tag::ADMIN => Self::Admin {
                 request: r.u32("request id")?,
                 admin: AdminRequest::decode(&mut r)?,
+            },
+            tag::LOAD => Self::Load {
+                request: r.u32("request id")?,
+                table: r.str(MAX_NAME_BYTES, "table name")?,
+                mode: match r.u8("load mode")? {
+                    0 => LoadMode::Insert,
+                    1 => LoadMode::Upsert,
+                    other => {
+                        return Err(r.invalid(
+                            "load mode",
+                            format!("{other}, expected 0 (insert) or 1 (upsert)"),
+                        ));
+                    }
+                },
+                arrow_ipc: r.bytes(usize::MAX, "arrow ipc")?.to_vec(),
             },
             other => return Err(ProtocolError::UnknownMessage { tag: other }),
         };

@@ -2,8 +2,9 @@
 //! plans ([`prepare`]: decode and verify, through the [`PlanCache`]; [`query`]:
 //! compile text on the server), binding parameters ([`params`]), running them with
 //! the session's transaction ([`Executor`]), and sending results as protocol messages
-//! ([`output`]).
+//! ([`output`]). Bulk loads ([`load`]) write Arrow batches straight to storage.
 
+mod load;
 pub mod output;
 pub mod params;
 mod plan_cache;

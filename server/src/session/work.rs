@@ -8,10 +8,10 @@
 //! statement producing for it instead of filling memory.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use kalavar_protocol::{Language, Param, ServerMessage, Statement, codes};
+use kalavar_protocol::{Language, LoadMode, Param, ServerMessage, Statement, codes};
 use tokio::sync::{Notify, mpsc};
 
 use super::registry::Activity;
@@ -25,6 +25,36 @@ pub enum Job {
     Plan(Vec<u8>),
     Cached([u8; 32]),
     Text(String),
+    /// A bulk load (`Load`); its ticket counts it in flight until it is answered.
+    Load {
+        table: String,
+        mode: LoadMode,
+        arrow_ipc: Vec<u8>,
+        _ticket: LoadTicket,
+    },
+}
+
+/// One `Load` in flight: the session counts them (at most `MAX_LOADS_IN_FLIGHT`
+/// queued or running); the count drops when the ticket does, after the answer.
+#[derive(Debug)]
+pub struct LoadTicket(Arc<AtomicUsize>);
+
+impl LoadTicket {
+    /// A ticket, or `None` when `limit` loads are already in flight.
+    pub fn take(count: &Arc<AtomicUsize>, limit: usize) -> Option<LoadTicket> {
+        count
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < limit).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| LoadTicket(count.clone()))
+    }
+}
+
+impl Drop for LoadTicket {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// One queued request.
@@ -99,6 +129,19 @@ pub async fn executor(
                     Job::Plan(b) => Request::Plan(b),
                     Job::Cached(h) => Request::Cached(h),
                     Job::Text(t) => Request::Text(t),
+                    Job::Load {
+                        table,
+                        mode,
+                        arrow_ipc,
+                        ..
+                    } => {
+                        let rows_affected =
+                            ex.load(table, *mode, arrow_ipc, work.cancel.clone())?;
+                        return send(ServerMessage::Complete {
+                            request,
+                            rows_affected,
+                        });
+                    }
                 };
                 ex.execute(
                     req,
