@@ -221,16 +221,19 @@ impl Columns {
         self.rows
     }
 
-    /// Appends field `text` (or null with `None`) to column `c`. Every column gets one
+    /// Appends field `text` (or null with `None`) to column `c`; a null in a field the
+    /// schema says is not nullable is an error. Every column gets one
     /// value per row: the caller appends to each, then calls [`Columns::end_row`].
     pub fn push(&mut self, c: usize, field: Option<(&str, bool)>) -> Result<(), String> {
         let b = &mut self.builders[c];
         match field {
-            None => {
-                b.append_null();
-                Ok(())
-            }
-            Some(("", false)) => {
+            None | Some(("", false)) => {
+                if !self.schema.field(c).is_nullable() {
+                    return Err(format!(
+                        "column `{}`: a null (an empty field), but the column takes no null",
+                        self.names[c]
+                    ));
+                }
                 b.append_null();
                 Ok(())
             }
