@@ -218,7 +218,10 @@ fn bad_input_is_refused_by_name_and_writes_nothing() {
         ),
         ("id,v,nope\n2,2,x\n", &["`nope` is not a column of bad.t"]),
         ("id,name\n2,x\n", &["column `v`", "takes no null"]),
-        ("id,v,name\n2,,x\n", &["line 2", "column `v`", "takes no null"]),
+        (
+            "id,v,name\n2,,x\n",
+            &["line 2", "column `v`", "takes no null"],
+        ),
     ];
     for (csv, words) in bad_csv {
         let e = root
