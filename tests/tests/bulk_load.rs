@@ -241,7 +241,7 @@ fn bad_input_is_refused_by_name_and_writes_nothing() {
     expect_code(
         root.load_csv("bad.t", "id,v\n5,5\n6,6\n5,7\n".as_bytes(), &options(10)),
         "S111",
-        &["twice in the same batch"],
+        &["twice in the same load"],
     );
     expect_code(
         root.load_csv("bad.t", "id,v\n7,7\n1,1\n".as_bytes(), &options(10)),

@@ -9,12 +9,13 @@
 //! from 1 within the request) and nothing of the batch is written. The caller's role
 //! must allow writing the table (as for `insert`); rows of a `user` table go into the
 //! caller's own partition, decided from the session's identity — nothing in the batch
-//! names an owner. Storage checks primary keys with one multi-get per batch: a key
-//! that exists (hot or cold) or repeats inside the request is `S111` unless the mode
-//! is upsert. A load runs outside `begin … commit` only: it is its own transaction.
+//! names an owner. Storage (`Engine::load`) checks primary keys with one multi-get per
+//! request under its commit lock, so a load never conflicts: a key that exists (hot or
+//! cold) or repeats inside the request is `S111` unless the mode is upsert. A load runs
+//! outside `begin … commit` only: it is its own transaction.
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch};
@@ -29,9 +30,28 @@ use crate::db::Counters;
 use crate::live::RowChange;
 use crate::vm::error::{ExecError, Result};
 
-/// How many times a load whose commit conflicts (a flush of the partition meanwhile,
-/// another writer of the same keys) is tried again before `S001` goes to the client.
-const LOAD_RETRIES: u32 = 5;
+/// One `Load` in flight: the session counts them (at most `MAX_LOADS_IN_FLIGHT`
+/// queued or running); the count drops when the ticket does, after the answer.
+#[derive(Debug)]
+pub struct LoadTicket(Arc<AtomicUsize>);
+
+impl LoadTicket {
+    /// A ticket, or `None` when `limit` loads are already in flight.
+    pub fn take(count: &Arc<AtomicUsize>, limit: usize) -> Option<LoadTicket> {
+        count
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < limit).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| LoadTicket(count.clone()))
+    }
+}
+
+impl Drop for LoadTicket {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
 
 fn refused(message: impl Into<String>) -> ExecError {
     ExecError::with_code(codes::LOAD_REFUSED, message)
@@ -94,28 +114,10 @@ impl Executor {
             .ok_or_else(|| refused(format!("unknown table {table}")))?;
         let batches = decode(&def, arrow_ipc)?;
         let owner = (def.kind == TableKind::User).then_some(UserId(who.user_id));
-        let budget = self.budget(cancel, true);
-        let mut retries = 0;
-        let written = loop {
-            budget.check()?;
-            let mut txn = db.engine.begin();
-            let mut n = 0;
-            for b in &batches {
-                budget.check()?;
-                n += match mode {
-                    LoadMode::Insert => txn.insert(def.id, owner, b)?,
-                    LoadMode::Upsert => txn.upsert(def.id, owner, b)?,
-                };
-            }
-            match txn.commit() {
-                Ok(_) => break n,
-                Err(e) if e.code() == "S001" && retries < LOAD_RETRIES => {
-                    Counters::add(&db.counters.transactions_conflicted, 1);
-                    retries += 1;
-                }
-                Err(e) => return Err(e.into()),
-            }
-        };
+        self.budget(cancel, true).check()?;
+        let written = db
+            .engine
+            .load(def.id, owner, &batches, mode == LoadMode::Upsert)?;
         if db.live.watching(def.id) {
             let columns: Vec<_> = def.columns.iter().map(|c| c.id).collect();
             db.live.publish(
@@ -236,4 +238,21 @@ fn check_values(def: &TableDef, b: &RecordBatch, first: usize) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tickets_stop_at_the_limit_and_come_back_when_dropped() {
+        let count = Arc::new(AtomicUsize::new(0));
+        let held: Vec<LoadTicket> = (0..3)
+            .map(|_| LoadTicket::take(&count, 3).expect("under the limit"))
+            .collect();
+        assert!(LoadTicket::take(&count, 3).is_none(), "a fourth is refused");
+        drop(held);
+        assert_eq!(count.load(Ordering::Acquire), 0);
+        assert!(LoadTicket::take(&count, 3).is_some());
+    }
 }

@@ -12,5 +12,6 @@ pub mod prepare;
 pub mod query;
 mod session;
 
+pub use load::LoadTicket;
 pub use plan_cache::PlanCache;
 pub use session::{Executor, Request, kql_role};

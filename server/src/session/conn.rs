@@ -37,9 +37,9 @@ use tracing::{debug, info};
 
 use super::admin;
 use super::registry::Closing;
-use super::work::{self, Job, LoadTicket, Running, SubHandle, Work};
+use super::work::{self, Job, Running, SubHandle, Work};
 use crate::auth::{Identity, authorize};
-use crate::exec::Executor;
+use crate::exec::{Executor, LoadTicket};
 use crate::state::Shared;
 use crate::vm::ExecError;
 

@@ -1,21 +1,22 @@
 //! The statement side of a session. Requests that run statements (`Execute`,
-//! `ExecuteCached`, `Query`) queue for the session's executor task, which runs them
-//! one at a time, in order, on blocking threads — the session's transaction lives in
-//! its [`Executor`] — while the session loop keeps reading, so a `Cancel` reaches a
-//! running statement (checked between batches) or takes a queued one off the queue.
+//! `ExecuteCached`, `Query`, and bulk `Load`s) queue for the session's executor task,
+//! which runs them one at a time, in order, on blocking threads — the session's
+//! transaction lives in its [`Executor`] — while the session loop keeps reading, so a
+//! `Cancel` reaches a running statement (checked between batches) or takes a queued
+//! one off the queue.
 //! `Subscribe` starts a live-query task of its own. Every answer goes through the
 //! session's outgoing channel, bounded so a client that does not read slows the
 //! statement producing for it instead of filling memory.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use kalavar_protocol::{Language, LoadMode, Param, ServerMessage, Statement, codes};
 use tokio::sync::{Notify, mpsc};
 
 use super::registry::Activity;
-use crate::exec::{Executor, Request};
+use crate::exec::{Executor, LoadTicket, Request};
 use crate::live::driver::{Live, drive};
 use crate::vm::error::{ExecError, XCode};
 
@@ -32,29 +33,6 @@ pub enum Job {
         arrow_ipc: Vec<u8>,
         _ticket: LoadTicket,
     },
-}
-
-/// One `Load` in flight: the session counts them (at most `MAX_LOADS_IN_FLIGHT`
-/// queued or running); the count drops when the ticket does, after the answer.
-#[derive(Debug)]
-pub struct LoadTicket(Arc<AtomicUsize>);
-
-impl LoadTicket {
-    /// A ticket, or `None` when `limit` loads are already in flight.
-    pub fn take(count: &Arc<AtomicUsize>, limit: usize) -> Option<LoadTicket> {
-        count
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < limit).then_some(n + 1)
-            })
-            .ok()
-            .map(|_| LoadTicket(count.clone()))
-    }
-}
-
-impl Drop for LoadTicket {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
-    }
 }
 
 /// One queued request.
