@@ -96,7 +96,7 @@ impl Engine {
         let mut state = inner.commit.lock().expect("commit lock");
         if !upsert && !def.has_hidden_key() {
             let keys: Vec<&[u8]> = rows.iter().map(|r| r.0.key.as_slice()).collect();
-            let (_, found) = inner.exists_many(part, &keys)?;
+            let (_, found) = inner.exists_many(part, &keys, true)?;
             if let Some(i) = found.iter().position(|(_, live)| *live) {
                 return Err(StorageError::DuplicateKey {
                     table: def.qualified_name(),

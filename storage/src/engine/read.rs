@@ -175,10 +175,12 @@ impl Inner {
 
     /// Whether a live committed version of each key exists, with what the hot tier
     /// held for it, from one hot multi-get and, for keys not hot, the cold segments.
+    /// `sorted`: the keys are in ascending order (RocksDB then skips sorting them).
     pub(crate) fn exists_many(
         &self,
         part: PartitionId,
         keys: &[&[u8]],
+        sorted: bool,
     ) -> Result<(u64, Vec<(HotObs, bool)>)> {
         let partition = self.partition(part);
         let cf = self.db.cf_handle(HOT_CF).expect("hot cf");
@@ -186,7 +188,7 @@ impl Inner {
             let _g = self.view_lock.read().expect("view lock");
             let hot = self
                 .db
-                .batched_multi_get_cf(cf, keys.iter().copied(), false);
+                .batched_multi_get_cf(cf, keys.iter().copied(), sorted);
             (hot, partition.view())
         };
         let mut out = Vec::with_capacity(keys.len());

@@ -126,7 +126,7 @@ impl Txn {
             return Ok(out);
         }
         let asked: Vec<&[u8]> = ask.iter().map(|i| keys[*i]).collect();
-        let (version, found) = self.inner.exists_many(part, &asked)?;
+        let (version, found) = self.inner.exists_many(part, &asked, false)?;
         for (i, (obs, live)) in ask.into_iter().zip(found) {
             self.observe(part, keys[i], obs, version);
             out[i] = live;
