@@ -76,3 +76,23 @@ fn a_load_goes_into_the_named_users_partition_only() {
         .unwrap_err();
     assert_eq!(err.code(), "S123", "a user table needs its owner: {err}");
 }
+
+#[test]
+fn hot_keys_are_found_whether_or_not_the_range_is_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = open(dir.path());
+    let def = table(&e, "h", TableKind::Shared);
+    let load = |ids: &[i64]| {
+        let r: Vec<(i64, Option<i64>)> = ids.iter().map(|i| (*i, Some(*i))).collect();
+        e.load(def.id, None, &[rows(&def, &r)], false)
+    };
+    assert_eq!(load(&[1, 10]).unwrap(), 2);
+    // Between existing keys but not one of them: written.
+    assert_eq!(load(&[5]).unwrap(), 1);
+    // One of them, hot: refused.
+    assert_eq!(load(&[4, 5, 6]).unwrap_err().code(), "S111");
+    // A deleted key may come back.
+    e.delete(def.id, None, &[key(5)]).unwrap();
+    assert_eq!(load(&[5, 6]).unwrap(), 2);
+    assert_eq!(ids_x(&e, all(&def, None)).len(), 4);
+}

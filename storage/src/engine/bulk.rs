@@ -1,7 +1,9 @@
 //! Bulk load: [`Engine::load`] writes record batches into one partition as one
 //! transaction without the bookkeeping of a [`crate::Txn`]. The rows are encoded
 //! straight from the Arrow columns before any lock is taken; then, under the commit
-//! lock, one multi-get checks that no key exists (hot, or in a cold segment) and one
+//! lock, one multi-get checks that no key exists (hot, or in a cold segment) — or, when
+//! the partition has no cold segment and no hot key between the load's smallest and
+//! largest key, one iterator seek shows that none can — and one
 //! RocksDB write batch holding every row is written with one sync at the engine's
 //! durability. Holding the commit lock for the check is what makes it valid at the
 //! write: no other commit, flush or erasure can run in between, so nothing needs to
@@ -94,7 +96,8 @@ impl Engine {
         let db = &inner.db;
         let hot = db.cf_handle(HOT_CF).expect("hot cf");
         let mut state = inner.commit.lock().expect("commit lock");
-        if !upsert && !def.has_hidden_key() {
+        let (lo, hi) = (&rows[0].0.key, &rows[rows.len() - 1].0.key);
+        if !upsert && !def.has_hidden_key() && !inner.range_is_empty(part, lo, hi)? {
             let keys: Vec<&[u8]> = rows.iter().map(|r| r.0.key.as_slice()).collect();
             let (_, found) = inner.exists_many(part, &keys, true)?;
             if let Some(i) = found.iter().position(|(_, live)| *live) {

@@ -16,21 +16,20 @@ pub const MAX_FIELDS: usize = 4096;
 #[derive(Debug, Default)]
 pub struct Record {
     text: String,
-    /// End offset in `text` and whether it was quoted, per field.
-    ends: Vec<(usize, bool)>,
+    /// Start and end offsets in `text` and whether it was quoted, per field.
+    spans: Vec<(usize, usize, bool)>,
     /// The input line the record starts on (from 1).
     pub line: u64,
 }
 
 impl Record {
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.spans.len()
     }
 
     /// Field `i`'s text and whether it was quoted.
     pub fn field(&self, i: usize) -> (&str, bool) {
-        let start = if i == 0 { 0 } else { self.ends[i - 1].0 };
-        let (end, quoted) = self.ends[i];
+        let (start, end, quoted) = self.spans[i];
         (&self.text[start..end], quoted)
     }
 }
@@ -57,7 +56,7 @@ impl<R: BufRead> CsvReader<R> {
     /// blank line is a record of one empty field (a one-column file's null).
     pub fn read(&mut self, rec: &mut Record) -> Result<bool, String> {
         rec.text.clear();
-        rec.ends.clear();
+        rec.spans.clear();
         rec.line = self.line + 1;
         let mut quoted = false;
         let mut in_quotes = false;
@@ -84,6 +83,10 @@ impl<R: BufRead> CsvReader<R> {
             any = true;
             self.line += 1;
             let bytes = &self.raw[..];
+            if !quoted && field.is_empty() && rec.spans.is_empty() && !bytes.contains(&b'"') {
+                // The common case: a record on one line without quotes.
+                return self.split_plain(rec);
+            }
             let mut ends_record = false;
             let mut i = 0;
             while i < bytes.len() {
@@ -146,14 +149,51 @@ impl<R: BufRead> CsvReader<R> {
     }
 }
 
+impl<R> CsvReader<R> {
+    /// Splits the line in `raw` (no quotes in it) into `rec`'s fields.
+    fn split_plain(&self, rec: &mut Record) -> Result<bool, String> {
+        let mut line = &self.raw[..];
+        if let Some(l) = line.strip_suffix(b"\n") {
+            line = l.strip_suffix(b"\r").unwrap_or(l);
+        }
+        if line.len() > MAX_RECORD_BYTES {
+            return Err(format!(
+                "line {}: a record longer than {MAX_RECORD_BYTES} bytes",
+                rec.line
+            ));
+        }
+        let text = std::str::from_utf8(line).map_err(|e| {
+            let field = line[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == self.delimiter)
+                .count();
+            format!("line {}: field {} is not UTF-8", rec.line, field + 1)
+        })?;
+        rec.text.push_str(text);
+        let mut start = 0;
+        for (i, b) in line.iter().enumerate() {
+            if *b == self.delimiter {
+                rec.spans.push((start, i, false));
+                start = i + 1;
+            }
+        }
+        rec.spans.push((start, line.len(), false));
+        if rec.spans.len() > MAX_FIELDS {
+            return Err(format!("line {}: more than {MAX_FIELDS} fields", rec.line));
+        }
+        Ok(true)
+    }
+}
+
 fn push(rec: &mut Record, field: &mut Vec<u8>, quoted: bool, line: u64) -> Result<(), String> {
-    if rec.ends.len() == MAX_FIELDS {
+    if rec.spans.len() == MAX_FIELDS {
         return Err(format!("line {line}: more than {MAX_FIELDS} fields"));
     }
     let text = std::str::from_utf8(field)
-        .map_err(|_| format!("line {line}: field {} is not UTF-8", rec.ends.len() + 1))?;
+        .map_err(|_| format!("line {line}: field {} is not UTF-8", rec.spans.len() + 1))?;
+    let start = rec.text.len();
     rec.text.push_str(text);
-    rec.ends.push((rec.text.len(), quoted));
+    rec.spans.push((start, rec.text.len(), quoted));
     field.clear();
     Ok(())
 }
@@ -226,6 +266,25 @@ mod tests {
         assert!(e.contains("after the closing quote"), "{e}");
         let e = all("x\n\"open\n").unwrap_err();
         assert!(e.contains("not closed"), "{e}");
+    }
+
+    #[test]
+    fn plain_and_quoted_lines_mix() {
+        assert_eq!(
+            all("1,,x\r\n\"a\",b,\n,,\n").unwrap(),
+            vec![
+                plain(&["1", "", "x"]),
+                vec![
+                    ("a".to_string(), true),
+                    ("b".into(), false),
+                    (String::new(), false)
+                ],
+                plain(&["", "", ""]),
+            ]
+        );
+        let mut r = CsvReader::new(&b"a,\xff\n"[..], b',');
+        let e = r.read(&mut Record::default()).unwrap_err();
+        assert!(e.contains("field 2 is not UTF-8"), "{e}");
     }
 
     #[test]
