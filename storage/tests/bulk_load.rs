@@ -55,12 +55,13 @@ fn a_load_goes_into_the_named_users_partition_only() {
     let def = table(&e, "u", TableKind::User);
     let batch = rows(&def, &[(1, Some(1)), (2, Some(2))]);
     assert_eq!(
-        e.load(def.id, Some(alice), &[batch.clone()], false)
+        e.load(def.id, Some(alice), std::slice::from_ref(&batch), false)
             .unwrap(),
         2
     );
     assert_eq!(
-        e.load(def.id, Some(bob), &[batch.clone()], false).unwrap(),
+        e.load(def.id, Some(bob), std::slice::from_ref(&batch), false)
+            .unwrap(),
         2
     );
     assert_eq!(

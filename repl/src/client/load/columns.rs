@@ -112,7 +112,7 @@ impl Builder {
             Builder::F32(b) => b.append_value(t.parse().map_err(|_| "not a float32")?),
             Builder::F64(b) => b.append_value(t.parse().map_err(|_| "not a float64")?),
             Builder::Decimal(b, p, s) => {
-                b.append_value(parse_decimal::<Decimal128Type>(t, *p, *s).map_err(|e| describe(e))?)
+                b.append_value(parse_decimal::<Decimal128Type>(t, *p, *s).map_err(describe)?)
             }
             Builder::Bytes(b) => b.append_value(parse_hex_bytes(t)?),
             Builder::Timestamp(b) => {
