@@ -111,12 +111,14 @@ impl Builder {
             Builder::I64(b) => b.append_value(t.parse().map_err(|_| "not an int64")?),
             Builder::F32(b) => b.append_value(t.parse().map_err(|_| "not a float32")?),
             Builder::F64(b) => b.append_value(t.parse().map_err(|_| "not a float64")?),
-            Builder::Decimal(b, p, s) => {
-                b.append_value(parse_decimal::<Decimal128Type>(t, *p, *s).map_err(describe)?)
-            }
+            Builder::Decimal(b, p, s) => b.append_value(
+                parse_decimal::<Decimal128Type>(t, *p, *s)
+                    .map_err(|e| format!("not a decimal({p}, {s}) ({})", describe(e)))?,
+            ),
             Builder::Bytes(b) => b.append_value(parse_hex_bytes(t)?),
             Builder::Timestamp(b) => {
-                let nanos = string_to_timestamp_nanos(t).map_err(describe)?;
+                let nanos = string_to_timestamp_nanos(t)
+                    .map_err(|e| format!("not a timestamp ({})", describe(e)))?;
                 b.append_value(nanos.div_euclid(1000))
             }
             Builder::Date(b) => {
