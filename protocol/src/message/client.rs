@@ -5,7 +5,7 @@
 use super::admin::AdminRequest;
 use super::value::{Param, decode_params, encode_params};
 use crate::error::ProtocolError;
-use crate::frame::frame;
+use crate::frame::HEADER_LEN;
 use crate::limits::{MAX_NAME_BYTES, MAX_QUERY_BYTES};
 use crate::wire::{Reader, Writer};
 
@@ -176,6 +176,32 @@ impl ClientMessage {
     /// The body (type byte + fields), without the length prefix.
     pub fn encode_body(&self) -> Vec<u8> {
         let mut w = Writer::new();
+        self.write_body(&mut w);
+        w.into_bytes()
+    }
+
+    /// The whole frame, ready to write: the body is encoded once, after room for the
+    /// length prefix, into a buffer sized for it (a `Load` carries a megabyte of Arrow
+    /// IPC that would otherwise be copied again to prepend the length).
+    pub fn encode(&self) -> Vec<u8> {
+        let hint = match self {
+            Self::Load {
+                table, arrow_ipc, ..
+            } => 32 + table.len() + arrow_ipc.len(),
+            Self::Execute { plan, .. } => 64 + plan.len(),
+            _ => 64,
+        };
+        let mut buf = Vec::with_capacity(HEADER_LEN + hint);
+        buf.extend_from_slice(&[0; HEADER_LEN]);
+        let mut w = Writer::with_buffer(buf);
+        self.write_body(&mut w);
+        let mut out = w.into_bytes();
+        let len = (out.len() - HEADER_LEN) as u32;
+        out[..HEADER_LEN].copy_from_slice(&len.to_be_bytes());
+        out
+    }
+
+    fn write_body(&self, w: &mut Writer) {
         match self {
             Self::Hello {
                 min_version,
@@ -199,7 +225,7 @@ impl ClientMessage {
                 w.u8(tag::EXECUTE);
                 w.u32(*request);
                 w.bytes(plan);
-                encode_params(&mut w, params);
+                encode_params(w, params);
             }
             Self::ExecuteCached {
                 request,
@@ -209,7 +235,7 @@ impl ClientMessage {
                 w.u8(tag::EXECUTE_CACHED);
                 w.u32(*request);
                 w.raw(hash);
-                encode_params(&mut w, params);
+                encode_params(w, params);
             }
             Self::Query {
                 request,
@@ -219,9 +245,9 @@ impl ClientMessage {
             } => {
                 w.u8(tag::QUERY);
                 w.u32(*request);
-                encode_language(&mut w, *language);
+                encode_language(w, *language);
                 w.str(text);
-                encode_params(&mut w, params);
+                encode_params(w, params);
             }
             Self::CatalogFetch {
                 request,
@@ -245,11 +271,11 @@ impl ClientMessage {
                     }
                     Statement::Text { language, text } => {
                         w.u8(1);
-                        encode_language(&mut w, *language);
+                        encode_language(w, *language);
                         w.str(text);
                     }
                 }
-                encode_params(&mut w, params);
+                encode_params(w, params);
             }
             Self::Unsubscribe {
                 request,
@@ -271,7 +297,7 @@ impl ClientMessage {
             Self::Admin { request, admin } => {
                 w.u8(tag::ADMIN);
                 w.u32(*request);
-                admin.encode(&mut w);
+                admin.encode(w);
             }
             Self::Load {
                 request,
@@ -289,12 +315,6 @@ impl ClientMessage {
                 w.bytes(arrow_ipc);
             }
         }
-        w.into_bytes()
-    }
-
-    /// The whole frame, ready to write.
-    pub fn encode(&self) -> Vec<u8> {
-        frame(&self.encode_body())
     }
 
     /// Decodes a frame body. Every byte must be used.

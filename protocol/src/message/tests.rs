@@ -372,6 +372,14 @@ fn unknown_types_and_crossed_directions_are_refused() {
 }
 
 #[test]
+fn a_frame_is_the_length_prefix_and_the_body() {
+    for m in client_samples() {
+        let body = m.encode_body();
+        assert_eq!(m.encode(), crate::frame::frame(&body), "{}", m.name());
+    }
+}
+
+#[test]
 fn a_load_with_an_unknown_mode_is_refused() {
     let mut body = ClientMessage::Load {
         request: 1,
