@@ -10,16 +10,15 @@
 //! be observed and validated again, and a load never conflicts (`S001`).
 
 use arrow_array::RecordBatch;
-use rocksdb::{WriteBatch, WriteOptions};
+use rocksdb::WriteBatch;
 
 use super::handle::Engine;
 use super::open::HOT_CF;
 use super::read::describe_row_key;
 use super::rows::{EncodedRow, KeySource, encode_batch};
-use crate::catalog::{CATALOG_CF, TableId, UserId, meta_key};
+use crate::catalog::{TableId, UserId};
 use crate::encoding::value;
 use crate::error::{Result, StorageError};
-use crate::options::Durability;
 use crate::util::now_us;
 
 impl Engine {
@@ -131,16 +130,7 @@ impl Engine {
             bytes += (e.key.len() + v.len()) as i64;
             batch.put_cf(hot, &e.key, &v);
         }
-        let cat_cf = db.cf_handle(CATALOG_CF).expect("catalog cf");
-        batch.put_cf(cat_cf, meta_key("seq"), seq.to_be_bytes());
-        batch.put_cf(
-            cat_cf,
-            meta_key("rowid"),
-            inner.row_id_high_water().to_be_bytes(),
-        );
-        let mut wo = WriteOptions::default();
-        wo.set_sync(inner.options.durability == Durability::Sync);
-        db.write_opt(batch, &wo)?;
+        inner.write_commit(batch, seq)?;
         state.last_seq = seq;
         drop(state);
         inner
