@@ -4,8 +4,11 @@
 //! (`kql::format_script`, to show it) and compiles the translated tree to an encoded
 //! plan (`compile_translated`: bind, optimize, emit, encode; the printed text is not
 //! parsed again); the other side only runs `Parser::parse_sql(&PostgreSqlDialect
-//! {}, …)`. `KALAVAR_BENCH_BREAKDOWN=1` also times the path that compiles the
-//! printed text (`compile_to_bytes`), as the shell does today.
+//! {}, …)`. This is the path the shell's SQL mode takes (`Client::query_translated`).
+//! `KALAVAR_BENCH_BREAKDOWN=1` times each stage, and the path that compiles the
+//! printed text instead (`compile_to_bytes`, as the shell did before).
+//! `KALAVAR_BENCH_PROFILE=translate|whole` runs one of them for 5 seconds, for a
+//! profiler (`valgrind --tool=callgrind`, `perf record`).
 //! Target: ratio ≥ 0.5 (the whole path at least half as fast as the parse alone).
 //!
 //! The statements are the queries and writes of the golden corpus
@@ -139,17 +142,23 @@ fn main() {
         "set", "stmts", "SQL→KQL→plan/s", "sqlparser/s", "ratio", "range", "SQL→KQL"
     );
     let mut translator = Translator::with_schema(schema);
-    if std::env::var_os("KALAVAR_BENCH_TRANSLATE_ONLY").is_some() {
-        // For a profiler: translation alone, over and over.
+    if let Some(what) = std::env::var_os("KALAVAR_BENCH_PROFILE") {
+        // For a profiler: one stage (`translate`) or the whole path (`whole`),
+        // over and over for 5 seconds.
         let set = &groups.last().unwrap().1;
+        let whole = what == "whole";
         let start = Instant::now();
         while start.elapsed().as_secs() < 5 {
             pass(set, &mut |s| {
-                translator
-                    .translate(s)
-                    .expect("translates")
-                    .statements
-                    .len()
+                if whole {
+                    sql_to_plan(&mut translator, &catalog, s)
+                } else {
+                    translator
+                        .translate(s)
+                        .expect("translates")
+                        .statements
+                        .len()
+                }
             });
         }
         return;

@@ -15,6 +15,11 @@
 //! `KALAVAR_BENCH_SCAN_ROWS` (10,000,000), `KALAVAR_BENCH_SEGMENTS` (20),
 //! `KALAVAR_BENCH_INGEST_ROWS` (1,000,000), `KALAVAR_BENCH_GETS` (100,000),
 //! `KALAVAR_BENCH_ROUNDS` (3), `KALAVAR_BENCH_USERS` (10,000).
+//!
+//! For profiling without peers: `KALAVAR_BENCH_ONLY=profile` builds the realistic
+//! state once in `KALAVAR_BENCH_PROFILE_DIR` (kept between runs, reused when present),
+//! then times `KALAVAR_BENCH_PROFILE` = `get` (random point gets) or `scan` (sum and
+//! group by), `KALAVAR_BENCH_ROUNDS` times. Run it under `perf record`.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -301,6 +306,25 @@ fn our_group(e: &Engine, def: &TableDef) -> Vec<(i32, i64)> {
     v
 }
 
+/// CPU time of the calling thread, in seconds: what a one-thread query cost, whatever
+/// else the shared machine runs meanwhile (wall time swings with the load).
+fn thread_cpu() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+}
+
+/// Runs `f`; its result, wall seconds and CPU seconds of this thread.
+fn time_cpu<T>(f: impl FnOnce() -> T) -> (T, f64, f64) {
+    let c = thread_cpu();
+    let (out, wall) = time(f);
+    (out, wall, thread_cpu() - c)
+}
+
 fn time<T>(f: impl FnOnce() -> T) -> (T, f64) {
     let t = Instant::now();
     let out = f();
@@ -316,10 +340,12 @@ q_sum = f"SELECT sum(x) FROM read_parquet('{files}')"
 q_grp = f"SELECT g, sum(x) FROM read_parquet('{files}') GROUP BY g ORDER BY g"
 out = {}
 for name, q in [("sum", q_sum), ("group", q_grp)]:
-    times = []
+    times, cpu = [], []
     for _ in range(rounds):
-        t = time.perf_counter(); res = con.execute(q).fetchall(); times.append(time.perf_counter() - t)
-    out[name] = {"times": times, "result": [list(map(int, r)) for r in res]}
+        c = time.process_time(); t = time.perf_counter()
+        res = con.execute(q).fetchall()
+        times.append(time.perf_counter() - t); cpu.append(time.process_time() - c)
+    out[name] = {"times": times, "cpu": cpu, "result": [list(map(int, r)) for r in res]}
 print(json.dumps(out))
 "#;
 
@@ -476,22 +502,27 @@ fn bench_scan_and_get(root: &Path, rounds: u64) {
     println!("\n## sum(x) and sum(x) group by g, one thread");
     let mut sums = Vec::new();
     let mut groups = Vec::new();
+    let (mut sums_cpu, mut groups_cpu) = (Vec::new(), Vec::new());
     let (mut want_sum, mut want_group) = (0, Vec::new());
     for _ in 0..rounds {
-        let (s, t1) = time(|| our_sum(&e, &def));
-        let (g, t2) = time(|| our_group(&e, &def));
+        let (s, t1, c1) = time_cpu(|| our_sum(&e, &def));
+        let (g, t2, c2) = time_cpu(|| our_group(&e, &def));
         sums.push(t1);
         groups.push(t2);
+        sums_cpu.push(c1);
+        groups_cpu.push(c2);
         want_sum = s;
         want_group = g;
     }
     println!(
-        "kalavar on the realistic state ({} segments + hot): sum {:.3}s (range {}), group by {:.3}s (range {})",
+        "kalavar on the realistic state ({} segments + hot): sum {:.3}s (range {}), group by {:.3}s (range {}); CPU time sum {:.3}s, group by {:.3}s",
         e.stats().segments,
         median(sums.clone()),
         range(&sums),
         median(groups.clone()),
-        range(&groups)
+        range(&groups),
+        median(sums_cpu.clone()),
+        median(groups_cpu.clone())
     );
     // The compacted copy DuckDB reads: flush the hot tier and compact.
     e.flush(def.id, None).unwrap();
@@ -514,6 +545,7 @@ fn bench_scan_and_get(root: &Path, rounds: u64) {
     let mut c_groups = Vec::new();
     let mut duck_sum = Vec::new();
     let mut duck_group = Vec::new();
+    let (mut duck_sum_cpu, mut duck_group_cpu) = (Vec::new(), Vec::new());
     let glob = format!("{}/*.parquet", part.display());
     for _ in 0..rounds {
         let (s, t1) = time(|| our_sum(&e, &def));
@@ -525,6 +557,8 @@ fn bench_scan_and_get(root: &Path, rounds: u64) {
         if let Some(d) = run_duck(&glob, 1) {
             duck_sum.push(d["sum"]["times"][0].as_f64().unwrap());
             duck_group.push(d["group"]["times"][0].as_f64().unwrap());
+            duck_sum_cpu.push(d["sum"]["cpu"][0].as_f64().unwrap());
+            duck_group_cpu.push(d["group"]["cpu"][0].as_f64().unwrap());
             let ds = d["sum"]["result"][0][0].as_i64().unwrap() as i128;
             assert_eq!(ds, want_sum, "DuckDB and Kalavar agree on sum(x)");
             let dg: Vec<(i32, i64)> = d["group"]["result"]
@@ -567,6 +601,14 @@ fn bench_scan_and_get(root: &Path, rounds: u64) {
         println!(
             "RATIO group-by time kalavar(same file)/duckdb = {:.2}",
             median(c_groups) / dg
+        );
+        // The same comparison in CPU time (one thread each): less at the mercy of
+        // the load other processes put on the machine between our rounds and DuckDB's.
+        let (dsc, dgc) = (median(duck_sum_cpu), median(duck_group_cpu));
+        println!(
+            "duckdb CPU time: sum {dsc:.3}s, group by {dgc:.3}s; RATIO (CPU time) kalavar(realistic)/duckdb: sum = {:.2}, group by = {:.2}",
+            median(sums_cpu) / dsc,
+            median(groups_cpu) / dgc
         );
     }
 }
@@ -629,6 +671,50 @@ fn bench_file_count(root: &Path) {
     );
 }
 
+/// `KALAVAR_BENCH_ONLY=profile`: the realistic state (built once, kept) and one
+/// workload timed round after round, without peers.
+fn profile(rounds: u64) {
+    let dir = std::env::var("KALAVAR_BENCH_PROFILE_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::env::temp_dir().join("kalavar-storage-profile"));
+    let rows = env("KALAVAR_BENCH_SCAN_ROWS", 10_000_000) as usize;
+    let (e, def) = if dir.join("FORMAT").exists() {
+        let e = Engine::open(&dir, opts(Durability::NoSync, 64 << 20)).unwrap();
+        let def = e
+            .catalog()
+            .tables()
+            .find(|t| t.name == "events")
+            .map(|t| (**t).clone())
+            .expect("the profile state holds bench.events");
+        (e, def)
+    } else {
+        let segments = env("KALAVAR_BENCH_SEGMENTS", 20) as usize;
+        let (e, def, _, _) = build_scan_state(&dir, rows, segments);
+        (e, def)
+    };
+    let what = std::env::var("KALAVAR_BENCH_PROFILE").unwrap_or_else(|_| "get".into());
+    let gets = env("KALAVAR_BENCH_GETS", 100_000) as usize;
+    let mut rng = Rng(99);
+    for round in 0..rounds {
+        if what == "get" {
+            let keys: Vec<i64> = (0..gets)
+                .map(|_| (rng.next() % rows as u64) as i64)
+                .collect();
+            let (_, s) = time(|| {
+                for k in &keys {
+                    e.get(def.id, None, &[ScalarValue::Int64(*k)], None)
+                        .unwrap();
+                }
+            });
+            println!("round {round}: {:.0} gets/s", gets as f64 / s);
+        } else {
+            let (_, s1) = time(|| our_sum(&e, &def));
+            let (_, s2) = time(|| our_group(&e, &def));
+            println!("round {round}: sum {s1:.3}s, group by {s2:.3}s");
+        }
+    }
+}
+
 /// A line of `/proc/self/status` (`VmRSS`, `VmHWM`) in MB.
 fn rss_mb(field: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -682,6 +768,9 @@ fn main() {
     }
     if selected("files") {
         bench_file_count(&root);
+    }
+    if selected("profile") {
+        profile(rounds);
     }
     std::fs::remove_dir_all(&root).ok();
 }

@@ -292,6 +292,10 @@ impl Binder<'_> {
     /// Binds a boolean condition (`where`, `on`).
     pub(crate) fn condition(&mut self, e: &Expr, scope: &[PlanField], what: &str) -> R<Scalar> {
         let s = self.expr(e, scope, Some(DataType::Bool))?;
+        if assignable(&s, DataType::Bool) {
+            // The usual case, without formatting the message an error would need.
+            return Ok(coerce_to(s, DataType::Bool));
+        }
         self.require(
             s,
             DataType::Bool,
@@ -377,8 +381,14 @@ impl Binder<'_> {
             BinaryOp::Rem => BOp::Rem,
         };
         if matches!(bop, BOp::And | BOp::Or) {
-            let a = self.condition(lhs, scope, &format!("`{}`", bop.symbol()))?;
-            let b = self.condition(rhs, scope, &format!("`{}`", bop.symbol()))?;
+            // `bop.symbol()` in backticks, without formatting it per operand.
+            let what = if matches!(bop, BOp::And) {
+                "`&&`"
+            } else {
+                "`||`"
+            };
+            let a = self.condition(lhs, scope, what)?;
+            let b = self.condition(rhs, scope, what)?;
             return Ok(Scalar::binary(bop, a, b, DataType::Bool));
         }
         let fixed = match bop {

@@ -413,10 +413,7 @@ impl<'a> Binder<'a> {
                 .hint(format!("name one of them: other = {name}")));
             }
             let field = match s.kind {
-                ScalarKind::Column(c) => PlanField {
-                    name,
-                    ..scope[c].clone()
-                },
+                ScalarKind::Column(c) => scope[c].renamed(name),
                 _ => PlanField::new(name, s.ty, true),
             };
             schema.push(field);
@@ -444,10 +441,7 @@ impl<'a> Binder<'a> {
             }
             let name = output_name(p, i);
             let field = match s.kind {
-                ScalarKind::Column(c) => PlanField {
-                    name,
-                    ..scope[c].clone()
-                },
+                ScalarKind::Column(c) => scope[c].renamed(name),
                 _ => PlanField::new(name, s.ty, true),
             };
             key_fields.push(field);

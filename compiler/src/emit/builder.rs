@@ -21,8 +21,42 @@ pub(crate) struct Builder {
     /// Encoded constant → its index in the pool, and encoded expression → its
     /// index, so interning stays O(1) when a statement holds thousands of literals
     /// (a 1,000-row insert); comparing encodings also keeps `0.0` and `-0.0` apart.
-    constant_index: HashMap<Vec<u8>, u32>,
-    expr_index: HashMap<Vec<u8>, u32>,
+    constant_index: Interner,
+    expr_index: Interner,
+}
+
+/// Encodings and their pool indexes: a list scanned in order while short (most
+/// statements have a handful of constants and expressions), a hash map once it
+/// grows past [`Interner::SCAN`] entries.
+#[derive(Default)]
+struct Interner {
+    list: Vec<Vec<u8>>,
+    map: Option<HashMap<Vec<u8>, u32>>,
+}
+
+impl Interner {
+    const SCAN: usize = 16;
+
+    /// The index of `key`, or `next` after recording it under `next`.
+    fn index(&mut self, key: Vec<u8>, next: u32) -> u32 {
+        if let Some(map) = &mut self.map {
+            return *map.entry(key).or_insert(next);
+        }
+        if let Some(i) = self.list.iter().position(|k| *k == key) {
+            return i as u32;
+        }
+        debug_assert_eq!(self.list.len(), next as usize);
+        self.list.push(key);
+        if self.list.len() > Self::SCAN {
+            let map = std::mem::take(&mut self.list)
+                .into_iter()
+                .enumerate()
+                .map(|(i, k)| (k, i as u32))
+                .collect();
+            self.map = Some(map);
+        }
+        next
+    }
 }
 
 const UNPLACED: Addr = Addr(u32::MAX);
@@ -33,8 +67,8 @@ impl Builder {
             p: Program::default(),
             labels: Vec::new(),
             fixups: Vec::new(),
-            constant_index: HashMap::new(),
-            expr_index: HashMap::new(),
+            constant_index: Interner::default(),
+            expr_index: Interner::default(),
         }
     }
 
@@ -96,7 +130,7 @@ impl Builder {
         let mut w = Writer::new();
         v.write(&mut w);
         let next = self.p.constants.len() as u32;
-        let index = *self.constant_index.entry(w.into_bytes()).or_insert(next);
+        let index = self.constant_index.index(w.into_bytes(), next);
         if index == next {
             self.p.constants.push(v.clone());
         }
@@ -108,7 +142,7 @@ impl Builder {
         let mut w = Writer::new();
         e.write(&mut w);
         let next = self.p.exprs.len() as u32;
-        let index = *self.expr_index.entry(w.into_bytes()).or_insert(next);
+        let index = self.expr_index.index(w.into_bytes(), next);
         if index == next {
             self.p.exprs.push(e);
         }

@@ -13,14 +13,15 @@ use crate::bytecode::{AggSpec, CursorKind, ExprId, Insn, JoinKind, KeyRange, Reg
 use crate::bytecode::{Bound, Col, Cur, TableRef};
 use crate::plan::{Plan, PlanSchema, Scalar, SortSpec};
 
-/// What happens to each batch.
+/// What happens to each batch. Expressions and schemas are borrowed from the plan
+/// being emitted (`'p`), so passing steps down the tree copies no plan parts.
 #[derive(Debug, Clone)]
-pub(crate) enum Step {
-    Filter(Scalar),
-    Project(Vec<Scalar>, PlanSchema),
+pub(crate) enum Step<'p> {
+    Filter(&'p Scalar),
+    Project(&'p [Scalar], &'p PlanSchema),
     Limit(Cur, Label),
     Distinct(Cur),
-    Probe(Cur, Vec<Scalar>, PlanSchema),
+    Probe(Cur, &'p [Scalar], &'p PlanSchema),
     Feed(Cur),
     Emit,
     Insert {
@@ -53,7 +54,7 @@ impl Builder {
     }
 
     /// Applies `steps` to the batch in `reg` with schema `schema`.
-    fn apply<'s>(&mut self, mut reg: Reg, mut schema: &'s PlanSchema, steps: &'s [Step]) {
+    fn apply<'s>(&mut self, mut reg: Reg, mut schema: &'s PlanSchema, steps: &'s [Step<'s>]) {
         for step in steps {
             match step {
                 Step::Filter(p) => {
@@ -158,7 +159,7 @@ impl Builder {
     }
 
     /// `loop: Next cursor → r (done → end); steps; Goto loop; end:`
-    fn read_loop(&mut self, cursor: Cur, schema: &PlanSchema, steps: &[Step]) {
+    fn read_loop(&mut self, cursor: Cur, schema: &PlanSchema, steps: &[Step<'_>]) {
         let end = self.label();
         let top = self.here();
         let dest = self.reg(schema);
@@ -175,7 +176,7 @@ impl Builder {
         self.place(end);
     }
 
-    fn with_step(step: Step, steps: &[Step]) -> Vec<Step> {
+    fn with_step<'p>(step: Step<'p>, steps: &[Step<'p>]) -> Vec<Step<'p>> {
         let mut v = Vec::with_capacity(steps.len() + 1);
         v.push(step);
         v.extend_from_slice(steps);
@@ -183,7 +184,7 @@ impl Builder {
     }
 
     /// Emits the code that runs `plan` and applies `steps` to each of its batches.
-    pub(crate) fn produce(&mut self, plan: &Plan, steps: &[Step]) {
+    pub(crate) fn produce<'p>(&mut self, plan: &'p Plan, steps: &[Step<'p>]) {
         match plan {
             Plan::Scan {
                 table,
@@ -266,18 +267,14 @@ impl Builder {
                 });
                 self.read_loop(cursor, schema, steps);
             }
-            Plan::Filter { input, predicate } => self.produce(
-                input,
-                &Self::with_step(Step::Filter(predicate.clone()), steps),
-            ),
+            Plan::Filter { input, predicate } => {
+                self.produce(input, &Self::with_step(Step::Filter(predicate), steps))
+            }
             Plan::Project {
                 input,
                 exprs,
                 schema,
-            } => self.produce(
-                input,
-                &Self::with_step(Step::Project(exprs.clone(), schema.clone()), steps),
-            ),
+            } => self.produce(input, &Self::with_step(Step::Project(exprs, schema), steps)),
             Plan::Limit {
                 input,
                 limit,
@@ -300,13 +297,13 @@ impl Builder {
                 self.produce(input, &Self::with_step(Step::Distinct(cursor), steps));
             }
             Plan::Sort { input, keys } => {
-                let schema = input.schema().clone();
-                let cursor = self.cursor(CursorKind::Sort, &schema, &schema);
+                let schema = input.schema();
+                let cursor = self.cursor(CursorKind::Sort, schema, schema);
                 let keys = self.sort_keys(keys);
                 self.push(Insn::OpenSort { cursor, keys });
                 self.produce(input, &[Step::Feed(cursor)]);
                 self.push(Insn::Seal { cursor });
-                self.read_loop(cursor, &schema, steps);
+                self.read_loop(cursor, schema, steps);
             }
             Plan::TopK {
                 input,
@@ -314,8 +311,8 @@ impl Builder {
                 limit,
                 offset,
             } => {
-                let schema = input.schema().clone();
-                let cursor = self.cursor(CursorKind::TopK, &schema, &schema);
+                let schema = input.schema();
+                let cursor = self.cursor(CursorKind::TopK, schema, schema);
                 let keys = self.sort_keys(keys);
                 let limit = self.expr(limit);
                 let offset = self.opt_expr(offset);
@@ -327,7 +324,7 @@ impl Builder {
                 });
                 self.produce(input, &[Step::Feed(cursor)]);
                 self.push(Insn::Seal { cursor });
-                self.read_loop(cursor, &schema, steps);
+                self.read_loop(cursor, schema, steps);
             }
             Plan::Aggregate {
                 input,
@@ -367,10 +364,7 @@ impl Builder {
                 self.push(Insn::Seal { cursor });
                 self.produce(
                     left,
-                    &Self::with_step(
-                        Step::Probe(cursor, keys.left.clone(), schema.clone()),
-                        steps,
-                    ),
+                    &Self::with_step(Step::Probe(cursor, &keys.left, schema), steps),
                 );
                 if matches!(kind, JoinKind::Right | JoinKind::Full) {
                     self.read_loop(cursor, schema, steps);

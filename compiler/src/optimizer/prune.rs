@@ -90,7 +90,13 @@ fn prune(plan: Plan, needed: &[usize]) -> (Plan, Map) {
                 remap(f, &m);
             }
             let columns = keep.iter().map(|i| columns[*i]).collect();
-            let schema = keep.iter().map(|i| schema[*i].clone()).collect();
+            // `keep` is sorted: the kept fields move out in order.
+            let schema = schema
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| keep.binary_search(i).is_ok())
+                .map(|(_, f)| f)
+                .collect();
             (
                 Plan::Scan {
                     table,
@@ -168,14 +174,22 @@ fn prune(plan: Plan, needed: &[usize]) -> (Plan, Map) {
             } else {
                 needed.to_vec()
             };
-            let mut kept: Vec<Scalar> = keep.iter().map(|i| exprs[*i].clone()).collect();
+            // Usually every output is kept: then the expressions and fields move.
+            let all = keep.len() == exprs.len() && keep.iter().enumerate().all(|(i, k)| i == *k);
+            let (mut kept, schema): (Vec<Scalar>, Vec<PlanField>) = if all {
+                (exprs, schema)
+            } else {
+                (
+                    keep.iter().map(|i| exprs[*i].clone()).collect(),
+                    keep.iter().map(|i| schema[*i].clone()).collect(),
+                )
+            };
             let mut need = Vec::new();
             cols_of(kept.iter(), &mut need);
             let (input, m) = prune(*input, &sorted(need));
             for e in kept.iter_mut() {
                 remap(e, &m);
             }
-            let schema: Vec<PlanField> = keep.iter().map(|i| schema[*i].clone()).collect();
             // A projection that passes its input through unchanged goes away.
             let inner = input.schema();
             let identity = kept.len() == inner.len()

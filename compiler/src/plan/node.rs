@@ -27,6 +27,18 @@ impl PlanField {
             hidden: false,
         }
     }
+
+    /// This field under another name (its qualifier, type and flags kept), without
+    /// copying the old name.
+    pub fn renamed(&self, name: String) -> PlanField {
+        PlanField {
+            name,
+            qualifier: self.qualifier.clone(),
+            ty: self.ty,
+            nullable: self.nullable,
+            hidden: self.hidden,
+        }
+    }
 }
 
 pub type PlanSchema = Vec<PlanField>;

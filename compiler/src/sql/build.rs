@@ -40,6 +40,15 @@ pub(crate) fn column(qualifier: Option<&str>, name: &str) -> Expr {
     }))
 }
 
+/// [`column`] from names already owned (folded identifiers), without copying them.
+pub(crate) fn column_owned(qualifier: Option<String>, name: String) -> Expr {
+    expr(ExprKind::Column(ColumnRef {
+        qualifier: qualifier.map(ident),
+        name: ident(name),
+        span: NO_SPAN,
+    }))
+}
+
 pub(crate) fn call(name: &str, args: Vec<Expr>) -> Expr {
     expr(ExprKind::Call {
         name: ident(name),

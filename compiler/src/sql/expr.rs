@@ -4,7 +4,7 @@
 //! one to one; where KQL has no operator, an exact rewrite is used (`IS DISTINCT
 //! FROM`, `IS TRUE`, `||`); anything else is refused, naming the construct.
 
-use super::build::{binary, boolean, call, cast, column, expr, lit, not};
+use super::build::{binary, boolean, call, cast, column_owned, expr, lit, not};
 use super::error::{R, SqlError, codes, fail};
 use super::from::{From, Relation};
 use super::like::Like;
@@ -22,7 +22,7 @@ pub(crate) struct Cx<'a> {
     /// each stands for (`a.k`, `b.k` or `coalesce(a.k, b.k)`).
     pub using: &'a [(String, Expr)],
     /// The relations in scope, for the types of their columns.
-    pub relations: &'a [Relation],
+    pub relations: &'a [Relation<'a>],
     /// `None` where aggregates are allowed; else the clause that forbids them.
     pub no_aggregates: Option<&'static str>,
     /// Inside an aggregate's argument (aggregates nest in neither language).
@@ -30,7 +30,7 @@ pub(crate) struct Cx<'a> {
 }
 
 impl<'a> Cx<'a> {
-    pub fn new(using: &'a [(String, Expr)], relations: &'a [Relation]) -> Self {
+    pub fn new(using: &'a [(String, Expr)], relations: &'a [Relation<'a>]) -> Self {
         Cx {
             using,
             relations,
@@ -118,11 +118,11 @@ impl<'a> Cx<'a> {
                 if let Some((_, merged)) = self.using.iter().find(|(n, _)| *n == name) {
                     return Ok(merged.clone());
                 }
-                Ok(column(None, &name))
+                Ok(column_owned(None, name))
             }
             E::CompoundIdentifier(parts) => match parts.as_slice() {
-                [q, c] => Ok(column(Some(&fold(q)?), &fold(c)?)),
-                [_namespace, t, c] => Ok(column(Some(&fold(t)?), &fold(c)?)),
+                [q, c] => Ok(column_owned(Some(fold(q)?), fold(c)?)),
+                [_namespace, t, c] => Ok(column_owned(Some(fold(t)?), fold(c)?)),
                 _ => fail(
                     codes::NAME,
                     e.span(),

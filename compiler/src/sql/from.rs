@@ -13,26 +13,29 @@ use super::error::{R, SqlError, codes, fail};
 use super::expr::Cx;
 use super::names::{fold, table_name};
 use super::query::QueryOut;
+use super::schema::Schema;
 use super::statement::Tx;
 use kql::ast::{BinaryOp, Expr, JoinKind, Pipeline, Source, SourceKind, StageKind, TypeKind};
 use sqlparser::ast::{self as sql, Spanned};
+use std::borrow::Cow;
 
-/// A relation of the `FROM` clause as later clauses see it.
+/// A relation of the `FROM` clause as later clauses see it. A table's columns
+/// and types are borrowed from the schema (`'s`), not copied per statement.
 #[derive(Debug, Clone)]
-pub(crate) struct Relation {
+pub(crate) struct Relation<'s> {
     /// The name its columns are qualified with (`t` or the alias); `None` for a
     /// subquery without an alias.
     pub qualifier: Option<String>,
     /// Its columns, when the translator knows them.
-    pub columns: Option<Vec<String>>,
+    pub columns: Option<Cow<'s, [String]>>,
     /// The KQL types of the columns whose types are known.
-    pub types: Vec<(String, TypeKind)>,
+    pub types: Cow<'s, [(String, TypeKind)]>,
 }
 
 /// The translated `FROM` clause.
 pub(crate) struct From<'q> {
     pub pipeline: Pipeline,
-    pub relations: Vec<Relation>,
+    pub relations: Vec<Relation<'q>>,
     /// Columns merged by `USING`, by unqualified name.
     pub using: Vec<(String, Expr)>,
     /// The `WHERE` conditions still to apply (all of them unless a comma join took
@@ -49,7 +52,7 @@ impl From<'_> {
             out.push((None, n.clone()));
         }
         for r in &self.relations {
-            for c in r.columns.as_ref()? {
+            for c in r.columns.as_deref()? {
                 if !merged.contains(&c.as_str()) {
                     out.push((r.qualifier.clone(), c.clone()));
                 }
@@ -59,19 +62,22 @@ impl From<'_> {
     }
 
     /// The relation with this qualifier.
-    pub fn relation(&self, qualifier: &str) -> Option<&Relation> {
+    pub fn relation(&self, qualifier: &str) -> Option<&Relation<'_>> {
         self.relations
             .iter()
             .find(|r| r.qualifier.as_deref() == Some(qualifier))
     }
 }
 
-impl Tx<'_> {
+impl<'t> Tx<'t> {
     pub(crate) fn translate_from<'q>(
         &mut self,
         from: &'q [sql::TableWithJoins],
         filter: Option<&'q sql::Expr>,
-    ) -> R<From<'q>> {
+    ) -> R<From<'q>>
+    where
+        't: 'q,
+    {
         let mut conjuncts: Vec<&'q sql::Expr> = Vec::new();
         if let Some(f) = filter {
             if from.len() > 1 || has_cross_join(from) {
@@ -133,7 +139,7 @@ impl Tx<'_> {
     }
 
     /// One relation of the clause as a source.
-    fn relation(&mut self, r: &sql::TableFactor) -> R<(Source, Relation)> {
+    fn relation(&mut self, r: &sql::TableFactor) -> R<(Source, Relation<'t>)> {
         match r {
             sql::TableFactor::Table {
                 name,
@@ -173,16 +179,16 @@ impl Tx<'_> {
                     Some(a) => Some(fold(&a.name)?),
                     None => None,
                 };
-                let mut types = Vec::new();
+                let mut types = Cow::Borrowed(&[][..]);
                 let (src, qualifier, columns) = match (&ns, self.cte(&n)) {
                     (None, Some(cte)) => {
-                        types = cte.types.clone();
+                        types = Cow::Owned(cte.types.clone());
                         let shown = alias_name.clone().unwrap_or_else(|| n.clone());
                         let alias = (shown != cte.let_name).then_some(shown.as_str());
                         (
                             source(SourceKind::Table(qualified(None, &cte.let_name)), alias),
                             shown.clone(),
-                            cte.columns.clone(),
+                            cte.columns.clone().map(Cow::Owned),
                         )
                     }
                     _ => {
@@ -194,10 +200,11 @@ impl Tx<'_> {
                             )
                             .hint(format!("qualify the table (namespace.{n}) or rename the CTE")));
                         }
-                        let known = self.schema.table(ns.as_deref(), &n);
-                        let columns = known.map(|t| t.columns.clone());
+                        let schema: &'t Schema = self.schema;
+                        let known = schema.table(ns.as_deref(), &n);
+                        let columns = known.map(|t| Cow::Borrowed(t.columns.as_slice()));
                         if let Some(t) = known {
-                            types = t.types.clone();
+                            types = Cow::Borrowed(t.types.as_slice());
                         }
                         (
                             source(
@@ -246,8 +253,8 @@ impl Tx<'_> {
                 let src = pipeline_source(pipeline, alias_name.as_deref());
                 let rel = Relation {
                     qualifier: alias_name,
-                    columns,
-                    types: Vec::new(),
+                    columns: columns.map(Cow::Owned),
+                    types: Cow::Borrowed(&[]),
                 };
                 match alias {
                     Some(a) if !a.columns.is_empty() => self.renamed(src, rel, a, r),
@@ -282,10 +289,10 @@ impl Tx<'_> {
     fn renamed(
         &mut self,
         src: Source,
-        rel: Relation,
+        rel: Relation<'t>,
         alias: &sql::TableAlias,
         whole: &sql::TableFactor,
-    ) -> R<(Source, Relation)> {
+    ) -> R<(Source, Relation<'t>)> {
         let Some(columns) = rel.columns.clone() else {
             return Err(SqlError::new(
                 codes::NAME,
@@ -305,7 +312,7 @@ impl Tx<'_> {
                 ),
             );
         }
-        let mut names = columns.clone();
+        let mut names = columns.to_vec();
         for (i, c) in alias.columns.iter().enumerate() {
             names[i] = fold(&c.name)?;
         }
@@ -329,18 +336,21 @@ impl Tx<'_> {
             pipeline_source(p, q.as_deref()),
             Relation {
                 qualifier: q,
-                columns: Some(names),
-                types: Vec::new(),
+                columns: Some(Cow::Owned(names)),
+                types: Cow::Borrowed(&[]),
             },
         ))
     }
 
-    fn join(
+    fn join<'q>(
         &mut self,
-        out: &mut From<'_>,
+        out: &mut From<'q>,
         j: &sql::Join,
         conjuncts: &mut Vec<&sql::Expr>,
-    ) -> R<()> {
+    ) -> R<()>
+    where
+        't: 'q,
+    {
         use sql::JoinOperator as J;
         let (kind, constraint) = match &j.join_operator {
             J::Join(c) | J::Inner(c) => (JoinKind::Inner, c),
@@ -533,12 +543,15 @@ impl Tx<'_> {
 
     /// `FROM a, b` / `a CROSS JOIN b`: an inner join on the `WHERE` conjuncts that
     /// tie `b` to the relations before it.
-    fn cross(
+    fn cross<'q>(
         &mut self,
-        out: &mut From<'_>,
+        out: &mut From<'q>,
         r: &sql::TableFactor,
         conjuncts: &mut Vec<&sql::Expr>,
-    ) -> R<()> {
+    ) -> R<()>
+    where
+        't: 'q,
+    {
         let (right, rel) = self.relation(r)?;
         let mut before: Vec<&Relation> = out.relations.iter().collect();
         before.push(&rel);

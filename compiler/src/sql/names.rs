@@ -184,6 +184,16 @@ impl<'s> FreshNames<'s> {
 /// Makes output names unique the way a user would: the second `id` becomes `id_2`
 /// (KQL needs distinct output names; PostgreSQL allows repeats).
 pub(crate) fn dedupe(names: &mut [String]) {
+    // Select lists are short and rarely repeat a name: a pairwise scan finds
+    // that without building any set.
+    let repeated = names.len() > 64
+        || names
+            .iter()
+            .enumerate()
+            .any(|(i, n)| names[..i].contains(n));
+    if !repeated {
+        return;
+    }
     let mut seen: HashSet<String> = HashSet::new();
     let all: HashSet<String> = names.iter().cloned().collect();
     for name in names.iter_mut() {

@@ -4,7 +4,7 @@
 //! first when descending; KQL puts them last unless told, so descending keys get
 //! an explicit `nulls first`.
 
-use super::build::{projection, stage};
+use super::build::{NO_SPAN, ident, stage};
 use super::error::{R, SqlError, codes, fail};
 use super::expr::Cx;
 use super::names::fold;
@@ -26,11 +26,13 @@ pub(crate) struct Output {
 impl Output {
     /// The select-list projection: `name = expr`, or just `expr` when KQL names it
     /// the same way (a column, `count()`).
-    pub fn projection(&self) -> kql::ast::Projection {
-        projection(
-            (!self.named_by_kql()).then_some(self.name.as_str()),
-            self.kql.clone(),
-        )
+    pub fn into_projection(self) -> kql::ast::Projection {
+        let named = !self.named_by_kql();
+        kql::ast::Projection {
+            name: named.then(|| ident(self.name)),
+            expr: self.kql,
+            span: NO_SPAN,
+        }
     }
 
     /// Whether KQL's default name for the expression is this output's name.
@@ -79,7 +81,7 @@ impl SortItem<'_> {
             expr: e,
             descending: self.descending,
             nulls_first,
-            span: super::build::NO_SPAN,
+            span: NO_SPAN,
         }
     }
 }

@@ -54,7 +54,7 @@ impl<'t> Tx<'t> {
                 return self.select_values(s, outputs, order, limit);
             }
         }
-        let from = if s.from.is_empty() {
+        let mut from = if s.from.is_empty() {
             // A one-row source with a helper column the select list never reads.
             let one = self.fresh.fresh("one");
             let row = vec![RecordField {
@@ -65,8 +65,8 @@ impl<'t> Tx<'t> {
                 pipeline: pipeline(source(SourceKind::Rows(vec![row]), None)),
                 relations: vec![Relation {
                     qualifier: None,
-                    columns: Some(Vec::new()),
-                    types: Vec::new(),
+                    columns: Some(std::borrow::Cow::Borrowed(&[])),
+                    types: std::borrow::Cow::Borrowed(&[]),
                 }],
                 using: Vec::new(),
                 filter: s.selection.iter().collect(),
@@ -74,7 +74,9 @@ impl<'t> Tx<'t> {
         } else {
             self.translate_from(&s.from, s.selection.as_ref())?
         };
-        let mut p = from.pipeline.clone();
+        // Later clauses read only the relations of `from`: its pipeline moves out.
+        let empty = pipeline(source(SourceKind::Rows(Vec::new()), None));
+        let mut p = std::mem::replace(&mut from.pipeline, empty);
         if !from.filter.is_empty() {
             let cx = Cx::over(&from).without_aggregates("WHERE");
             let parts = from
@@ -146,7 +148,6 @@ impl<'t> Tx<'t> {
                 types,
             });
         };
-        let projections: Vec<_> = outputs.iter().map(Output::projection).collect();
         // Each key as an output name, when it is one.
         let as_output: Vec<Option<usize>> = sorts
             .iter()
@@ -177,6 +178,7 @@ impl<'t> Tx<'t> {
                 .zip(&as_output)
                 .map(|(item, o)| item.key(column(None, &outputs[o.expect("all outputs")].name)))
                 .collect();
+            let projections = outputs.into_iter().map(Output::into_projection).collect();
             p.stages.push(stage(if distinct {
                 StageKind::Distinct(projections)
             } else {
@@ -196,6 +198,7 @@ impl<'t> Tx<'t> {
                     (SortTarget::Input(_), None) => unreachable!("inputs are translated"),
                 })
                 .collect();
+            let projections = outputs.into_iter().map(Output::into_projection).collect();
             p.stages.push(stage(StageKind::Sort(keys)));
             p.stages.extend(limit.stages());
             p.stages.push(stage(StageKind::Select(projections)));
@@ -403,7 +406,7 @@ pub(crate) fn select_list(items: &[sql::SelectItem], from: &From<'_>) -> R<Selec
                 let single = from.relations.len() == 1 && from.using.is_empty();
                 match &rel.columns {
                     Some(cols) => {
-                        for c in cols {
+                        for c in cols.iter() {
                             outputs.push(Output {
                                 name: c.clone(),
                                 original: c.clone(),
@@ -432,10 +435,18 @@ pub(crate) fn select_list(items: &[sql::SelectItem], from: &From<'_>) -> R<Selec
             }
         }
     }
-    let mut names: Vec<String> = outputs.iter().map(|o| o.original.clone()).collect();
-    dedupe(&mut names);
-    for (o, n) in outputs.iter_mut().zip(names) {
-        o.name = n;
+    // A pairwise scan for the usual short list; a long one goes to `dedupe`.
+    let repeated = outputs.len() > 64
+        || outputs
+            .iter()
+            .enumerate()
+            .any(|(i, o)| outputs[..i].iter().any(|p| p.original == o.original));
+    if repeated {
+        let mut names: Vec<String> = outputs.iter().map(|o| o.original.clone()).collect();
+        dedupe(&mut names);
+        for (o, n) in outputs.iter_mut().zip(names) {
+            o.name = n;
+        }
     }
     Ok(SelectList {
         outputs: Some(outputs),

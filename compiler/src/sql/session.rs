@@ -1,13 +1,14 @@
 //! SQL compiled offline, statement by statement: each statement is translated,
-//! printed as KQL, and compiled against a catalog snapshot that the DDL before it
+//! printed as KQL (to be shown), and its tree compiled against a catalog snapshot that the DDL before it
 //! has updated, as the server's catalog would be. `kalavar transpile --explain`,
 //! `kalavar explain --sql` and the tests use it; the server keeps the real catalog.
 
+use super::direct::compile_translated;
 use super::schema::Schema;
 use super::translator::{Translation, Translator};
 use crate::bytecode::{AlterAction, TableDef};
 use crate::catalog::{Catalog, Column, Table, TableKind};
-use crate::compile::{CompileError, CompileOptions, Compiled, compile};
+use crate::compile::{CompileError, CompileOptions, Compiled};
 use crate::plan::{BoundStatement, Command};
 use kql::Diagnostic;
 
@@ -63,21 +64,25 @@ impl SqlSession {
     ) -> Vec<Result<CompiledSql, SqlCompileError>> {
         let mut out = Vec::new();
         for t in self.translator.translate_statements(sql) {
-            let translation = match t {
+            let mut translation = match t {
                 Ok(t) => t,
                 Err(d) => {
                     out.push(Err(SqlCompileError::Translate(d)));
                     continue;
                 }
             };
-            let kql = kql::format_script(&kql::ast::Script {
-                statements: translation.statements.clone(),
-            });
+            let script = kql::ast::Script {
+                statements: std::mem::take(&mut translation.statements),
+            };
+            let kql = kql::format_script(&script);
             let opts = CompileOptions {
                 optimize,
                 ..CompileOptions::new(&self.catalog)
             };
-            match compile(&kql, opts) {
+            // The tree as translated, as a client compiles it (no second parse).
+            let result = compile_translated(&script, &kql, opts);
+            translation.statements = script.statements;
+            match result {
                 Ok(compiled) => {
                     let before = self.catalog.clone();
                     for c in &compiled {

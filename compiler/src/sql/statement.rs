@@ -70,6 +70,10 @@ impl<'t> Tx<'t> {
     /// The KQL statements for one SQL statement, `let`s first.
     pub fn statement(&mut self, s: &sql::Statement) -> R<Vec<Statement>> {
         let main = self.main(s)?;
+        if self.lets.is_empty() {
+            // The common case: no CTE, so no buffer to grow and no move.
+            return Ok(main);
+        }
         let mut out = std::mem::take(&mut self.lets);
         out.extend(main);
         Ok(out)

@@ -108,6 +108,7 @@ impl Translator {
         let mut errors = Vec::new();
         for r in self.translate_statements(sql) {
             match r {
+                Ok(t) if statements.is_empty() => statements = t.statements,
                 Ok(t) => statements.extend(t.statements),
                 Err(d) => {
                     if errors.len() == kql::limits::MAX_DIAGNOSTICS {

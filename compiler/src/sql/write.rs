@@ -9,11 +9,13 @@ use super::expr::{Cx, assigned};
 use super::from::Relation;
 use super::insert::returning;
 use super::names::{fold, object_parts, table_name};
+use super::schema::Schema;
 use super::statement::Tx;
 use kql::ast::{Pipeline, SinkKind, SourceKind, StageKind, Statement, StatementKind};
 use sqlparser::ast::{self as sql, Spanned};
+use std::borrow::Cow;
 
-impl Tx<'_> {
+impl<'t> Tx<'t> {
     pub(crate) fn update(&mut self, u: &sql::Update) -> R<Statement> {
         if u.returning.is_some() {
             return Err(returning(u.span()));
@@ -176,7 +178,7 @@ impl Tx<'_> {
     }
 
     /// `from T [as x]` for a write: one table, no joins.
-    fn write_source(&mut self, t: &sql::TableWithJoins) -> R<(Pipeline, Relation)> {
+    fn write_source(&mut self, t: &sql::TableWithJoins) -> R<(Pipeline, Relation<'t>)> {
         if !t.joins.is_empty() {
             return fail(
                 codes::WRITE_FROM,
@@ -209,11 +211,14 @@ impl Tx<'_> {
             Some(a) => Some(fold(&a.name)?),
             None => None,
         };
-        let known = self.schema.table(ns.as_deref(), &n);
+        let schema: &'t Schema = self.schema;
+        let known = schema.table(ns.as_deref(), &n);
         let rel = Relation {
             qualifier: Some(alias.clone().unwrap_or_else(|| n.clone())),
-            columns: known.map(|t| t.columns.clone()),
-            types: known.map(|t| t.types.clone()).unwrap_or_default(),
+            columns: known.map(|t| Cow::Borrowed(t.columns.as_slice())),
+            types: known.map_or(Cow::Borrowed(&[][..]), |t| {
+                Cow::Borrowed(t.types.as_slice())
+            }),
         };
         let p = pipeline(source(
             SourceKind::Table(qualified(ns.as_deref(), &n)),

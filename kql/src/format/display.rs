@@ -4,7 +4,7 @@ use super::expr::write_expr;
 use super::ident::{write_ident, write_qualified};
 use super::literal::{type_name, write_literal};
 use super::pipeline::{pipeline_lines, write_sink, write_source, write_stage};
-use super::statement::{WIDTH, column_def, statement_lines};
+use super::statement::{WIDTH, column_def, write_statement};
 use crate::ast::*;
 use std::fmt;
 
@@ -17,18 +17,20 @@ pub fn format_expr(e: &Expr) -> String {
 
 /// One statement: one line if it fits in 80 columns, else several.
 pub fn format_statement(s: &Statement) -> String {
-    statement_lines(s, WIDTH).join("\n")
+    let mut out = String::with_capacity(128);
+    write_statement(&mut out, s, WIDTH);
+    out
 }
 
 /// Every statement, separated by `;` and a line break, ending in a line break
-/// (nothing at all for an empty script).
+/// (nothing at all for an empty script). Written into one string.
 pub fn format_script(s: &Script) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(128 * s.statements.len());
     for (i, stmt) in s.statements.iter().enumerate() {
         if i > 0 {
             out.push_str(";\n");
         }
-        out.push_str(&format_statement(stmt));
+        write_statement(&mut out, stmt, WIDTH);
     }
     if !out.is_empty() {
         out.push('\n');

@@ -10,7 +10,7 @@ pub fn write_source(out: &mut String, s: &Source) {
         SourceKind::Table(t) => write_qualified(out, t),
         SourceKind::Pipeline(p) => {
             out.push('(');
-            out.push_str(&pipeline_lines(p).join(" "));
+            write_pipeline_flat(out, p);
             out.push(')');
         }
         SourceKind::Rows(rows) => {
@@ -165,4 +165,19 @@ pub fn pipeline_lines(p: &Pipeline) -> Vec<String> {
         lines.push(line);
     }
     lines
+}
+
+/// The pipeline on one line: the lines of [`pipeline_lines`] joined with a space,
+/// written straight into `out`.
+pub fn write_pipeline_flat(out: &mut String, p: &Pipeline) {
+    out.push_str("from ");
+    write_source(out, &p.source);
+    for stage in &p.stages {
+        out.push_str(" | ");
+        write_stage(out, stage);
+    }
+    if let Some(sink) = &p.sink {
+        out.push_str(" | ");
+        write_sink(out, sink);
+    }
 }

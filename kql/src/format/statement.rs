@@ -6,7 +6,7 @@
 use super::expr::{write_expr, write_fields, write_unary_level};
 use super::ident::{write_ident, write_qualified, write_user};
 use super::literal::{type_name, write_string};
-use super::pipeline::pipeline_lines;
+use super::pipeline::{pipeline_lines, write_pipeline_flat};
 use crate::ast::*;
 
 /// The line width the printer aims for.
@@ -15,55 +15,95 @@ pub const WIDTH: usize = 80;
 /// The statement as lines, within `width` columns where a layout allows it.
 pub fn statement_lines(s: &Statement, width: usize) -> Vec<String> {
     let one = flat(s);
-    if one.chars().count() <= width {
+    if fits(&one, width) {
         return vec![one];
     }
     broken(s, width).unwrap_or_else(|| vec![one])
 }
 
+/// Writes the statement into `out` as [`statement_lines`] joined with line
+/// breaks: the one-line form is written in place and kept when it fits, so the
+/// usual statement costs no string but `out`.
+pub fn write_statement(out: &mut String, s: &Statement, width: usize) {
+    let start = out.len();
+    write_flat(out, s);
+    if fits(&out[start..], width) {
+        return;
+    }
+    if let Some(lines) = broken(s, width) {
+        out.truncate(start);
+        for (i, line) in lines.iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            out.push_str(line);
+        }
+    }
+}
+
+/// Whether `line` is at most `width` characters.
+fn fits(line: &str, width: usize) -> bool {
+    line.len() <= width || line.chars().count() <= width
+}
+
 fn flat(s: &Statement) -> String {
+    let mut out = String::new();
+    write_flat(&mut out, s);
+    out
+}
+
+fn write_flat(out: &mut String, s: &Statement) {
     match &s.kind {
         StatementKind::ExecuteAs { user, body } => {
-            let mut out = String::from("execute as ");
-            write_user(&mut out, user);
+            out.push_str("execute as ");
+            write_user(out, user);
             if body.is_empty() {
                 out.push_str(" {}");
-                return out;
+                return;
             }
             out.push_str(" { ");
-            let inner: Vec<String> = body.iter().map(flat).collect();
-            out.push_str(&inner.join("; "));
+            for (i, stmt) in body.iter().enumerate() {
+                if i > 0 {
+                    out.push_str("; ");
+                }
+                write_flat(out, stmt);
+            }
             out.push_str(" }");
-            out
         }
         StatementKind::Explain { analyze, statement } => {
-            let mut out = String::from(if *analyze {
+            out.push_str(if *analyze {
                 "explain analyze "
             } else {
                 "explain "
             });
-            out.push_str(&flat(statement));
-            out
+            write_flat(out, statement);
         }
         StatementKind::CreateTable(t) => {
-            let mut out = create_table_head(t);
+            out.push_str(&create_table_head(t));
             out.push('(');
             out.push_str(&table_elements(t).join(", "));
             out.push(')');
             out.push_str(&with_options(&t.options));
-            out
         }
         StatementKind::Insert(v) | StatementKind::Upsert(v) => {
             let (head, rows) = insert_parts(s, v);
-            format!("{head} {}", rows.join(", "))
+            out.push_str(&head);
+            out.push(' ');
+            out.push_str(&rows.join(", "));
         }
-        _ => {
-            let (prefix, pipeline, suffix) = match pipeline_parts(s) {
-                Some(parts) => parts,
-                None => return simple(&s.kind),
-            };
-            format!("{prefix}{}{suffix}", pipeline_lines(pipeline).join(" "))
+        StatementKind::Pipeline(p) => write_pipeline_flat(out, p),
+        StatementKind::Let { name, pipeline } => {
+            out.push_str("let ");
+            write_ident(out, name);
+            out.push_str(" = ");
+            write_pipeline_flat(out, pipeline);
         }
+        StatementKind::Subscribe { pipeline, options } => {
+            out.push_str("subscribe ");
+            write_pipeline_flat(out, pipeline);
+            out.push_str(&with_options(options));
+        }
+        kind => out.push_str(&simple(kind)),
     }
 }
 

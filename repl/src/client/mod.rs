@@ -21,6 +21,7 @@ mod results;
 mod row;
 mod subscribe;
 mod transaction;
+mod translated;
 
 pub use cancel::CancelHandle;
 pub use catalog::decode_catalog;

@@ -3,17 +3,17 @@
 //! 1. the manifest's key range, then the row groups whose `__key` statistics admit
 //!    the key, then each one's bloom filter (all from the segment cache);
 //! 2. the page index of `__key` names the page that can hold the key (key pages are
-//!    small, `SegmentOptions::key_page_rows`); one positioned read fetches it and a
-//!    scan of its PLAIN values gives the row, or proves the key absent;
+//!    small, `SegmentOptions::key_page_rows`); its bytes are a slice of the segment's
+//!    memory map ([`super::mmap`]: no system call, no copy) and a search of its PLAIN
+//!    values gives the row, or proves the key absent;
 //! 3. for `__deleted` (only when the segment has tombstones) and each wanted column,
-//!    the offset index names the page holding that row: one read, decompression up to
+//!    the offset index names the page holding that row: its slice of the map, decompression up to
 //!    that row's value (LZ4, [`super::lz4`]), one value decoded ([`super::page`]).
 //!
 //! Pages this reader does not decode (dictionary pages, other encodings or codecs,
 //! files without a page index) fall back to parquet-rs's reader restricted to the one
 //! `__key` page's rows, which gives the same answer more slowly.
 
-use std::os::unix::fs::FileExt;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -82,15 +82,20 @@ impl Segment {
         Ok(None)
     }
 
-    fn read_page(&self, l: &Loaded, loc: &PageLocation) -> Result<Vec<u8>> {
-        let len = usize::try_from(loc.compressed_page_size).map_err(|_| {
-            StorageError::corrupt(format!("{}: negative page size", self.path.display()))
-        })?;
-        let mut buf = vec![0u8; len];
-        l.file
-            .read_exact_at(&mut buf, loc.offset as u64)
-            .map_err(|e| StorageError::io(&self.path, e))?;
-        Ok(buf)
+    /// The bytes of the page at `loc`, a slice of the mapped file (no read, no copy).
+    fn read_page<'a>(&self, l: &'a Loaded, loc: &PageLocation) -> Result<&'a [u8]> {
+        let bad = || {
+            StorageError::corrupt(format!(
+                "{}: page at offset {} of {} bytes lies outside the file",
+                self.path.display(),
+                loc.offset,
+                loc.compressed_page_size
+            ))
+        };
+        let start = usize::try_from(loc.offset).map_err(|_| bad())?;
+        let len = usize::try_from(loc.compressed_page_size).map_err(|_| bad())?;
+        let end = start.checked_add(len).ok_or_else(bad)?;
+        l.data.get(start..end).ok_or_else(bad)
     }
 
     /// The row of `key` in row group `rg`, from the `__key` page the page index names.
@@ -132,7 +137,7 @@ impl Segment {
                 None => return Ok(Located::Fallback),
             }
             let bytes = self.read_page(l, loc)?;
-            let Some(mut page) = decode_page(&bytes, codec, leaves[kc].2)? else {
+            let Some(mut page) = decode_page(bytes, codec, leaves[kc].2)? else {
                 return Ok(Located::Fallback);
             };
             if let Some(slot) = page.find_sorted(key)? {
@@ -169,6 +174,7 @@ impl Segment {
                 values: Vec::new(),
             }));
         }
+        self.touch_pages(l, rg, row, wanted);
         let mut values = Vec::with_capacity(wanted.len());
         for (id, dt) in wanted {
             let Some(&field) = l.cols.by_id.get(id) else {
@@ -187,6 +193,24 @@ impl Segment {
         Ok(Some(Found { deleted, values }))
     }
 
+    /// Reads the first byte of each wanted column's page for `row`, all before any is
+    /// decoded: the pages sit at random places in the mapped file, and loads that do
+    /// not depend on each other let the CPU wait for their cache and TLB misses at the
+    /// same time instead of one after the other.
+    fn touch_pages(&self, l: &Loaded, rg: usize, row: usize, wanted: &[Wanted]) {
+        let pi = l.reader_meta.metadata().page_index_for_row_group(rg);
+        let mut acc = 0u8;
+        for (id, _) in wanted {
+            if let Some(locs) = l.cols.by_id.get(id).and_then(|f| pi.page_locations(*f))
+                && let Some(p) = page_holding(locs, row)
+                && let Ok(at) = usize::try_from(locs[p].offset)
+            {
+                acc ^= l.data.get(at).copied().unwrap_or(0);
+            }
+        }
+        std::hint::black_box(acc);
+    }
+
     /// Decodes the page of leaf `field` that holds `row` and hands it to `f` with the
     /// row's slot in the page; `None` when the page needs parquet-rs.
     fn value_at<T>(
@@ -202,15 +226,14 @@ impl Segment {
         let (Some(locs), Some(leaves)) = (pi.page_locations(field), l.leaves.as_ref()) else {
             return Ok(None);
         };
-        let p = partition(locs.len(), |p| locs[p].first_row_index as usize <= row);
-        if p == 0 {
+        let Some(p) = page_holding(locs, row) else {
             return Ok(None);
-        }
-        let loc = &locs[p - 1];
+        };
+        let loc = &locs[p];
         let (ty, len, max_def) = leaves[field];
         let bytes = self.read_page(l, loc)?;
         let codec = md.row_group(rg).column(field).compression();
-        let Some(mut page) = decode_page(&bytes, codec, max_def)? else {
+        let Some(mut page) = decode_page(bytes, codec, max_def)? else {
             return Ok(None);
         };
         let slot = row - loc.first_row_index as usize;
@@ -294,6 +317,29 @@ impl Segment {
     }
 }
 
+/// The page (index into `locs`, sorted by first row) that holds `row`, if any. Pages of
+/// a column usually hold the same number of rows, so the page is first guessed from
+/// the second page's first row and checked against its neighbour; a binary search
+/// (several cache misses in a large page index) is the fallback.
+fn page_holding(locs: &[PageLocation], row: usize) -> Option<usize> {
+    let first = |p: usize| locs[p].first_row_index as usize;
+    let holds = |p: usize| {
+        first(p) <= row
+            && locs
+                .get(p + 1)
+                .is_none_or(|n| row < n.first_row_index as usize)
+    };
+    if locs.len() >= 2
+        && first(0) == 0
+        && let Some(guess) = row.checked_div(first(1))
+        && holds(guess.min(locs.len() - 1))
+    {
+        return Some(guess.min(locs.len() - 1));
+    }
+    let p = partition(locs.len(), |p| first(p) <= row);
+    (p > 0).then(|| p - 1)
+}
+
 /// The first index in `0..n` for which `pred` is false (`pred` true then false).
 fn partition(n: usize, pred: impl Fn(usize) -> bool) -> usize {
     let (mut lo, mut hi) = (0, n);
@@ -306,4 +352,40 @@ fn partition(n: usize, pred: impl Fn(usize) -> bool) -> usize {
         }
     }
     lo
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn locs(firsts: &[i64]) -> Vec<PageLocation> {
+        firsts
+            .iter()
+            .map(|f| PageLocation {
+                offset: 0,
+                compressed_page_size: 0,
+                first_row_index: *f,
+            })
+            .collect()
+    }
+
+    /// The guess from a uniform stride and the binary search agree on every row, for
+    /// uniform pages, uneven ones, and a first page that does not start at row 0.
+    #[test]
+    fn page_holding_finds_the_page_of_every_row() {
+        for firsts in [
+            vec![0, 512, 1024, 1536],
+            vec![0, 512, 1000, 1536, 1537],
+            vec![0, 3, 700, 701, 900],
+            vec![0],
+            vec![5, 10],
+            vec![],
+        ] {
+            let l = locs(&firsts);
+            for row in 0..2200 {
+                let want = firsts.iter().rposition(|f| *f as usize <= row);
+                assert_eq!(page_holding(&l, row), want, "{firsts:?} row {row}");
+            }
+        }
+    }
 }

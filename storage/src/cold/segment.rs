@@ -1,12 +1,14 @@
 //! [`Segment`]: a handle on one Parquet segment. Its loaded state — the file's
-//! metadata with the page index, the column map, the `__key` bloom filters and an open
-//! file handle — is kept in the [`SegmentCache`] (bounded, least recently used state
+//! metadata with the page index, the column map, the `__key` bloom filters and a
+//! read-only memory map of the file ([`super::mmap`]) — is kept in the [`SegmentCache`] (bounded, least recently used state
 //! dropped first) and reloaded on demand. The segment answers which row groups can hold
 //! a key or a key range, reads projections of row groups, and deletes its file when it
 //! has been replaced by compaction and the last reader lets go of it. Point lookups are
 //! in [`super::lookup`].
 
 use std::fs::File;
+
+use bytes::Bytes;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
@@ -42,8 +44,9 @@ pub(crate) struct Segment {
 pub(crate) struct Loaded {
     pub reader_meta: ArrowReaderMetadata,
     pub cols: SegmentColumns,
-    /// For positioned reads (`pread`) by point lookups; scans open their own handle.
-    pub file: File,
+    /// The whole file, memory-mapped: point lookups slice pages out of it, scans read
+    /// it as their `ChunkReader` (zero-copy column chunks).
+    pub data: Bytes,
     blooms: OnceLock<Vec<Option<Sbbf>>>,
     /// Per Parquet leaf column: physical type, type length, max definition level;
     /// `None` when the schema is not flat (the point reader then uses parquet-rs).
@@ -123,8 +126,10 @@ impl Segment {
             return Ok(l.clone());
         }
         let file = self.open_file()?;
+        let data = super::mmap::map(&file, &self.path)?;
+        drop(file);
         let opts = ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Optional);
-        let meta = ArrowReaderMetadata::load(&file, opts)
+        let meta = ArrowReaderMetadata::load(&data, opts)
             .map_err(|e| StorageError::corrupt(format!("segment {}: {e}", self.path.display())))?;
         let cols = SegmentColumns::of(meta.schema(), &self.path)?;
         let bytes = meta.metadata().memory_size() as u64 + 4096;
@@ -132,7 +137,7 @@ impl Segment {
             leaves: leaves_of(&meta),
             reader_meta: meta,
             cols,
-            file,
+            data,
             blooms: OnceLock::new(),
         });
         {
@@ -165,7 +170,7 @@ impl Segment {
         for rg in l.reader_meta.metadata().row_groups() {
             let c = rg.column(l.cols.key);
             bytes += c.bloom_filter_length().unwrap_or(0).max(0) as u64;
-            out.push(Sbbf::read_from_column_chunk(c, &l.file)?);
+            out.push(Sbbf::read_from_column_chunk(c, &l.data)?);
         }
         if l.blooms.set(out).is_ok() {
             self.cache.grow(self.uid, bytes);
@@ -203,8 +208,8 @@ impl Segment {
         out
     }
 
-    /// A reader over `row_groups` (all when `None`) for the given field indices. Each
-    /// reader opens its own file handle (parquet-rs seeks on it).
+    /// A reader over `row_groups` (all when `None`) for the given field indices, reading
+    /// the mapped file (no file handle, no copy of the compressed column chunks).
     pub(crate) fn read(
         &self,
         l: &Loaded,
@@ -214,11 +219,11 @@ impl Segment {
         batch_size: usize,
     ) -> Result<ParquetRecordBatchReader> {
         let meta = &l.reader_meta;
-        let file = self.open_file()?;
         let mask = ProjectionMask::roots(meta.parquet_schema(), fields.iter().copied());
-        let mut b = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
-            .with_projection(mask)
-            .with_batch_size(batch_size.max(1));
+        let mut b =
+            ParquetRecordBatchReaderBuilder::new_with_metadata(l.data.clone(), meta.clone())
+                .with_projection(mask)
+                .with_batch_size(batch_size.max(1));
         if let Some(rgs) = row_groups {
             b = b.with_row_groups(rgs);
         }

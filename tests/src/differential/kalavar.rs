@@ -1,8 +1,9 @@
 //! The Kalavar engine: a real server ([`TestServer`], mTLS on loopback, RocksDB on
 //! a fresh data directory) and the client library. Each SQL statement is
 //! translated with `kql_compiler::sql::Translator` against the tables of the
-//! catalog the server sent (as the shell's `\sql` mode does), printed as KQL and
-//! run; the last statement's Arrow batches become the [`Answer`].
+//! catalog the server sent (as the shell's `\sql` mode does), printed as KQL (to
+//! be shown) and its tree compiled and run (`Client::query_translated`); the last
+//! statement's Arrow batches become the [`Answer`].
 //!
 //! Column types come from the recorded PostgreSQL answer, since values are
 //! compared by the expected column's class; this engine only reports names and
@@ -47,11 +48,15 @@ impl Kalavar {
             .translate(sql)
             .map_err(|d| format!("translation fails:\n{}", d.render("sql", sql)))?;
         let kql = kql::format_script(&script);
-        let mut results = self
-            .client
-            .query(&kql, params)
+        // The translated tree is compiled as it is, as the shell's SQL mode does.
+        let mut last = None;
+        self.client
+            .query_translated(&script, &kql, params, |r| {
+                last = Some(r);
+                Ok(())
+            })
             .map_err(|e| format!("the KQL fails: {e}\n{kql}"))?;
-        Ok((kql, results.pop()))
+        Ok((kql, last))
     }
 }
 

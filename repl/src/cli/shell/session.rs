@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use kalavar::client::{CancelHandle, Client, ClientError, ParsedScript};
+use kalavar::client::{CancelHandle, Client, ClientError, ParsedScript, QueryResult};
 use kql::lexer::{Token, is_incomplete, tokens};
 use rustyline::error::ReadlineError;
 
@@ -274,34 +274,31 @@ impl Shell {
                 return self.watch(text);
             }
         }
-        let mut done = 0usize;
-        let mut started = Instant::now();
-        let format = self.format;
-        let timing = self.timing;
-        let outcome = self.client.query_each(text, &[], |result| {
-            print!("{}", render(format.into(), &result));
-            if timing {
-                println!("Time: {:.3} ms", started.elapsed().as_secs_f64() * 1000.0);
-            }
-            done += 1;
-            started = Instant::now();
-            Ok(())
-        });
+        let mut shown = Shown::new(self);
+        let outcome = self
+            .client
+            .query_each(text, &[], |result| shown.result(&result));
         match outcome {
             Ok(()) => Next::Continue,
             Err(e) => {
                 // The failing statement is the one after those that completed.
                 let statement = parsed.as_ref().and_then(|p| {
                     p.runnable()
-                        .nth(done)
+                        .nth(shown.done)
                         .map(|i| p.statement_text(i).to_owned())
                 });
-                eprint!("{}", render_error(&e, statement.as_deref(), self.color));
-                if matches!(e, ClientError::Closed | ClientError::Goodbye { .. }) {
-                    return Next::Quit;
-                }
-                Next::Failed
+                self.failed(&e, statement.as_deref())
             }
+        }
+    }
+
+    /// Shows why a statement failed; the shell quits when the connection is gone.
+    pub(super) fn failed(&self, e: &ClientError, statement: Option<&str>) -> Next {
+        eprint!("{}", render_error(e, statement, self.color));
+        if matches!(e, ClientError::Closed | ClientError::Goodbye { .. }) {
+            Next::Quit
+        } else {
+            Next::Failed
         }
     }
 
@@ -318,6 +315,37 @@ impl From<OutputFormat> for Format {
             OutputFormat::Csv => Format::Csv,
             OutputFormat::Json => Format::Json,
         }
+    }
+}
+
+/// Prints results as they arrive, in the shell's format, each with its time when
+/// `\timing` is on; counts them (an error belongs to the statement after them).
+pub(super) struct Shown {
+    format: OutputFormat,
+    timing: bool,
+    started: Instant,
+    pub done: usize,
+}
+
+impl Shown {
+    pub fn new(shell: &Shell) -> Shown {
+        Shown {
+            format: shell.format,
+            timing: shell.timing,
+            started: Instant::now(),
+            done: 0,
+        }
+    }
+
+    pub fn result(&mut self, result: &QueryResult) -> Result<(), ClientError> {
+        print!("{}", render(self.format.into(), result));
+        if self.timing {
+            let ms = self.started.elapsed().as_secs_f64() * 1000.0;
+            println!("Time: {ms:.3} ms");
+        }
+        self.done += 1;
+        self.started = Instant::now();
+        Ok(())
     }
 }
 

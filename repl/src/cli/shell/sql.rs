@@ -1,16 +1,17 @@
 //! The shell's SQL mode (`\sql`, back with `\kql`; `--sql` for scripts): input is
 //! PostgreSQL SQL, translated on the client to KQL (`kql_compiler::sql`), shown, and
-//! run like any KQL. The translator is given the tables of the server's catalog, so
+//! run: the translated tree is compiled as it is (`Client::query_translated`), not
+//! parsed again from the text shown. The translator is given the tables of the server's catalog, so
 //! `SELECT *` next to other columns, `INSERT` without a column list and `ON
 //! CONFLICT` upserts know their columns.
 
-use kql::ast::{Script, TypeKind};
+use kql::ast::{Script, StatementKind, TypeKind};
 use kql_compiler::catalog::Catalog;
 use kql_compiler::sql::{Schema, TableSchema, Translator};
 use kql_compiler::types::DataType;
 
 use super::meta::Next;
-use super::session::Shell;
+use super::session::{Shell, Shown};
 
 /// Whether `buffer` holds complete SQL statements: the last character outside
 /// strings, quoted names and comments is `;`.
@@ -105,6 +106,8 @@ pub fn schema_of(catalog: &Catalog) -> Schema {
 impl Shell {
     /// Translates and runs SQL statements one by one, showing each one's KQL
     /// (on stderr, so results on stdout stay machine-readable) before it runs.
+    /// The translated tree is compiled as it is (`Client::query_translated`): the
+    /// KQL is printed to be shown, not parsed again.
     pub fn execute_sql(&mut self, sql: &str) -> Next {
         let catalog = match self.client.catalog() {
             Ok(c) => c,
@@ -122,17 +125,42 @@ impl Shell {
                     return Next::Failed;
                 }
             };
-            let kql = kql::format_script(&Script {
+            let script = Script {
                 statements: translation.statements,
-            });
+            };
+            let kql = kql::format_script(&script);
             for line in kql.lines() {
                 eprintln!("KQL: {line}");
             }
-            if self.execute(&kql) == Next::Failed {
-                return Next::Failed;
+            match self.execute_translated(&script, &kql) {
+                Next::Continue => {}
+                other => return other,
             }
         }
         Next::Continue
+    }
+
+    /// Runs one SQL statement's translation, printing each result as
+    /// [`Shell::execute`] does.
+    fn execute_translated(&mut self, script: &Script, kql: &str) -> Next {
+        let mut shown = Shown::new(self);
+        let outcome = self
+            .client
+            .query_translated(script, kql, &[], |result| shown.result(&result));
+        match outcome {
+            Ok(()) => Next::Continue,
+            Err(e) => {
+                // The failing statement is the one after those that completed; a
+                // compile error carries its own text.
+                let statement = script
+                    .statements
+                    .iter()
+                    .filter(|s| !matches!(s.kind, StatementKind::Let { .. }))
+                    .nth(shown.done)
+                    .map(kql::format_statement);
+                self.failed(&e, statement.as_deref())
+            }
+        }
     }
 }
 
