@@ -32,6 +32,13 @@ pub const PLAN_NOT_CACHED: &str = "P011";
 /// `Unsubscribe` named a subscription this session does not have (never started, or
 /// already ended).
 pub const UNKNOWN_SUBSCRIPTION: &str = "P012";
+/// A `Load` batch does not fit its table: not one Arrow IPC stream, a column missing,
+/// extra, misnamed or of another type, more rows than `MAX_LOAD_ROWS`, an unknown
+/// table, or a load inside `begin … commit`. Nothing of it was written.
+pub const LOAD_REFUSED: &str = "P013";
+/// More `Load` requests queued than `MAX_LOADS_IN_FLIGHT`: wait for answers before
+/// sending more. The refused batch was not written.
+pub const TOO_MANY_LOADS: &str = "P014";
 
 /// The certificate chains to our CA but no catalog record has its issuer and serial.
 pub const CERTIFICATE_UNKNOWN: &str = "A001";
@@ -68,6 +75,14 @@ pub const ALL: &[(&str, &str)] = &[
     (ADMIN_REQUEST_FAILED, "admin request failed"),
     (PLAN_NOT_CACHED, "plan not in the server's cache"),
     (UNKNOWN_SUBSCRIPTION, "no such subscription on this session"),
+    (
+        LOAD_REFUSED,
+        "load batch does not fit its table; nothing written",
+    ),
+    (
+        TOO_MANY_LOADS,
+        "too many load batches in flight; nothing written",
+    ),
     (CERTIFICATE_UNKNOWN, "certificate has no catalog record"),
     (
         SUBJECT_MISMATCH,

@@ -22,8 +22,8 @@ pub mod wire;
 pub use certinfo::CertSummary;
 pub use error::ProtocolError;
 pub use message::{
-    AdminRequest, AdminResponse, CertInfo, ChangeKind, ClientMessage, ErrorSpan, Language, Param,
-    ServerMessage, Statement, UserInfo, Value, Welcome,
+    AdminRequest, AdminResponse, CertInfo, ChangeKind, ClientMessage, ErrorSpan, Language,
+    LoadMode, Param, ServerMessage, Statement, UserInfo, Value, Welcome,
 };
 pub use net::IpNet;
 pub use role::Role;

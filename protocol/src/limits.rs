@@ -17,3 +17,7 @@ pub const MAX_ADDRESSES: usize = 256;
 pub const MAX_LIST_ENTRIES: usize = 1_000_000;
 /// Most days a certificate may be valid for.
 pub const MAX_VALID_DAYS: u32 = 3650;
+/// Rows in one `Load` request (the frame size bounds its bytes).
+pub const MAX_LOAD_ROWS: usize = 100_000;
+/// `Load` requests a session may have queued or running at once; one more is `P014`.
+pub const MAX_LOADS_IN_FLIGHT: usize = 8;

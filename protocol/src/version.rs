@@ -14,6 +14,8 @@ pub const FEATURE_COMPACT_ROWS: u64 = 1 << 0;
 pub const FEATURE_SUBSCRIPTIONS: u64 = 1 << 1;
 /// Feature: the plan cache (a repeated plan skips decode and verification).
 pub const FEATURE_PLAN_CACHE: u64 = 1 << 2;
+/// Feature: bulk load (`Load`: rows as an Arrow IPC batch, written in one transaction).
+pub const FEATURE_LOAD: u64 = 1 << 3;
 
 /// The highest version in both `[client_min, client_max]` and the range this build
 /// speaks.

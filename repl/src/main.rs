@@ -47,6 +47,8 @@ enum Command {
     Explain(cli::explain::Args),
     /// Decode, verify and list a binary plan (.kqlp).
     Inspect(cli::inspect::Args),
+    /// Bulk-load a CSV file (or `-` for standard input) into a table.
+    Load(cli::load::Args),
 }
 
 fn main() -> ExitCode {
@@ -86,6 +88,7 @@ fn main() -> ExitCode {
         Command::User(args) => cli::user::run(args, profile),
         Command::Explain(args) => cli::explain::run(args, profile),
         Command::Inspect(args) => cli::inspect::run(args),
+        Command::Load(args) => cli::load::run(args, profile),
     }
 }
 

@@ -5,7 +5,7 @@
 use super::admin::AdminRequest;
 use super::value::{Param, decode_params, encode_params};
 use crate::error::ProtocolError;
-use crate::frame::frame;
+use crate::frame::HEADER_LEN;
 use crate::limits::{MAX_NAME_BYTES, MAX_QUERY_BYTES};
 use crate::wire::{Reader, Writer};
 
@@ -21,6 +21,16 @@ pub enum Language {
 pub enum Statement {
     Plan(Vec<u8>),
     Text { language: Language, text: String },
+}
+
+/// What a `Load` does with a row whose primary key already exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadMode {
+    /// A key that exists, or repeats inside the batch, fails the batch (`S111`).
+    Insert,
+    /// A row replaces the row with its key (a key repeated inside the batch still
+    /// fails it: which copy wins would be arbitrary).
+    Upsert,
 }
 
 /// A client-to-server message.
@@ -88,6 +98,14 @@ pub enum ClientMessage {
         request: u32,
         admin: AdminRequest,
     },
+    /// Bulk load: write the rows of one Arrow IPC stream into `table`
+    /// (`namespace.name`) in one transaction, answered by `Complete(rows)`.
+    Load {
+        request: u32,
+        table: String,
+        mode: LoadMode,
+        arrow_ipc: Vec<u8>,
+    },
 }
 
 mod tag {
@@ -102,6 +120,7 @@ mod tag {
     pub const GOODBYE: u8 = 0x09;
     pub const ADMIN: u8 = 0x0A;
     pub const EXECUTE_CACHED: u8 = 0x0B;
+    pub const LOAD: u8 = 0x0C;
 }
 
 fn encode_language(w: &mut Writer, l: Language) {
@@ -134,6 +153,7 @@ impl ClientMessage {
             Self::Ping { .. } => "Ping",
             Self::Goodbye => "Goodbye",
             Self::Admin { .. } => "Admin",
+            Self::Load { .. } => "Load",
         }
     }
 
@@ -147,7 +167,8 @@ impl ClientMessage {
             | Self::Subscribe { request, .. }
             | Self::Unsubscribe { request, .. }
             | Self::Cancel { request }
-            | Self::Admin { request, .. } => Some(*request),
+            | Self::Admin { request, .. }
+            | Self::Load { request, .. } => Some(*request),
             Self::Hello { .. } | Self::Ping { .. } | Self::Goodbye => None,
         }
     }
@@ -155,6 +176,32 @@ impl ClientMessage {
     /// The body (type byte + fields), without the length prefix.
     pub fn encode_body(&self) -> Vec<u8> {
         let mut w = Writer::new();
+        self.write_body(&mut w);
+        w.into_bytes()
+    }
+
+    /// The whole frame, ready to write: the body is encoded once, after room for the
+    /// length prefix, into a buffer sized for it (a `Load` carries a megabyte of Arrow
+    /// IPC that would otherwise be copied again to prepend the length).
+    pub fn encode(&self) -> Vec<u8> {
+        let hint = match self {
+            Self::Load {
+                table, arrow_ipc, ..
+            } => 32 + table.len() + arrow_ipc.len(),
+            Self::Execute { plan, .. } => 64 + plan.len(),
+            _ => 64,
+        };
+        let mut buf = Vec::with_capacity(HEADER_LEN + hint);
+        buf.extend_from_slice(&[0; HEADER_LEN]);
+        let mut w = Writer::with_buffer(buf);
+        self.write_body(&mut w);
+        let mut out = w.into_bytes();
+        let len = (out.len() - HEADER_LEN) as u32;
+        out[..HEADER_LEN].copy_from_slice(&len.to_be_bytes());
+        out
+    }
+
+    fn write_body(&self, w: &mut Writer) {
         match self {
             Self::Hello {
                 min_version,
@@ -178,7 +225,7 @@ impl ClientMessage {
                 w.u8(tag::EXECUTE);
                 w.u32(*request);
                 w.bytes(plan);
-                encode_params(&mut w, params);
+                encode_params(w, params);
             }
             Self::ExecuteCached {
                 request,
@@ -188,7 +235,7 @@ impl ClientMessage {
                 w.u8(tag::EXECUTE_CACHED);
                 w.u32(*request);
                 w.raw(hash);
-                encode_params(&mut w, params);
+                encode_params(w, params);
             }
             Self::Query {
                 request,
@@ -198,9 +245,9 @@ impl ClientMessage {
             } => {
                 w.u8(tag::QUERY);
                 w.u32(*request);
-                encode_language(&mut w, *language);
+                encode_language(w, *language);
                 w.str(text);
-                encode_params(&mut w, params);
+                encode_params(w, params);
             }
             Self::CatalogFetch {
                 request,
@@ -224,11 +271,11 @@ impl ClientMessage {
                     }
                     Statement::Text { language, text } => {
                         w.u8(1);
-                        encode_language(&mut w, *language);
+                        encode_language(w, *language);
                         w.str(text);
                     }
                 }
-                encode_params(&mut w, params);
+                encode_params(w, params);
             }
             Self::Unsubscribe {
                 request,
@@ -250,15 +297,24 @@ impl ClientMessage {
             Self::Admin { request, admin } => {
                 w.u8(tag::ADMIN);
                 w.u32(*request);
-                admin.encode(&mut w);
+                admin.encode(w);
+            }
+            Self::Load {
+                request,
+                table,
+                mode,
+                arrow_ipc,
+            } => {
+                w.u8(tag::LOAD);
+                w.u32(*request);
+                w.str(table);
+                w.u8(match mode {
+                    LoadMode::Insert => 0,
+                    LoadMode::Upsert => 1,
+                });
+                w.bytes(arrow_ipc);
             }
         }
-        w.into_bytes()
-    }
-
-    /// The whole frame, ready to write.
-    pub fn encode(&self) -> Vec<u8> {
-        frame(&self.encode_body())
     }
 
     /// Decodes a frame body. Every byte must be used.
@@ -322,6 +378,21 @@ impl ClientMessage {
             tag::ADMIN => Self::Admin {
                 request: r.u32("request id")?,
                 admin: AdminRequest::decode(&mut r)?,
+            },
+            tag::LOAD => Self::Load {
+                request: r.u32("request id")?,
+                table: r.str(MAX_NAME_BYTES, "table name")?,
+                mode: match r.u8("load mode")? {
+                    0 => LoadMode::Insert,
+                    1 => LoadMode::Upsert,
+                    other => {
+                        return Err(r.invalid(
+                            "load mode",
+                            format!("{other}, expected 0 (insert) or 1 (upsert)"),
+                        ));
+                    }
+                },
+                arrow_ipc: r.bytes(usize::MAX, "arrow ipc")?.to_vec(),
             },
             other => return Err(ProtocolError::UnknownMessage { tag: other }),
         };

@@ -12,6 +12,6 @@ mod value;
 mod tests;
 
 pub use admin::{AdminRequest, AdminResponse, CertInfo, UserInfo};
-pub use client::{ClientMessage, Language, Statement};
+pub use client::{ClientMessage, Language, LoadMode, Statement};
 pub use server::{ChangeKind, ErrorSpan, ServerMessage, Welcome};
 pub use value::{Param, Value};

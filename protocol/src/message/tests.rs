@@ -182,6 +182,18 @@ fn client_samples() -> Vec<ClientMessage> {
             request: 16,
             admin: AdminRequest::ListCertificates { user: None },
         },
+        ClientMessage::Load {
+            request: 17,
+            table: "shop.items".into(),
+            mode: LoadMode::Insert,
+            arrow_ipc: vec![1, 2, 3],
+        },
+        ClientMessage::Load {
+            request: 18,
+            table: "shop.items".into(),
+            mode: LoadMode::Upsert,
+            arrow_ipc: Vec::new(),
+        },
     ]
 }
 
@@ -357,6 +369,29 @@ fn unknown_types_and_crossed_directions_are_refused() {
         ClientMessage::decode(&pong),
         Err(ProtocolError::UnknownMessage { .. })
     ));
+}
+
+#[test]
+fn a_frame_is_the_length_prefix_and_the_body() {
+    for m in client_samples() {
+        let body = m.encode_body();
+        assert_eq!(m.encode(), crate::frame::frame(&body), "{}", m.name());
+    }
+}
+
+#[test]
+fn a_load_with_an_unknown_mode_is_refused() {
+    let mut body = ClientMessage::Load {
+        request: 1,
+        table: "a.b".into(),
+        mode: LoadMode::Insert,
+        arrow_ipc: vec![],
+    }
+    .encode_body();
+    // type, request (4), table length (4) + "a.b", then the mode byte.
+    body[1 + 4 + 4 + 3] = 7;
+    let err = ClientMessage::decode(&body).unwrap_err();
+    assert!(err.to_string().contains("load mode"), "{err}");
 }
 
 #[test]

@@ -4,6 +4,7 @@ pub mod cert;
 pub mod explain;
 pub mod fmt;
 pub mod inspect;
+pub mod load;
 pub mod ping;
 pub mod plan_output;
 pub mod profile;

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use kalavar_protocol::frame::{DEFAULT_MAX_FRAME_BYTES, read_frame};
 use kalavar_protocol::version::{
-    FEATURE_COMPACT_ROWS, FEATURE_PLAN_CACHE, FEATURE_SUBSCRIPTIONS, MIN_PROTOCOL_VERSION,
-    PROTOCOL_VERSION,
+    FEATURE_COMPACT_ROWS, FEATURE_LOAD, FEATURE_PLAN_CACHE, FEATURE_SUBSCRIPTIONS,
+    MIN_PROTOCOL_VERSION, PROTOCOL_VERSION,
 };
 use kalavar_protocol::{AdminRequest, AdminResponse, ClientMessage, ServerMessage, Welcome};
 use rustls::{ClientConfig, ClientConnection, StreamOwned};
@@ -51,7 +51,10 @@ impl Default for ConnectOptions {
             timeout: Duration::from_secs(10),
             client_name: format!("kalavar {}", env!("CARGO_PKG_VERSION")),
             versions: (MIN_PROTOCOL_VERSION, PROTOCOL_VERSION),
-            features: FEATURE_COMPACT_ROWS | FEATURE_SUBSCRIPTIONS | FEATURE_PLAN_CACHE,
+            features: FEATURE_COMPACT_ROWS
+                | FEATURE_SUBSCRIPTIONS
+                | FEATURE_PLAN_CACHE
+                | FEATURE_LOAD,
         }
     }
 }

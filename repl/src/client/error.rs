@@ -56,6 +56,19 @@ pub enum ClientError {
     /// The server sent something this client cannot read or did not expect.
     #[error("protocol: {0}")]
     Protocol(String),
+    /// Input to a bulk load that does not fit its table (a CSV line that does not
+    /// parse, a value of the wrong type), with the line and column.
+    #[error("{0}")]
+    Input(String),
+    /// A bulk load stopped at the batch `at` names (its input lines or rows):
+    /// `rows_written` rows, in whole batches, were written before it stopped; the
+    /// stopped batch wrote nothing.
+    #[error("{source} ({at}; {rows_written} rows written before, in whole batches)")]
+    Load {
+        rows_written: u64,
+        at: String,
+        source: Box<ClientError>,
+    },
     /// The connection ended.
     #[error("connection closed by the server")]
     Closed,
@@ -70,6 +83,7 @@ impl ClientError {
         match self {
             Self::Server { code, .. } | Self::Goodbye { code, .. } => Some(code),
             Self::Compile { error, .. } => error.codes().first().copied(),
+            Self::Load { source, .. } => source.code(),
             _ => None,
         }
     }

@@ -1,7 +1,8 @@
 //! The client library: load a profile ([`Profile`]), connect and speak the protocol
 //! ([`Client`]), fetch the catalog and compile KQL locally, run statements with typed
 //! parameters and decode their Arrow results ([`Client::query`]), prepared
-//! statements ([`Client::prepare`]), transactions, live queries
+//! statements ([`Client::prepare`]), bulk loads ([`Client::load_csv`],
+//! [`Client::load_batches`]), transactions, live queries
 //! ([`Client::subscribe`]) and cancellation ([`CancelHandle`]). Blocking, over
 //! `std::net` and rustls; no async runtime and no storage crates in its dependency
 //! tree. `kalavar`, the end-to-end tests and the benchmarks all connect through it.
@@ -12,6 +13,7 @@ mod compile;
 mod connection;
 mod error;
 mod execute;
+mod load;
 mod params;
 mod prepared;
 mod profile;
@@ -26,7 +28,8 @@ pub use catalog::decode_catalog;
 pub use compile::ParsedScript;
 pub use connection::{Client, ConnectOptions, dial};
 pub use error::{ClientError, codes};
-pub use kalavar_protocol::{ChangeKind, ErrorSpan, Param, Value, Welcome};
+pub use kalavar_protocol::{ChangeKind, ErrorSpan, LoadMode, Param, Value, Welcome};
+pub use load::{CsvBatches, LoadBatch, LoadOptions, LoadReport, LoadTarget};
 pub use params::{bind_params, convert, named, positional};
 pub use prepared::Prepared;
 pub use profile::{Profile, host_of};

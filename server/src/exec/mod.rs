@@ -2,8 +2,9 @@
 //! plans ([`prepare`]: decode and verify, through the [`PlanCache`]; [`query`]:
 //! compile text on the server), binding parameters ([`params`]), running them with
 //! the session's transaction ([`Executor`]), and sending results as protocol messages
-//! ([`output`]).
+//! ([`output`]). Bulk loads ([`load`]) write Arrow batches straight to storage.
 
+mod load;
 pub mod output;
 pub mod params;
 mod plan_cache;
@@ -11,5 +12,6 @@ pub mod prepare;
 pub mod query;
 mod session;
 
+pub use load::LoadTicket;
 pub use plan_cache::PlanCache;
 pub use session::{Executor, Request, Short, kql_role};

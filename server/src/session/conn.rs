@@ -22,9 +22,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use kalavar_protocol::frame::{FrameAssembler, HANDSHAKE_MAX_FRAME_BYTES};
+use kalavar_protocol::limits::MAX_LOADS_IN_FLIGHT;
 use kalavar_protocol::net::canonical;
 use kalavar_protocol::version::{
-    FEATURE_COMPACT_ROWS, FEATURE_PLAN_CACHE, FEATURE_SUBSCRIPTIONS, negotiate,
+    FEATURE_COMPACT_ROWS, FEATURE_LOAD, FEATURE_PLAN_CACHE, FEATURE_SUBSCRIPTIONS, negotiate,
 };
 use kalavar_protocol::{CertSummary, ClientMessage, ProtocolError, ServerMessage, Welcome, codes};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -38,13 +39,14 @@ use super::admin;
 use super::registry::Closing;
 use super::work::{self, Job, Running, SharedExecutor, SubHandle, Work};
 use crate::auth::{Identity, authorize};
-use crate::exec::{Executor, Short};
+use crate::exec::{Executor, LoadTicket, Short};
 use crate::state::Shared;
 use crate::vm::ExecError;
 
 /// Feature bits this server offers: compact one-row answers, live queries, the plan
 /// cache.
-pub const SERVER_FEATURES: u64 = FEATURE_COMPACT_ROWS | FEATURE_SUBSCRIPTIONS | FEATURE_PLAN_CACHE;
+pub const SERVER_FEATURES: u64 =
+    FEATURE_COMPACT_ROWS | FEATURE_SUBSCRIPTIONS | FEATURE_PLAN_CACHE | FEATURE_LOAD;
 
 /// Messages waiting to be written to the client before producers wait.
 const OUT_QUEUE: usize = 64;
@@ -292,6 +294,7 @@ impl Session {
         let (work_tx, work_rx) = mpsc::unbounded_channel::<Work>();
         let (done_tx, mut done_rx) = mpsc::unbounded_channel::<u64>();
         let running: Running = Default::default();
+        let loads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let mut subs: HashMap<u64, (u32, SubHandle)> = HashMap::new();
         let mut next_sub = 1u64;
         let compact = self.features & FEATURE_COMPACT_ROWS != 0;
@@ -460,6 +463,30 @@ impl Session {
                     request,
                     known_generation,
                 } => Some(self.catalog(request, known_generation).await),
+                ClientMessage::Load {
+                    request,
+                    table,
+                    mode,
+                    arrow_ipc,
+                } => match LoadTicket::take(&loads, MAX_LOADS_IN_FLIGHT) {
+                    Some(ticket) => {
+                        let job = Job::Load {
+                            table,
+                            mode,
+                            arrow_ipc,
+                            _ticket: ticket,
+                        };
+                        queue(request, job, Vec::new());
+                        None
+                    }
+                    None => Some(ServerMessage::error(
+                        request,
+                        codes::TOO_MANY_LOADS,
+                        format!(
+                            "at most {MAX_LOADS_IN_FLIGHT} load requests may wait for their answers; this one was not written"
+                        ),
+                    )),
+                },
                 ClientMessage::Subscribe {
                     request,
                     statement,

@@ -1,13 +1,13 @@
 //! The statement side of a session. Requests that run statements (`Execute`,
-//! `ExecuteCached`, `Query`) queue for the session's executor task, which runs them
-//! one at a time, in order, on blocking threads — the session's transaction lives in
-//! its [`Executor`] — while the session loop keeps reading, so a `Cancel` reaches a
-//! running statement (checked between batches) or takes a queued one off the queue.
-//! The short path skips the queue: when nothing is queued or running, the session
-//! loop runs an `ExecuteCached` of a short plan itself (see
-//! [`Executor::try_short`]), which saves the hops to the executor task and a
-//! blocking thread and back; a plan that turns out not to be short is abandoned
-//! within its slice, before anything of it is applied or sent, and queued.
+//! `ExecuteCached`, `Query`, and bulk `Load`s) queue for the session's executor task,
+//! which runs them one at a time, in order, on blocking threads — the session's
+//! transaction lives in its [`Executor`] — while the session loop keeps reading, so a
+//! `Cancel` reaches a running statement (checked between batches) or takes a queued
+//! one off the queue. The short path skips the queue: when nothing is queued or
+//! running, the session loop runs an `ExecuteCached` of a short plan itself (see
+//! [`Executor::try_short`]), which saves the hops to the executor task and a blocking
+//! thread and back; a plan that turns out not to be short is abandoned within its
+//! slice, before anything of it is applied or sent, and queued.
 //! `Subscribe` starts a live-query task of its own. Every answer goes through the
 //! session's outgoing channel, bounded so a client that does not read slows the
 //! statement producing for it instead of filling memory.
@@ -16,11 +16,11 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use kalavar_protocol::{Language, Param, ServerMessage, Statement, codes};
+use kalavar_protocol::{Language, LoadMode, Param, ServerMessage, Statement, codes};
 use tokio::sync::{Notify, mpsc};
 
 use super::registry::Activity;
-use crate::exec::{Executor, Request};
+use crate::exec::{Executor, LoadTicket, Request};
 use crate::live::driver::{Live, drive};
 use crate::vm::error::{ExecError, XCode};
 
@@ -30,6 +30,13 @@ pub enum Job {
     Plan(Vec<u8>),
     Cached([u8; 32]),
     Text(String),
+    /// A bulk load (`Load`); its ticket counts it in flight until it is answered.
+    Load {
+        table: String,
+        mode: LoadMode,
+        arrow_ipc: Vec<u8>,
+        _ticket: LoadTicket,
+    },
 }
 
 /// One queued request.
@@ -110,6 +117,19 @@ pub async fn executor(
                     Job::Plan(b) => Request::Plan(b),
                     Job::Cached(h) => Request::Cached(h),
                     Job::Text(t) => Request::Text(t),
+                    Job::Load {
+                        table,
+                        mode,
+                        arrow_ipc,
+                        ..
+                    } => {
+                        let rows_affected =
+                            ex.load(table, *mode, arrow_ipc, work.cancel.clone())?;
+                        return send(ServerMessage::Complete {
+                            request,
+                            rows_affected,
+                        });
+                    }
                 };
                 ex.execute(
                     req,

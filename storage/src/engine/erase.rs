@@ -3,7 +3,7 @@
 //! it and deleted when done, so a crash midway resumes at the next open; each step is
 //! idempotent (deleting what is already gone is a no-op).
 
-use rocksdb::WriteOptions;
+use rocksdb::{FlushOptions, WriteOptions};
 
 use super::handle::Inner;
 use super::open::HOT_CF;
@@ -24,14 +24,23 @@ impl Inner {
     }
 
     fn delete_hot_prefix(&self, prefix: &[u8]) -> Result<()> {
-        // Under the commit lock, so that no commit validated before the erasure lands
-        // rows after it.
-        let _commit = self.commit.lock().expect("commit lock");
         let cf = self.db.cf_handle(HOT_CF).expect("hot cf");
-        let end = prefix_successor(prefix).expect("prefixes start with a table id");
-        let mut wo = WriteOptions::default();
-        wo.set_sync(self.fsync());
-        self.db.delete_range_cf_opt(cf, prefix, &end[..], &wo)?;
+        {
+            // Under the commit lock, so that no commit validated before the erasure
+            // lands rows after it.
+            let _commit = self.commit.lock().expect("commit lock");
+            let end = prefix_successor(prefix).expect("prefixes start with a table id");
+            let mut wo = WriteOptions::default();
+            wo.set_sync(self.fsync());
+            self.db.delete_range_cf_opt(cf, prefix, &end[..], &wo)?;
+        }
+        // A range tombstone in a memtable turns that memtable's bloom filter off for
+        // every point lookup (RocksDB's rule), which makes the uniqueness checks of
+        // later inserts and loads search its skip list key by key; flushing moves the
+        // tombstone into an SST file, where it costs nothing of the kind.
+        let mut fo = FlushOptions::default();
+        fo.set_wait(true);
+        self.db.flush_cf_opt(cf, &fo)?;
         Ok(())
     }
 

@@ -1,9 +1,10 @@
 //! The [`Engine`]: one data directory, shared by every session behind an `Arc`. Its
 //! methods are grouped by file: the handle (`handle`), opening and recovery (`open`),
-//! catalog changes (`catalog_api`), data calls (`data_api`, `txn`, `rows`, `read`),
-//! flush and compaction (`flush`, `compact`), scheduled work (`jobs`), erasure and
-//! export (`erase`, `export`), and counters (`stats`).
+//! catalog changes (`catalog_api`), data calls (`data_api`, `txn`, `rows`, `read`,
+//! `bulk`), flush and compaction (`flush`, `compact`), scheduled work (`jobs`),
+//! erasure and export (`erase`, `export`), and counters (`stats`).
 
+mod bulk;
 mod catalog_api;
 mod compact;
 mod data_api;

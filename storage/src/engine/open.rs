@@ -96,8 +96,10 @@ fn rocks_options(o: &EngineOptions) -> (Options, Options, Options) {
     hot.set_write_buffer_size(o.write_buffer_bytes);
     hot.set_max_write_buffer_number(3);
     // A bloom filter over whole keys in each memtable: a point get of a key that is
-    // not hot (every cold lookup starts with one) skips the skiplist search. RocksDB
-    // maintains it with the memtable, so it is exact under concurrent writes.
+    // not hot (every cold lookup starts with one), and the uniqueness check of an
+    // insert or a load (a multi-get of keys that mostly do not exist), skip the
+    // skiplist search. RocksDB maintains it with the memtable, so it is exact under
+    // concurrent writes.
     hot.set_memtable_prefix_bloom_ratio(0.02);
     hot.set_memtable_whole_key_filtering(true);
     hot.set_compression_type(DBCompressionType::None);

@@ -121,6 +121,26 @@ impl Inner {
             .unwrap_or(0)
     }
 
+    /// Whether the partition holds no key at all in `[lo, hi]` (both inclusive): no
+    /// hot version in the range (one iterator seek) and no cold segment. A `true` is
+    /// final only while the commit lock is held (no commit or flush in between).
+    pub(crate) fn range_is_empty(&self, part: PartitionId, lo: &[u8], hi: &[u8]) -> Result<bool> {
+        let _g = self.view_lock.read().expect("view lock");
+        if !self.partition(part).view().segments.is_empty() {
+            return Ok(false);
+        }
+        let cf = self.db.cf_handle(HOT_CF).expect("hot cf");
+        let mut upper = hi.to_vec();
+        upper.push(0);
+        let mut ro = rocksdb::ReadOptions::default();
+        ro.set_iterate_upper_bound(upper);
+        ro.fill_cache(false);
+        let mut it = self.db.raw_iterator_cf_opt(cf, ro);
+        it.seek(lo);
+        it.status()?;
+        Ok(!it.valid())
+    }
+
     /// What the hot tier holds for `key` now, with the partition's manifest version.
     pub(crate) fn hot_observation(&self, part: PartitionId, key: &[u8]) -> Result<(HotObs, u64)> {
         let _g = self.view_lock.read().expect("view lock");
@@ -175,10 +195,12 @@ impl Inner {
 
     /// Whether a live committed version of each key exists, with what the hot tier
     /// held for it, from one hot multi-get and, for keys not hot, the cold segments.
+    /// `sorted`: the keys are in ascending order (RocksDB then skips sorting them).
     pub(crate) fn exists_many(
         &self,
         part: PartitionId,
         keys: &[&[u8]],
+        sorted: bool,
     ) -> Result<(u64, Vec<(HotObs, bool)>)> {
         let partition = self.partition(part);
         let cf = self.db.cf_handle(HOT_CF).expect("hot cf");
@@ -186,7 +208,7 @@ impl Inner {
             let _g = self.view_lock.read().expect("view lock");
             let hot = self
                 .db
-                .batched_multi_get_cf(cf, keys.iter().copied(), false);
+                .batched_multi_get_cf(cf, keys.iter().copied(), sorted);
             (hot, partition.view())
         };
         let mut out = Vec::with_capacity(keys.len());

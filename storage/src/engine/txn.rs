@@ -126,7 +126,7 @@ impl Txn {
             return Ok(out);
         }
         let asked: Vec<&[u8]> = ask.iter().map(|i| keys[*i]).collect();
-        let (version, found) = self.inner.exists_many(part, &asked)?;
+        let (version, found) = self.inner.exists_many(part, &asked, false)?;
         for (i, (obs, live)) in ask.into_iter().zip(found) {
             self.observe(part, keys[i], obs, version);
             out[i] = live;
@@ -428,16 +428,7 @@ impl Txn {
             e.1 += (key.len() + v.len()) as i64;
             batch.put_cf(hot, key, v);
         }
-        let cat_cf = db.cf_handle(CATALOG_CF).expect("catalog cf");
-        batch.put_cf(cat_cf, meta_key("seq"), seq.to_be_bytes());
-        batch.put_cf(
-            cat_cf,
-            meta_key("rowid"),
-            inner.row_id_high_water().to_be_bytes(),
-        );
-        let mut wo = WriteOptions::default();
-        wo.set_sync(inner.options.durability == Durability::Sync);
-        db.write_opt(batch, &wo)?;
+        inner.write_commit(batch, seq)?;
         state.last_seq = seq;
         drop(state);
         for (part, (rows, bytes)) in per_part {
@@ -451,6 +442,25 @@ impl Txn {
 
     /// Discards the transaction's writes.
     pub fn rollback(self) {}
+}
+
+impl Inner {
+    /// Writes a commit's batch with the catalog's sequence and row-id high-water
+    /// marks (`seq` is the last sequence the batch uses), synced at the engine's
+    /// durability. Called under the commit lock.
+    pub(crate) fn write_commit(&self, mut batch: WriteBatch, seq: u64) -> Result<()> {
+        let cat_cf = self.db.cf_handle(CATALOG_CF).expect("catalog cf");
+        batch.put_cf(cat_cf, meta_key("seq"), seq.to_be_bytes());
+        batch.put_cf(
+            cat_cf,
+            meta_key("rowid"),
+            self.row_id_high_water().to_be_bytes(),
+        );
+        let mut wo = WriteOptions::default();
+        wo.set_sync(self.options.durability == Durability::Sync);
+        self.db.write_opt(batch, &wo)?;
+        Ok(())
+    }
 }
 
 /// The sequence of a hot version in `[lo, hi)` newer than `seen`, if any (called under
