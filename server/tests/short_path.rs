@@ -263,3 +263,42 @@ fn limits_hold_and_a_long_plan_is_declined_then_queued() {
     let r = run_req(&mut alice, Request::Cached(&h), &params(0, 20_000), false).unwrap();
     assert_eq!(r.rows(), 10);
 }
+
+#[test]
+fn a_write_that_syncs_goes_to_the_queue_and_a_read_stays_short() {
+    let options = kalavar_storage::EngineOptions {
+        durability: kalavar_storage::Durability::Sync,
+        ..engine_options()
+    };
+    let t = TestDb::with_options(options, ExecLimits::default());
+    setup(&t);
+    let mut alice = t.session("alice", Role::User);
+    let ins = cached(
+        &t,
+        &mut alice,
+        "insert into s.kv {id: $id, v: $v}",
+        &[p("id", Value::Int(0)), p("v", Value::Int(0))],
+    );
+    assert!(matches!(
+        alice.try_short(
+            &ins,
+            1,
+            &[p("id", Value::Int(1)), p("v", Value::Int(1))],
+            false
+        ),
+        Short::Declined
+    ));
+    // Declined means nothing was written: the row is absent until the queue runs it.
+    let look = cached(
+        &t,
+        &mut alice,
+        "from s.kv | where id == $id | select v",
+        &[p("id", Value::Int(0))],
+    );
+    let (m, e) = ran(alice.try_short(&look, 1, &[p("id", Value::Int(1))], false));
+    assert!(e.is_none());
+    assert!(int_col(&answer(&m).0, 0).is_empty());
+    let (m, e) = ran(alice.try_short(&look, 1, &[p("id", Value::Int(0))], false));
+    assert!(e.is_none());
+    assert_eq!(int_col(&answer(&m).0, 0), vec![0]);
+}

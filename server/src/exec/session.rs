@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use arrow_array::ArrayRef;
 use kalavar_protocol::{Param, ServerMessage};
-use kalavar_storage::{Txn, UserId};
+use kalavar_storage::{Durability, Txn, UserId};
 use kql_compiler::identity::Role;
 
 use super::output::{ResultSink, Send};
@@ -238,7 +238,9 @@ impl Executor {
     /// messages) is abandoned before anything of it is applied or sent — a read has
     /// nothing to apply, a write's transaction is dropped uncommitted — and declined,
     /// so that the executor runs it again where a `Cancel` can reach it; a plan that
-    /// overruns three times in a row stops trying. Anything
+    /// overruns three times in a row stops trying. A write is a candidate only when the
+    /// server does not sync each commit (`storage.fsync = "never"`): a sync would block
+    /// the runtime thread the connection task shares with other sessions. Anything
     /// unusual (an unknown plan, bad parameters) is declined too, and the executor
     /// answers it as before.
     pub fn try_short(
@@ -265,6 +267,11 @@ impl Executor {
                 _ => return Short::Declined,
             }
         };
+        // A write that syncs the log waits for the disk (`fdatasync`, 0.3–10 ms here):
+        // not on the connection task, whose runtime thread serves other sessions too.
+        if p.kind == PlanKind::Write && db.engine.options().durability == Durability::Sync {
+            return Short::Declined;
+        }
         let Ok(bound) = params::bind(&p.program.params, params, true) else {
             return Short::Declined;
         };
