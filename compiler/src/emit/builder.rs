@@ -78,7 +78,7 @@ impl Builder {
                 && s.fields
                     .iter()
                     .zip(fields)
-                    .all(|(a, b)| a.ty == b.ty && a.nullable == b.nullable && a.name == b.name)
+                    .all(|(a, b)| a.ty == b.ty && a.nullable == b.nullable && *a.name == *b.name)
         };
         if let Some(i) = self.p.schemas.iter().position(same) {
             return i as SchemaId;
@@ -87,7 +87,7 @@ impl Builder {
             fields: fields
                 .iter()
                 .map(|f| Field {
-                    name: f.name.clone(),
+                    name: f.name.to_string(),
                     ty: f.ty,
                     nullable: f.nullable,
                 })
