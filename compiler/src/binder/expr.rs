@@ -106,7 +106,7 @@ impl Binder<'_> {
             .iter()
             .enumerate()
             .filter(|(_, f)| {
-                !f.hidden && f.name == name && (q.is_none() || f.qualifier.as_deref() == q)
+                !f.hidden && &*f.name == name && (q.is_none() || f.qualifier.as_deref() == q)
             })
             .map(|(i, _)| i)
             .collect();
@@ -115,7 +115,7 @@ impl Binder<'_> {
             [] => {
                 if let Some(agg) = &self.agg
                     && !agg.in_argument
-                    && agg.input.iter().any(|f| f.name == name)
+                    && agg.input.iter().any(|f| &*f.name == name)
                 {
                     return Err(BindError::new(
                         BindCode::MisplacedAggregate,
@@ -127,7 +127,7 @@ impl Binder<'_> {
                 let visible: Vec<&str> = scope
                     .iter()
                     .filter(|f| !f.hidden)
-                    .map(|f| f.name.as_str())
+                    .map(|f| &*f.name)
                     .collect();
                 let mut qualifiers = scope
                     .iter()

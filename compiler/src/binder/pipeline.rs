@@ -5,13 +5,14 @@ use super::error::{BindCode, BindError};
 use super::expr::{AggCollector, assignable, coerce_to};
 use super::suggest::did_you_mean;
 use crate::bytecode::{BinaryOp, JoinKind as BJoin};
-use crate::catalog::{KEY_COLUMN_ID, Table};
+use crate::catalog::{Catalog, KEY_COLUMN_ID, Table};
 use crate::plan::{JoinKeys, Plan, PlanField, PlanSchema, Scalar, ScalarKind, SortSpec, TableInfo};
 use crate::types::DataType;
 use kql::ast::{
     Expr, ExprKind, JoinKind, Pipeline, Projection, QualifiedName, RecordField, Source, SourceKind,
     Span, Stage, StageKind,
 };
+use std::sync::Arc;
 
 type R<T> = Result<T, BindError>;
 
@@ -27,21 +28,25 @@ pub(crate) fn table_info(t: &Table) -> TableInfo {
     }
 }
 
-/// A scan of every column of `t` (plus the hidden row key when `with_key`).
-pub(crate) fn scan(t: &Table, qualifier: &str, with_key: bool) -> Plan {
-    let q: std::sync::Arc<str> = std::sync::Arc::from(qualifier);
-    let mut columns: Vec<u32> = t.columns.iter().map(|c| c.id).collect();
-    let mut schema: PlanSchema = t
-        .columns
-        .iter()
-        .map(|c| PlanField {
-            name: c.name.clone(),
-            qualifier: Some(q.clone()),
-            ty: c.ty,
-            nullable: c.nullable,
-            hidden: false,
-        })
-        .collect();
+/// A scan of every column of `t` (plus the hidden row key when `with_key`). The
+/// fields share the catalog's names (`t` is one of `catalog`'s tables), so only
+/// the qualifier is allocated, not one name per column.
+pub(crate) fn scan(catalog: &Catalog, t: &Table, qualifier: &str, with_key: bool) -> Plan {
+    let q: Arc<str> = Arc::from(qualifier);
+    let mut columns: Vec<u32> = Vec::with_capacity(t.columns.len() + usize::from(with_key));
+    columns.extend(t.columns.iter().map(|c| c.id));
+    let shared = catalog.column_names(t);
+    let mut schema: PlanSchema = Vec::with_capacity(columns.capacity());
+    schema.extend(t.columns.iter().enumerate().map(|(i, c)| PlanField {
+        name: match shared {
+            Some(names) => names[i].clone(),
+            None => c.name.as_str().into(),
+        },
+        qualifier: Some(q.clone()),
+        ty: c.ty,
+        nullable: c.nullable,
+        hidden: false,
+    }));
     if with_key {
         columns.push(KEY_COLUMN_ID);
         schema.push(PlanField {
@@ -179,7 +184,7 @@ impl<'a> Binder<'a> {
                 let t = self.resolve_table(name)?;
                 self.check_read(t, name.span)?;
                 let qualifier = s.alias.as_ref().map(|a| a.name.as_str()).unwrap_or(&t.name);
-                return Ok(scan(t, qualifier, false));
+                return Ok(scan(self.catalog, t, qualifier, false));
             }
             SourceKind::Pipeline(p) => self.pipeline(p)?,
             SourceKind::Rows(rows) => self.rows(rows, s.span)?,
@@ -293,7 +298,7 @@ impl<'a> Binder<'a> {
                     let field = PlanField::new(a.name.name.clone(), s.ty, true);
                     match schema
                         .iter()
-                        .position(|f| !f.hidden && f.name == a.name.name)
+                        .position(|f| !f.hidden && *f.name == *a.name.name)
                     {
                         Some(i) => {
                             schema[i] = field;
@@ -404,7 +409,7 @@ impl<'a> Binder<'a> {
         for (i, p) in projs.iter().enumerate() {
             let s = self.expr(&p.expr, scope, None)?;
             let name = output_name(p, i);
-            if schema.iter().any(|f| f.name == name) {
+            if schema.iter().any(|f| *f.name == *name) {
                 return Err(BindError::new(
                     BindCode::DuplicateName,
                     p.span,
@@ -464,7 +469,7 @@ impl<'a> Binder<'a> {
                 }
             };
             let name = output_name(p, by.len() + i);
-            if key_fields.iter().any(|f| f.name == name)
+            if key_fields.iter().any(|f| *f.name == *name)
                 || outputs
                     .iter()
                     .any(|(n, _, _): &(String, Scalar, Span)| *n == name)

@@ -167,7 +167,7 @@ impl<'a> Binder<'a> {
             .as_ref()
             .map(|a| a.name.as_str())
             .unwrap_or(&t.name);
-        let mut plan = scan(t, qualifier, true);
+        let mut plan = scan(self.catalog, t, qualifier, true);
         for stage in &p.stages {
             if !matches!(stage.kind, StageKind::Where(_)) {
                 return Err(BindError::new(
@@ -328,7 +328,7 @@ impl<'a> Binder<'a> {
         }
         let mut exprs = Vec::with_capacity(t.columns.len());
         for col in &t.columns {
-            let s = match scope.iter().position(|f| !f.hidden && f.name == col.name) {
+            let s = match scope.iter().position(|f| !f.hidden && *f.name == *col.name) {
                 Some(i) => self.fit(Scalar::column(i, scope[i].ty), col, span)?,
                 None => self.default_value(t, col, span)?,
             };
@@ -492,7 +492,7 @@ impl<'a> Binder<'a> {
             columns,
             mut schema,
             ..
-        } = scan(t, qualifier, false)
+        } = scan(self.catalog, t, qualifier, false)
         else {
             unreachable!("scan builds a Scan")
         };
@@ -525,7 +525,7 @@ impl<'a> Binder<'a> {
             .catalog
             .get_table(crate::catalog::SYSTEM_NAMESPACE, name)
             .expect("system tables are built in");
-        scan(t, name, false)
+        scan(self.catalog, t, name, false)
     }
 
     fn show(&mut self, what: &Ident) -> R<BoundStatement> {
@@ -561,7 +561,7 @@ impl<'a> Binder<'a> {
             let schema = plan.schema().clone();
             let ns = schema
                 .iter()
-                .position(|f| f.name == "namespace")
+                .position(|f| &*f.name == "namespace")
                 .expect("system.tables has namespace");
             let input = Plan::Project {
                 input: Box::new(plan),
@@ -583,7 +583,7 @@ impl<'a> Binder<'a> {
         let col = |n: &str| {
             let i = schema
                 .iter()
-                .position(|f| f.name == n)
+                .position(|f| &*f.name == n)
                 .expect("system.columns schema");
             Scalar::column(i, schema[i].ty)
         };
@@ -612,7 +612,7 @@ impl<'a> Binder<'a> {
             .map(|n| {
                 schema
                     .iter()
-                    .find(|f| f.name == *n)
+                    .find(|f| *f.name == **n)
                     .expect("listed")
                     .clone()
             })

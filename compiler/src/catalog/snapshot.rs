@@ -5,6 +5,7 @@ use crate::types::DataType;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 /// A table's id: stable for the table's life, never reused.
 pub type TableId = u64;
@@ -173,6 +174,9 @@ pub struct Catalog {
     by_id: HashMap<TableId, usize>,
     /// Column defaults, parsed once when the snapshot is built.
     defaults: HashMap<(TableId, ColumnId), kql::ast::Expr>,
+    /// Each table's column names (same order as `tables`) as shared strings, so
+    /// that a plan scanning a table names its columns without copying them.
+    column_names: Vec<Vec<Arc<str>>>,
 }
 
 impl Catalog {
@@ -190,6 +194,7 @@ impl Catalog {
             by_name: HashMap::new(),
             by_id: HashMap::new(),
             defaults: HashMap::new(),
+            column_names: Vec::new(),
         };
         for ns in namespaces {
             if ns == SYSTEM_NAMESPACE {
@@ -256,6 +261,13 @@ impl Catalog {
             .or_default()
             .insert(table.name.clone(), self.tables.len());
         self.by_id.insert(table.id, self.tables.len());
+        self.column_names.push(
+            table
+                .columns
+                .iter()
+                .map(|c| Arc::from(c.name.as_str()))
+                .collect(),
+        );
         self.tables.push(table);
         Ok(())
     }
@@ -293,6 +305,13 @@ impl Catalog {
     /// The parsed default of a column, if it has one.
     pub fn get_default(&self, table: TableId, column: ColumnId) -> Option<&kql::ast::Expr> {
         self.defaults.get(&(table, column))
+    }
+
+    /// The column names of `table`, in column order, as shared strings; `None`
+    /// when `table` is not one of this snapshot's own.
+    pub(crate) fn column_names(&self, table: &Table) -> Option<&[Arc<str>]> {
+        let &i = self.by_id.get(&table.id)?;
+        std::ptr::eq(&self.tables[i], table).then(|| self.column_names[i].as_slice())
     }
 
     pub fn get_table_by_id(&self, id: TableId) -> Option<&Table> {

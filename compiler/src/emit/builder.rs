@@ -63,10 +63,21 @@ const UNPLACED: Addr = Addr(u32::MAX);
 
 impl Builder {
     pub fn new() -> Builder {
+        // Sized for a typical statement (a scan or two, a few steps and
+        // expressions), so that the lists are not grown one push at a time.
         Builder {
-            p: Program::default(),
-            labels: Vec::new(),
-            fixups: Vec::new(),
+            p: Program {
+                tables: Vec::with_capacity(2),
+                schemas: Vec::with_capacity(4),
+                registers: Vec::with_capacity(4),
+                cursors: Vec::with_capacity(2),
+                constants: Vec::with_capacity(4),
+                exprs: Vec::with_capacity(8),
+                insns: Vec::with_capacity(16),
+                ..Program::default()
+            },
+            labels: Vec::with_capacity(4),
+            fixups: Vec::with_capacity(4),
             constant_index: Interner::default(),
             expr_index: Interner::default(),
         }
@@ -78,7 +89,7 @@ impl Builder {
                 && s.fields
                     .iter()
                     .zip(fields)
-                    .all(|(a, b)| a.ty == b.ty && a.nullable == b.nullable && a.name == b.name)
+                    .all(|(a, b)| a.ty == b.ty && a.nullable == b.nullable && *a.name == *b.name)
         };
         if let Some(i) = self.p.schemas.iter().position(same) {
             return i as SchemaId;
@@ -87,7 +98,7 @@ impl Builder {
             fields: fields
                 .iter()
                 .map(|f| Field {
-                    name: f.name.clone(),
+                    name: f.name.to_string(),
                     ty: f.ty,
                     nullable: f.nullable,
                 })
@@ -168,21 +179,21 @@ impl Builder {
         if let Some(node) = leaf {
             return self.intern_expr(Expr { nodes: vec![node] });
         }
-        let mut nodes: Vec<Node> = Vec::new();
-        // (node, children done?) post-order with an explicit stack.
-        let mut stack: Vec<(&Scalar, bool)> = vec![(s, false)];
-        let mut ids: Vec<NodeId> = Vec::new();
+        let mut nodes: Vec<Node> = Vec::with_capacity(8);
+        // (node, children done?) post-order with an explicit stack; the ids of
+        // finished children sit on `ids` until their parent takes them.
+        let mut stack: Vec<(&Scalar, bool)> = Vec::with_capacity(8);
+        stack.push((s, false));
+        let mut ids: Vec<NodeId> = Vec::with_capacity(8);
         while let Some((node, done)) = stack.pop() {
-            let children = node.children();
-            if !done && !children.is_empty() {
+            let n = children_count(node);
+            if !done && n > 0 {
                 stack.push((node, true));
-                for c in children.into_iter().rev() {
-                    stack.push((c, false));
-                }
+                stack.extend(node.each_child().rev().map(|c| (c, false)));
                 continue;
             }
-            let n = children_count(node);
-            let args: Vec<NodeId> = ids.split_off(ids.len() - n);
+            let first = ids.len() - n;
+            let args = &ids[first..];
             let built = match &node.kind {
                 ScalarKind::Column(i) => Node::Column { index: *i as u16 },
                 ScalarKind::Literal(v) => Node::Const {
@@ -198,7 +209,10 @@ impl Builder {
                     lhs: args[0],
                     rhs: args[1],
                 },
-                ScalarKind::Call(f, _) => Node::Call { func: *f, args },
+                ScalarKind::Call(f, _) => Node::Call {
+                    func: *f,
+                    args: args.to_vec(),
+                },
                 ScalarKind::Cast(_) => Node::Cast {
                     arg: args[0],
                     to: node.ty,
@@ -209,6 +223,7 @@ impl Builder {
                     negated: *negated,
                 },
             };
+            ids.truncate(first);
             nodes.push(built);
             ids.push((nodes.len() - 1) as NodeId);
         }

@@ -67,7 +67,7 @@ fn key_access(
 ) -> Plan {
     let positions: Vec<Option<usize>> = key_names
         .iter()
-        .map(|k| schema.iter().position(|f| !f.hidden && &f.name == k))
+        .map(|k| schema.iter().position(|f| !f.hidden && *f.name == **k))
         .collect();
     let mut parts: Vec<Option<Scalar>> = filter.conjuncts().into_iter().map(Some).collect();
     let mut range = ScanRange::default();

@@ -42,8 +42,8 @@ fn keep_map(old_len: usize, keep: &[usize]) -> Map {
 
 /// `plan` reduced to exactly the `needed` columns, in order.
 fn exact(plan: Plan, m: &Map, needed: &[usize]) -> Plan {
-    let schema = plan.schema().clone();
     let positions: Vec<usize> = needed.iter().map(|n| m[*n].expect("kept")).collect();
+    let schema = plan.schema();
     if positions.len() == schema.len() && positions.iter().enumerate().all(|(i, p)| i == *p) {
         return plan;
     }
@@ -82,7 +82,7 @@ fn prune(plan: Plan, needed: &[usize]) -> (Plan, Map) {
             if keep.is_empty() {
                 let first_key = key_names
                     .first()
-                    .and_then(|k| schema.iter().position(|f| &f.name == k));
+                    .and_then(|k| schema.iter().position(|f| *f.name == **k));
                 keep.push(first_key.unwrap_or(0));
             }
             let m = keep_map(old_len, &keep);

@@ -66,7 +66,7 @@ impl Plan {
                 key_names,
                 ..
             } => {
-                let cols: Vec<String> = schema.iter().map(|f| f.name.clone()).collect();
+                let cols: Vec<String> = schema.iter().map(|f| f.name.to_string()).collect();
                 let mut s = format!("Scan {} [{}]", table.name, cols.join(", "));
                 if !range.is_full() {
                     s.push_str(&format!(" range ({})", range_text(range, key_names)));
@@ -79,7 +79,7 @@ impl Plan {
             Plan::Seek {
                 table, schema, key, ..
             } => {
-                let cols: Vec<String> = schema.iter().map(|f| f.name.clone()).collect();
+                let cols: Vec<String> = schema.iter().map(|f| f.name.to_string()).collect();
                 format!(
                     "Seek {} [{}] key ({})",
                     table.name,
@@ -88,7 +88,7 @@ impl Plan {
                 )
             }
             Plan::Values { schema, rows } => {
-                let cols: Vec<String> = schema.iter().map(|f| f.name.clone()).collect();
+                let cols: Vec<String> = schema.iter().map(|f| f.name.to_string()).collect();
                 format!("Values [{}] {} row(s)", cols.join(", "), rows.len())
             }
             Plan::Subscribe {
@@ -98,7 +98,7 @@ impl Plan {
                 last,
                 ..
             } => {
-                let cols: Vec<String> = schema.iter().map(|f| f.name.clone()).collect();
+                let cols: Vec<String> = schema.iter().map(|f| f.name.to_string()).collect();
                 let mut s = format!("Subscribe {} [{}] last {last}", table.name, cols.join(", "));
                 if let Some(f) = filter {
                     s.push_str(&format!(" filter ({})", f.render(&cols)));
@@ -119,7 +119,7 @@ impl Plan {
                     .zip(schema)
                     .map(|(e, f)| {
                         let t = e.render(&cols);
-                        if t == f.name {
+                        if *t == *f.name {
                             t
                         } else {
                             format!("{} = {t}", f.name)

@@ -4,13 +4,16 @@ use super::Scalar;
 use crate::bytecode::{AggFunc, JoinKind};
 use crate::catalog::{ColumnId, TableId, TableKind};
 use crate::types::DataType;
+use std::sync::Arc;
 
 /// A column of an operator's output.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanField {
-    pub name: String,
+    /// Shared, not copied: a scan's names come from the catalog's and every
+    /// operator above passes them on, so copying a schema copies no text.
+    pub name: Arc<str>,
     /// The table name or alias that qualifies it (`m.id`), if any.
-    pub qualifier: Option<std::sync::Arc<str>>,
+    pub qualifier: Option<Arc<str>>,
     pub ty: DataType,
     pub nullable: bool,
     /// Not visible to names in the query (the row key a write sink reads).
@@ -18,7 +21,7 @@ pub struct PlanField {
 }
 
 impl PlanField {
-    pub fn new(name: impl Into<String>, ty: DataType, nullable: bool) -> PlanField {
+    pub fn new(name: impl Into<Arc<str>>, ty: DataType, nullable: bool) -> PlanField {
         PlanField {
             name: name.into(),
             qualifier: None,
@@ -30,9 +33,9 @@ impl PlanField {
 
     /// This field under another name (its qualifier, type and flags kept), without
     /// copying the old name.
-    pub fn renamed(&self, name: String) -> PlanField {
+    pub fn renamed(&self, name: impl Into<Arc<str>>) -> PlanField {
         PlanField {
-            name,
+            name: name.into(),
             qualifier: self.qualifier.clone(),
             ty: self.ty,
             nullable: self.nullable,
@@ -184,7 +187,7 @@ impl Plan {
     }
 
     pub fn names(&self) -> Vec<String> {
-        self.schema().iter().map(|f| f.name.clone()).collect()
+        self.schema().iter().map(|f| f.name.to_string()).collect()
     }
 
     pub fn inputs(&self) -> Vec<&Plan> {
@@ -283,7 +286,7 @@ impl Plan {
 
     /// A copy of `schema` with every field requalified (for `as alias`).
     pub fn requalify(schema: &PlanSchema, qualifier: &str) -> PlanSchema {
-        let q: std::sync::Arc<str> = std::sync::Arc::from(qualifier);
+        let q: Arc<str> = Arc::from(qualifier);
         schema
             .iter()
             .map(|f| PlanField {

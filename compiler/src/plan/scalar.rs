@@ -90,13 +90,21 @@ impl Scalar {
     }
 
     pub fn children(&self) -> Vec<&Scalar> {
-        match &self.kind {
-            ScalarKind::Column(_) | ScalarKind::Literal(_) | ScalarKind::Param(_) => Vec::new(),
-            ScalarKind::Unary(_, a) | ScalarKind::Cast(a) => vec![a],
-            ScalarKind::Binary(_, a, b) => vec![a, b],
-            ScalarKind::Call(_, args) => args.iter().collect(),
-            ScalarKind::InList(a, list, _) => std::iter::once(&**a).chain(list.iter()).collect(),
-        }
+        self.each_child().collect()
+    }
+
+    /// The direct children in order, without collecting them.
+    pub fn each_child(&self) -> impl DoubleEndedIterator<Item = &Scalar> {
+        let (a, b, rest): (Option<&Scalar>, Option<&Scalar>, &[Scalar]) = match &self.kind {
+            ScalarKind::Column(_) | ScalarKind::Literal(_) | ScalarKind::Param(_) => {
+                (None, None, &[])
+            }
+            ScalarKind::Unary(_, a) | ScalarKind::Cast(a) => (Some(a), None, &[]),
+            ScalarKind::Binary(_, a, b) => (Some(a), Some(b), &[]),
+            ScalarKind::Call(_, args) => (None, None, args),
+            ScalarKind::InList(a, list, _) => (Some(a), None, list),
+        };
+        a.into_iter().chain(b).chain(rest)
     }
 
     pub fn children_mut(&mut self) -> Vec<&mut Scalar> {
@@ -118,7 +126,7 @@ impl Scalar {
         {
             out.push(i);
         }
-        for c in self.children() {
+        for c in self.each_child() {
             c.columns(out);
         }
     }

@@ -44,21 +44,24 @@ pub(crate) struct From<'q> {
 }
 
 impl From<'_> {
-    /// The columns of every relation, in order, when all are known: what `*` means.
-    pub fn star(&self) -> Option<Vec<(Option<String>, String)>> {
-        let mut out = Vec::new();
-        let merged: Vec<&str> = self.using.iter().map(|(n, _)| n.as_str()).collect();
-        for (n, _) in &self.using {
-            out.push((None, n.clone()));
+    /// The columns of every relation, in order, when all are known: what `*` means
+    /// (qualifier and name; the columns merged by `USING` first, unqualified).
+    /// Borrowed, so expanding `*` copies each name only where it is kept.
+    pub fn star(&self) -> Option<impl Iterator<Item = (Option<&str>, &str)> + Clone + '_> {
+        if self.relations.iter().any(|r| r.columns.is_none()) {
+            return None;
         }
-        for r in &self.relations {
-            for c in r.columns.as_deref()? {
-                if !merged.contains(&c.as_str()) {
-                    out.push((r.qualifier.clone(), c.clone()));
-                }
-            }
-        }
-        Some(out)
+        let merged = self.using.iter().map(|(n, _)| (None, n.as_str()));
+        let rest = self.relations.iter().flat_map(move |r| {
+            let q = r.qualifier.as_deref();
+            r.columns
+                .as_deref()
+                .unwrap_or_default()
+                .iter()
+                .filter(move |c| !self.using.iter().any(|(n, _)| n == *c))
+                .map(move |c| (q, c.as_str()))
+        });
+        Some(merged.chain(rest))
     }
 
     /// The relation with this qualifier.

@@ -128,9 +128,9 @@ impl<'t> Tx<'t> {
                     (_, Some(e)) => item.key(e.clone()),
                     (SortTarget::Output(i), None) => {
                         let star = from.star().expect("outputs known");
-                        let (q, c) = &star[i];
-                        let repeated = star.iter().filter(|(_, n)| n == c).count() > 1;
-                        item.key(column(q.as_deref().filter(|_| repeated), c))
+                        let (q, c) = star.clone().nth(i).expect("output in range");
+                        let repeated = star.filter(|(_, n)| *n == c).count() > 1;
+                        item.key(column(q.filter(|_| repeated), c))
                     }
                     (SortTarget::Input(_), None) => unreachable!("inputs are translated"),
                 })
@@ -356,18 +356,18 @@ pub(crate) fn select_list(items: &[sql::SelectItem], from: &From<'_>) -> R<Selec
                 match from.star() {
                     Some(cols) => {
                         for (q, c) in cols {
-                            let kql = match &q {
+                            let kql = match q {
                                 None => from
                                     .using
                                     .iter()
-                                    .find(|(n, _)| *n == c)
+                                    .find(|(n, _)| n == c)
                                     .map(|(_, e)| e.clone())
-                                    .unwrap_or_else(|| column(None, &c)),
-                                Some(q) => column(Some(q), &c),
+                                    .unwrap_or_else(|| column(None, c)),
+                                Some(q) => column(Some(q), c),
                             };
                             outputs.push(Output {
-                                name: c.clone(),
-                                original: c,
+                                name: c.to_owned(),
+                                original: c.to_owned(),
                                 kql,
                             });
                         }
