@@ -79,9 +79,10 @@ fn load(args: Args, profile: Option<&Path>) -> Result<(), String> {
     if !args.quiet {
         let secs = start.elapsed().as_secs_f64();
         println!(
-            "LOAD {} ({} batches, {:.2} s, {:.0} rows/s)",
+            "LOAD {} ({} batch{}, {:.2} s, {:.0} rows/s)",
             report.rows,
             report.batches,
+            if report.batches == 1 { "" } else { "es" },
             secs,
             report.rows as f64 / secs.max(1e-9)
         );
