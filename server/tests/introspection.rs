@@ -106,6 +106,14 @@ fn system_tables_show_each_role_what_is_theirs() {
     assert_eq!(count(&mut bob), ["1"]);
     assert_eq!(count(&mut dba), ["3"]);
 
+    // A user table has no access level; a shared table shows its own.
+    let access = ok(
+        &mut alice,
+        "from system.tables | where namespace == \"chat\" | sort name | select name, access",
+    );
+    assert_eq!(access.col("name"), ["messages", "rooms"]);
+    assert_eq!(access.col("access"), ["null", "public"]);
+
     let cols = ok(
         &mut alice,
         "from system.columns | where table == \"messages\" | sort ordinal | select name",

@@ -32,7 +32,7 @@ const SYSTEM_TABLES: &[Spec] = &[
             ("kind", Text, false),
             ("schema_version", Int32, false),
             ("key", Text, false),
-            ("access", Text, false),
+            ("access", Text, true),
             ("rows_hot", Int64, true),
             ("rows_cold", Int64, true),
             ("bytes_cold", Int64, true),

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use arrow_array::ArrayRef;
 use kalavar_storage::{TableId, UserId};
+use kql_compiler::catalog::TableKind;
 
 use super::build::{Cell, columns as to_columns, int, opt_text, text};
 use crate::vm::context::Ctx;
@@ -50,7 +51,9 @@ pub fn tables(cx: &Ctx<'_>) -> Result<Vec<ArrayRef>> {
             text(t.kind.to_string()),
             Cell::I32(Some(t.schema_version as i32)),
             text(t.key.join(", ")),
-            text(t.access.to_string()),
+            // A user table has no access level: every user reads and writes only
+            // their own partition.
+            opt_text((t.kind != TableKind::User).then(|| t.access.to_string())),
             int(f.0 as i64),
             int(f.1 as i64),
             int(f.2 as i64),
