@@ -2,7 +2,7 @@
 //! alone; this module only chains them.
 
 use crate::binder::{BindError, Binder};
-use crate::bytecode::Program;
+use crate::bytecode::{ParamDecl, Program};
 use crate::catalog::Catalog;
 use crate::emit::emit;
 use crate::identity::Caller;
@@ -80,21 +80,32 @@ pub fn compile(source: &str, opts: CompileOptions<'_>) -> Result<Vec<Compiled>, 
             .get(statement.span.range())
             .unwrap_or_default()
             .to_owned();
-        let kept = opts.keep_bound.then(|| bound.clone());
-        let optimized = if opts.optimize {
-            optimize(bound)
-        } else {
-            bound
-        };
-        let program = emit(&optimized, &params, Some(&text));
-        out.push(Compiled {
-            text,
-            bound: kept,
-            optimized,
-            program,
-        });
+        out.push(finish(bound, &params, text, &opts));
     }
     Ok(out)
+}
+
+/// The rest of a bound statement's compile: keep the bound tree when asked, optimize,
+/// emit. Shared by KQL text (`compile`) and translated SQL trees.
+pub(crate) fn finish(
+    bound: BoundStatement,
+    params: &[ParamDecl],
+    text: String,
+    opts: &CompileOptions<'_>,
+) -> Compiled {
+    let kept = opts.keep_bound.then(|| bound.clone());
+    let optimized = if opts.optimize {
+        optimize(bound)
+    } else {
+        bound
+    };
+    let program = emit(&optimized, params, Some(&text));
+    Compiled {
+        text,
+        bound: kept,
+        optimized,
+        program,
+    }
 }
 
 /// Compiles the one statement of `source` (after any `let`s) and encodes it.

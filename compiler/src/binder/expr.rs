@@ -545,11 +545,7 @@ impl Binder<'_> {
                 })
                 .collect();
         }
-        let types: Vec<DataType> = bound.iter().map(|s| s.ty).collect();
-        let ty = func
-            .result_type(&types)
-            .map_err(|m| BindError::new(BindCode::BadArguments, span, m))?;
-        Ok(Scalar::new(ScalarKind::Call(func, bound), ty))
+        typed_call(func, bound, span)
     }
 
     /// `if(c, a, b)` and `case(c1, v1, …, else)`: conditions are bool, and the values
@@ -587,11 +583,7 @@ impl Binder<'_> {
                 }
             })
             .collect();
-        let types: Vec<DataType> = bound.iter().map(|s| s.ty).collect();
-        let ty = func
-            .result_type(&types)
-            .map_err(|m| BindError::new(BindCode::BadArguments, span, m))?;
-        Ok(Scalar::new(ScalarKind::Call(func, bound), ty))
+        typed_call(func, bound, span)
     }
 
     fn aggregate_call(
@@ -655,4 +647,13 @@ impl Binder<'_> {
         };
         Ok(Scalar::column(agg.key_count + pos, ty))
     }
+}
+
+/// A call of `func` on bound arguments, typed by the function's result rule.
+fn typed_call(func: Func, bound: Vec<Scalar>, span: Span) -> R<Scalar> {
+    let types: Vec<DataType> = bound.iter().map(|s| s.ty).collect();
+    let ty = func
+        .result_type(&types)
+        .map_err(|m| BindError::new(BindCode::BadArguments, span, m))?;
+    Ok(Scalar::new(ScalarKind::Call(func, bound), ty))
 }

@@ -10,9 +10,7 @@
 //! text.
 
 use crate::binder::Binder;
-use crate::compile::{CompileError, CompileOptions, Compiled, compile};
-use crate::emit::emit;
-use crate::optimizer::optimize;
+use crate::compile::{CompileError, CompileOptions, Compiled, compile, finish};
 use kql::ast::{Script, StatementKind};
 
 /// Compiles `script`, a translation whose canonical text is `kql`
@@ -62,19 +60,7 @@ pub fn compile_translated(
             .trim_end()
             .to_owned()
         };
-        let kept = opts.keep_bound.then(|| bound.clone());
-        let optimized = if opts.optimize {
-            optimize(bound)
-        } else {
-            bound
-        };
-        let program = emit(&optimized, &params, Some(&text));
-        out.push(Compiled {
-            text,
-            bound: kept,
-            optimized,
-            program,
-        });
+        out.push(finish(bound, &params, text, &opts));
     }
     Ok(out)
 }
