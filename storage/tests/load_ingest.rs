@@ -1,5 +1,5 @@
 //! Bulk loads written by ingesting a table file (`Engine::load` with synced commits, at
-//! least 1,000 rows, no hot key in the load's range): the same checks, atomicity,
+//! least 10,000 rows, no hot key in the load's range): the same checks, atomicity,
 //! visibility and conflicts as loads written through a write batch; durable across a
 //! reopen and a crash at each step (`storage-crash-worker DIR load FAILPOINT`); row ids
 //! never handed out twice; the flush to Parquet reads the ingested rows.
@@ -52,58 +52,58 @@ fn ingested_loads_are_checked_atomic_and_flushed_like_any_other() {
     let e = Engine::open(dir.path(), durable()).unwrap();
     let def = table(&e, "t", TableKind::Shared);
     assert_eq!(
-        load_ids(&e, &def, None, 0..2000, |i| i, false).unwrap(),
-        2000
+        load_ids(&e, &def, None, 0..20_000, |i| i, false).unwrap(),
+        20_000
     );
-    assert_eq!(ingested(&e), 1, "a durable 2,000-row load is ingested");
-    assert_eq!(hot_rows(&e, &def, None), 2000);
+    assert_eq!(ingested(&e), 1, "a durable 20,000-row load is ingested");
+    assert_eq!(hot_rows(&e, &def, None), 20_000);
 
-    // One key already hot (1999): nothing of the load is written.
-    let err = load_ids(&e, &def, None, 1999..4000, |i| i, false).unwrap_err();
+    // One key already hot (19,999): nothing of the load is written.
+    let err = load_ids(&e, &def, None, 19_999..40_000, |i| i, false).unwrap_err();
     assert_eq!(err.code(), "S111", "{err}");
-    assert!(err.to_string().contains("1999"), "{err}");
+    assert!(err.to_string().contains("19999"), "{err}");
     // A key twice in one load.
-    let twice = (5000..7000).chain([6500]);
+    let twice = (50_000..70_000).chain([65_000]);
     let err = load_ids(&e, &def, None, twice, |i| i, false).unwrap_err();
     assert!(err.to_string().contains("twice in the same load"), "{err}");
-    assert_eq!(ids_x(&e, all(&def, None)).len(), 2000);
+    assert_eq!(ids_x(&e, all(&def, None)).len(), 20_000);
     assert_eq!(ingested(&e), 1);
 
     // The flush reads the ingested rows into a segment.
     let report = e.flush(def.id, None).unwrap().expect("something to flush");
-    assert_eq!(report.versions, 2000);
+    assert_eq!(report.versions, 20_000);
     assert_eq!(hot_rows(&e, &def, None), 0);
-    // A key only cold (1500): the hot range is empty, so the load is ingestible, but
+    // A key only cold (15,000): the hot range is empty, so the load is ingestible, but
     // the cold segment still refuses it.
-    let err = load_ids(&e, &def, None, 1500..3500, |i| i, false).unwrap_err();
+    let err = load_ids(&e, &def, None, 15_000..35_000, |i| i, false).unwrap_err();
     assert_eq!(err.code(), "S111", "{err}");
-    assert!(err.to_string().contains("1500"), "{err}");
+    assert!(err.to_string().contains("15000"), "{err}");
     assert_eq!(ingested(&e), 1);
 
-    // Upsert over cold rows (1000..2000) and new keys (2000..3000): ingested, the new
+    // Upsert over cold rows (10,000..20,000) and new keys (20,000..30,000): ingested, the new
     // versions win.
     assert_eq!(
-        load_ids(&e, &def, None, 1000..3000, |i| -i, true).unwrap(),
-        2000
+        load_ids(&e, &def, None, 10_000..30_000, |i| -i, true).unwrap(),
+        20_000
     );
     assert_eq!(ingested(&e), 2);
     let got = ids_x(&e, all(&def, None));
-    assert_eq!(got.len(), 3000);
-    assert_eq!(got[999], (999, Some(999)));
-    assert_eq!(got[1000], (1000, Some(-1000)));
-    assert_eq!(got[2999], (2999, Some(-2999)));
+    assert_eq!(got.len(), 30_000);
+    assert_eq!(got[9_999], (9_999, Some(9_999)));
+    assert_eq!(got[10_000], (10_000, Some(-10_000)));
+    assert_eq!(got[29_999], (29_999, Some(-29_999)));
     assert_eq!(
-        e.get(def.id, None, &key(1234), None)
+        e.get(def.id, None, &key(12_345), None)
             .unwrap()
             .map(|b| pairs(&b)),
-        Some(vec![(1234, Some(-1234))])
+        Some(vec![(12_345, Some(-12_345))])
     );
 
     // Flushed again: the segments hold every row with its newest version.
     e.flush(def.id, None).unwrap().expect("something to flush");
     let got = ids_x(&e, all(&def, None));
-    assert_eq!(got.len(), 3000);
-    assert_eq!(got[1500], (1500, Some(-1500)));
+    assert_eq!(got.len(), 30_000);
+    assert_eq!(got[15_000], (15_000, Some(-15_000)));
     assert_eq!(hot_rows(&e, &def, None), 0);
 }
 
@@ -116,24 +116,30 @@ fn small_loads_and_loads_into_hot_ranges_take_a_write_batch() {
     assert_eq!(ingested(&e), 0, "10 rows: a write batch");
     // Even keys hot, then the odd ones between them: not ingestible (the range holds
     // hot keys), written all the same.
-    let evens = (100..4100).step_by(2);
-    assert_eq!(load_ids(&e, &def, None, evens, |i| i, false).unwrap(), 2000);
+    let evens = (100..20_100).step_by(2);
+    assert_eq!(
+        load_ids(&e, &def, None, evens, |i| i, false).unwrap(),
+        10_000
+    );
     assert_eq!(ingested(&e), 1);
-    let odds = (101..4100).step_by(2);
-    assert_eq!(load_ids(&e, &def, None, odds, |i| i, false).unwrap(), 2000);
+    let odds = (101..20_100).step_by(2);
+    assert_eq!(
+        load_ids(&e, &def, None, odds, |i| i, false).unwrap(),
+        10_000
+    );
     assert_eq!(ingested(&e), 1);
-    assert_eq!(ids_x(&e, all(&def, None)).len(), 4010);
-    assert_eq!(hot_rows(&e, &def, None), 4010);
+    assert_eq!(ids_x(&e, all(&def, None)).len(), 20_010);
+    assert_eq!(hot_rows(&e, &def, None), 20_010);
 
     // Relaxed durability: always a write batch.
     drop(e);
     let e = Engine::open(dir.path(), options()).unwrap();
     assert_eq!(
-        load_ids(&e, &def, None, 10_000..12_000, |i| i, false).unwrap(),
-        2000
+        load_ids(&e, &def, None, 30_000..40_000, |i| i, false).unwrap(),
+        10_000
     );
     assert_eq!(ingested(&e), 0);
-    assert_eq!(ids_x(&e, all(&def, None)).len(), 6010);
+    assert_eq!(ids_x(&e, all(&def, None)).len(), 30_010);
 }
 
 #[test]
@@ -143,15 +149,15 @@ fn ingested_rows_go_into_the_users_partition_only() {
     let alice = user(&e, "alice");
     let bob = user(&e, "bob");
     let def = table(&e, "u", TableKind::User);
-    load_ids(&e, &def, Some(alice), 0..1500, |i| i, false).unwrap();
+    load_ids(&e, &def, Some(alice), 0..15_000, |i| i, false).unwrap();
     // Bob's keys are the same ids in another partition: no clash, ingested too.
-    load_ids(&e, &def, Some(bob), 0..1000, |i| i, false).unwrap();
+    load_ids(&e, &def, Some(bob), 0..10_000, |i| i, false).unwrap();
     assert_eq!(ingested(&e), 2);
-    assert_eq!(ids_x(&e, all(&def, Some(alice))).len(), 1500);
-    assert_eq!(ids_x(&e, all(&def, Some(bob))).len(), 1000);
-    assert_eq!(hot_rows(&e, &def, Some(alice)), 1500);
-    assert_eq!(hot_rows(&e, &def, Some(bob)), 1000);
-    let err = load_ids(&e, &def, Some(bob), 999..2000, |i| i, false).unwrap_err();
+    assert_eq!(ids_x(&e, all(&def, Some(alice))).len(), 15_000);
+    assert_eq!(ids_x(&e, all(&def, Some(bob))).len(), 10_000);
+    assert_eq!(hot_rows(&e, &def, Some(alice)), 15_000);
+    assert_eq!(hot_rows(&e, &def, Some(bob)), 10_000);
+    let err = load_ids(&e, &def, Some(bob), 9_999..20_000, |i| i, false).unwrap_err();
     assert_eq!(err.code(), "S111", "{err}");
 }
 
@@ -167,7 +173,7 @@ fn transactions_see_ingested_keys_at_commit_and_snapshots_do_not() {
     assert!(t.get(def.id, None, &key(5), None).unwrap().is_none());
     t.insert(other.id, None, &rows(&other, &[(1, Some(1))]))
         .unwrap();
-    load_ids(&e, &def, None, 0..1000, |i| i, false).unwrap();
+    load_ids(&e, &def, None, 0..10_000, |i| i, false).unwrap();
     assert_eq!(ingested(&e), 1);
     let err = t.commit().unwrap_err();
     assert_eq!(err.code(), "S001", "{err}");
@@ -175,19 +181,19 @@ fn transactions_see_ingested_keys_at_commit_and_snapshots_do_not() {
     // A transaction scanned a range, then a load ingests rows into it: a phantom.
     let mut t = e.begin();
     let seen = t.scan(all(&def, None)).unwrap().collect_batch().unwrap();
-    assert_eq!(seen.num_rows(), 1000);
+    assert_eq!(seen.num_rows(), 10_000);
     t.insert(other.id, None, &rows(&other, &[(2, Some(2))]))
         .unwrap();
-    load_ids(&e, &def, None, 5000..6000, |i| i, false).unwrap();
+    load_ids(&e, &def, None, 50_000..60_000, |i| i, false).unwrap();
     assert_eq!(ingested(&e), 2);
     assert_eq!(t.commit().unwrap_err().code(), "S001");
 
     // A scan started before a load does not see the load's rows.
     let scan = e.scan(all(&def, None)).unwrap();
-    load_ids(&e, &def, None, 7000..8000, |i| i, false).unwrap();
+    load_ids(&e, &def, None, 70_000..80_000, |i| i, false).unwrap();
     assert_eq!(ingested(&e), 3);
-    assert_eq!(scan.collect_batch().unwrap().num_rows(), 2000);
-    assert_eq!(ids_x(&e, all(&def, None)).len(), 3000);
+    assert_eq!(scan.collect_batch().unwrap().num_rows(), 20_000);
+    assert_eq!(ids_x(&e, all(&def, None)).len(), 30_000);
 }
 
 /// `crash.h (x int64)`, no primary key, as the worker creates it.
@@ -242,8 +248,8 @@ fn load_dir_is_empty(dir: &std::path::Path) -> bool {
 #[test]
 fn a_crash_at_each_step_of_an_ingestion_loses_nothing_acknowledged_and_shows_no_half() {
     let dir = tempfile::tempdir().unwrap();
-    // Each run loads 1,500 rows into the hidden-key table `h` (x = 1 + the rows it
-    // held), then 1,500 rows into the keyed table `l` (ids after the ones it holds). Killed after the file is
+    // Each run loads 10,000 rows into the hidden-key table `h` (x = 1 + the rows it
+    // held), then 10,000 rows into the keyed table `l` (ids after the ones it holds). Killed after the file is
     // written, before its ingestion: the load is not there.
     assert_eq!(run_loads(dir.path(), Some("load.file_written")), 0);
     {
@@ -256,21 +262,24 @@ fn a_crash_at_each_step_of_an_ingestion_loses_nothing_acknowledged_and_shows_no_
     assert_eq!(run_loads(dir.path(), Some("load.ingested")), 0);
     {
         let e = Engine::open(dir.path(), durable()).unwrap();
-        assert_eq!(hidden_rows(&e), vec![1; 1500]);
+        assert_eq!(hidden_rows(&e), vec![1; 10_000]);
         assert_eq!(keyed_rows(&e), 0);
     }
-    // A clean run: its 1,500 hidden-key rows get fresh row ids (reusing the ones of the
+    // A clean run: its 10,000 hidden-key rows get fresh row ids (reusing the ones of the
     // crashed run would overwrite its rows), then the keyed load.
     assert_eq!(run_loads(dir.path(), None), 2);
     let e = Engine::open(dir.path(), durable()).unwrap();
     let h = hidden_rows(&e);
-    assert_eq!(h.len(), 3000, "no row id was handed out twice");
-    assert_eq!(h.iter().filter(|x| **x == 1501).count(), 1500);
-    assert_eq!(keyed_rows(&e), 1500);
+    assert_eq!(h.len(), 20_000, "no row id was handed out twice");
+    assert_eq!(h.iter().filter(|x| **x == 10_001).count(), 10_000);
+    assert_eq!(keyed_rows(&e), 10_000);
     let stats = e.stats();
-    assert_eq!(stats.hot_rows, 4500, "hot counts are exact after a reopen");
+    assert_eq!(
+        stats.hot_rows, 30_000,
+        "hot counts are exact after a reopen"
+    );
     assert!(
-        stats.last_seq >= 4500,
+        stats.last_seq >= 30_000,
         "sequence numbers survive: {}",
         stats.last_seq
     );

@@ -80,7 +80,7 @@ fn erase_mode(engine: &Engine) {
     println!("ack");
 }
 
-/// `load`: two bulk loads of 1,500 rows, each followed by `ack` — into `crash.h (x
+/// `load`: two bulk loads of 10,000 rows, each followed by `ack` — into `crash.h (x
 /// int64)`, without a primary key, with x = 1 + the rows it held; then into `crash.l`
 /// (the keyed table of the upsert scenario) with the ids after the ones it holds.
 fn load_mode(engine: &Engine) {
@@ -117,13 +117,13 @@ fn load_mode(engine: &Engine) {
     };
     let (h, l) = (create("h", false), create("l", true));
     let x = 1 + count(&h);
-    let cols: Vec<ArrayRef> = vec![Arc::new(Int64Array::from(vec![x; 1500]))];
+    let cols: Vec<ArrayRef> = vec![Arc::new(Int64Array::from(vec![x; 10_000]))];
     let batch = RecordBatch::try_new(h.arrow_schema(), cols).expect("batch");
     println!("ready");
     engine.load(h.id, None, &[batch], false).expect("load h");
     println!("ack");
     let first = count(&l);
-    let ids: Vec<i64> = (first..first + 1500).collect();
+    let ids: Vec<i64> = (first..first + 10_000).collect();
     let cols: Vec<ArrayRef> = vec![
         Arc::new(Int64Array::from(ids.clone())),
         Arc::new(Int64Array::from(ids)),

@@ -20,7 +20,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use rocksdb::{IngestExternalFileOptions, SstFileWriter, WriteBatch, WriteOptions};
+use rocksdb::{
+    DBCompressionType, IngestExternalFileOptions, SstFileWriter, WriteBatch, WriteOptions,
+};
 
 use super::handle::Inner;
 use super::open::{HOT_CF, rocks_options};
@@ -28,9 +30,11 @@ use crate::catalog::{CATALOG_CF, meta_key};
 use crate::encoding::value;
 use crate::error::{Result, StorageError};
 
-/// Loads of fewer rows go through a write batch (one log append and one sync beat a
-/// file, its sync and a MANIFEST sync for small loads).
-pub(crate) const INGEST_MIN_ROWS: usize = 1_000;
+/// Loads of fewer rows go through a write batch. An ingestion costs five syncs (the
+/// file twice, the directory, the MANIFEST twice: ≈ 9 ms on the benchmark machine)
+/// against the write batch's one, and leaves a table file per load; at 10,000 rows it
+/// already saves a third of the CPU time for the same wall time.
+pub(crate) const INGEST_MIN_ROWS: usize = 10_000;
 
 /// Where load files are written before their ingestion, under the data directory.
 const LOAD_DIR: &str = "load";
@@ -100,7 +104,11 @@ impl Inner {
         let dir = self.dir.join(LOAD_DIR);
         std::fs::create_dir_all(&dir).map_err(|e| StorageError::io(&dir, e))?;
         let file = TempFile(dir.join(format!("{}.sst", NEXT_FILE.fetch_add(1, Ordering::Relaxed))));
-        let (_, hot_opts, _) = rocks_options(&self.options);
+        let (_, mut hot_opts, _) = rocks_options(&self.options);
+        // The writer would compress every block as for the bottommost level (Zstd: a
+        // quarter of a load's CPU time); hot files are short-lived, and RocksDB
+        // compresses them when a compaction rewrites them.
+        hot_opts.set_bottommost_compression_type(DBCompressionType::None);
         let mut writer = SstFileWriter::create(&hot_opts);
         writer.open(&file.0)?;
         let mut buf = Vec::with_capacity(256);
