@@ -121,6 +121,11 @@ impl Inner {
         }
         writer.finish()?;
         self.failpoint("load.file_written");
+        // The writer told the kernel to drop the file from the page cache; the rows are
+        // hot, about to be read (scans, lookups, the flush), so ask for them back
+        // (asynchronous readahead) once the file is in. Opened before the ingestion
+        // moves it; best effort.
+        let readback = std::fs::File::open(&file.0).ok();
         let mut io = IngestExternalFileOptions::default();
         io.set_move_files(true);
         let cf = self.db.cf_handle(HOT_CF).expect("hot cf");
@@ -128,6 +133,11 @@ impl Inner {
             .ingest_external_file_cf_opts(cf, &io, vec![&file.0])?;
         self.failpoint("load.ingested");
         drop(file);
+        if let Some(f) = readback {
+            use std::os::fd::AsRawFd;
+            // SAFETY: a valid open descriptor; the call reads no memory of ours.
+            unsafe { libc::posix_fadvise(f.as_raw_fd(), 0, 0, libc::POSIX_FADV_WILLNEED) };
+        }
         self.counters.loads_ingested.fetch_add(1, Ordering::Relaxed);
         if !hidden_key {
             // Bookkeeping only: the ingested versions carry their sequence numbers, and

@@ -4,6 +4,7 @@
 //! ```text
 //! <dir>/FORMAT                 "kalavar-storage <version>"
 //! <dir>/hot/                   RocksDB: column families `catalog` and `hot`
+//! <dir>/load/                  bulk-load table files until their ingestion
 //! <dir>/cold/t<table>/<part>/  Parquet segments and manifest.json per partition
 //! ```
 
