@@ -447,7 +447,7 @@ fn large_durable_batches_survive_a_restart_and_are_checked_hot_and_cold() {
         .load_csv("big.kv", csv.as_bytes(), &options(10_000))
         .unwrap();
     assert_eq!((report.rows, report.batches), (30_000, 3));
-    let sum = (3 * 30_000 * 30_001 / 2).to_string();
+    let sum = (3 * 30_000i64 * 30_001 / 2).to_string();
     assert_eq!(
         count_sum(&mut root, "big.kv"),
         ("30000".into(), sum.clone())
