@@ -3,8 +3,9 @@
 //!
 //! [`Inner::ingest_rows`] writes the load's rows, already sorted, checked and holding
 //! their sequence numbers, with an `SstFileWriter` (the hot column family's table
-//! format: same blocks and bloom filter) into `<dir>/load/`, which syncs the file, then
-//! asks RocksDB to ingest it (`move_files`: a hard link, no copy). The ingestion is one
+//! format: same blocks and bloom filter, uncompressed) into `<dir>/load/` (the writer
+//! syncs it), asks RocksDB to ingest it (`move_files`: a hard link, no copy), then has
+//! it read back into the page cache (the writer dropped it). The ingestion is one
 //! edit of RocksDB's version set, synced to its MANIFEST: the rows become visible and
 //! durable together, or not at all; a reader's snapshot taken before does not see them
 //! (RocksDB gives the file a sequence number above every snapshot). Nothing goes
@@ -31,7 +32,7 @@ use crate::encoding::value;
 use crate::error::{Result, StorageError};
 
 /// Loads of fewer rows go through a write batch. An ingestion costs five syncs (the
-/// file twice, the directory, the MANIFEST twice: ≈ 9 ms on the benchmark machine)
+/// file twice, the directory, the MANIFEST twice: 6–9.5 ms on the benchmark machine)
 /// against the write batch's one, and leaves a table file per load; at 10,000 rows it
 /// already saves a third of the CPU time for the same wall time.
 pub(crate) const INGEST_MIN_ROWS: usize = 10_000;
