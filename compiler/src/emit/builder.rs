@@ -132,7 +132,7 @@ impl Builder {
         self.p.tables.push(TableUse {
             id: t.id,
             schema_version: t.schema_version,
-            name: t.name.clone(),
+            name: t.name.to_string(),
         });
         TableRef((self.p.tables.len() - 1) as u16)
     }
