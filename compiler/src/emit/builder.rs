@@ -98,7 +98,7 @@ impl Builder {
             fields: fields
                 .iter()
                 .map(|f| Field {
-                    name: f.name.to_string(),
+                    name: f.name.clone(),
                     ty: f.ty,
                     nullable: f.nullable,
                 })
