@@ -147,9 +147,14 @@ pub(crate) fn split(sql: &str, buffer: &mut TokenBuffer) -> R<Vec<RawStatement>>
     Ok(out)
 }
 
-/// Parses one statement's tokens with the PostgreSQL dialect; the tokens go back
-/// to `buffer`.
-pub(crate) fn parse(raw: RawStatement, buffer: &mut TokenBuffer) -> R<Statement> {
+/// Parses one statement's tokens with the PostgreSQL dialect (the tokens go back
+/// to `buffer`) and hands the statement to `f`. The statement is not returned:
+/// sqlparser's statements are large, and each move of one is a copy of it.
+pub(crate) fn parse_with<T>(
+    raw: RawStatement,
+    buffer: &mut TokenBuffer,
+    f: impl FnOnce(&Statement) -> R<T>,
+) -> R<T> {
     let dialect = PostgreSqlDialect {};
     let mut parser = Parser::new(&dialect)
         .with_recursion_limit(MAX_SQL_DEPTH)
@@ -166,7 +171,7 @@ pub(crate) fn parse(raw: RawStatement, buffer: &mut TokenBuffer) -> R<Statement>
         .hint("statements are separated by `;`"));
     }
     buffer.give_back(parser.into_tokens());
-    Ok(statement)
+    f(&statement)
 }
 
 fn parse_error(e: ParserError, end: SqlSpan) -> SqlError {

@@ -78,10 +78,13 @@ impl Translator {
             let span = lines.span(raw.span);
             let raw_span = raw.span;
             let text = &sql[span.range()];
-            let result = source::parse(raw, &mut self.tokens).and_then(|stmt| {
+            let result = source::parse_with(raw, &mut self.tokens, |stmt| {
                 let mut tx = Tx::new(&self.schema, &mut used_lets, text);
-                let statements = tx.statement(&stmt)?;
-                if statements.iter().any(|s| statement_depth(s) > MAX_KQL_DEPTH) {
+                let statements = tx.statement(stmt)?;
+                if statements
+                    .iter()
+                    .any(|s| statement_depth(s) > MAX_KQL_DEPTH)
+                {
                     return Err(SqlError::new(
                         codes::TOO_DEEP,
                         raw_span,
