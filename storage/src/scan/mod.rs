@@ -1,11 +1,13 @@
 //! Scans: a [`ScanSpec`] (projection, predicates, key range, limit, order) becomes a
 //! [`ScanIter`] of Arrow record batches that merges the hot tier over the cold one.
 //! [`spec`] is the request, [`predicate`] binds and evaluates predicates, [`hot`] reads
-//! the hot side, [`cluster`] decides versions among overlapping segments, [`merge`]
+//! the hot side ([`direct`] decodes a range only the hot tier holds, split across
+//! threads), [`cluster`] decides versions among overlapping segments, [`merge`]
 //! is the streaming k-way merge by key (ordered scans, compaction) over [`sources`],
 //! and [`iter`] plans and streams.
 
 mod cluster;
+mod direct;
 mod hot;
 mod iter;
 pub(crate) mod merge;
