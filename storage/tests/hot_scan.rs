@@ -161,3 +161,100 @@ fn a_parallel_hot_scan_reads_one_snapshot_and_a_transaction_sees_its_writes() {
     txn.commit().unwrap();
     assert_eq!(in_order(&scan(&e, all(&t, None))).len(), 120_000 - 1);
 }
+
+#[test]
+fn the_hot_scan_cache_answers_only_at_the_state_it_was_read_at() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = open_with_threads(dir.path(), 2);
+    let t = table(&e, "t", TableKind::Shared);
+    let other = table(&e, "other", TableKind::Shared);
+    let mut model: std::collections::BTreeMap<i64, Option<i64>> =
+        (0..60_000i64).map(|id| (id, Some(id))).collect();
+    let r: Vec<_> = model.iter().map(|(k, v)| (*k, *v)).collect();
+    e.insert(t.id, None, &rows(&t, &r)).unwrap();
+    let check = |e: &Engine, model: &std::collections::BTreeMap<i64, Option<i64>>| {
+        let want: Vec<_> = model.iter().map(|(k, v)| (*k, *v)).collect();
+        assert_eq!(in_order(&scan(e, all(&t, None))), want);
+    };
+    check(&e, &model);
+    let s = e.stats();
+    assert!(s.hot_scan_cache_bytes > 0, "a large hot scan is cached");
+    assert_eq!(s.hot_scan_cache_hits, 0);
+    // The same scan again, with nothing written in between: from the cache.
+    check(&e, &model);
+    assert_eq!(e.stats().hot_scan_cache_hits, 1);
+    // Other columns are another entry; predicates apply to cached rows too.
+    let body = t.column_by_name("body").unwrap().id;
+    let b = e
+        .scan(all(&t, None).project(vec![body]))
+        .unwrap()
+        .collect_batch()
+        .unwrap();
+    assert_eq!(b.num_rows(), 60_000);
+    assert_eq!(b.column(0).as_string::<i32>().value(7), "row 7");
+    let spec = all(&t, None).filter(x_col(&t), PredicateOp::Lt(ScalarValue::Int64(10)));
+    assert_eq!(in_order(&scan(&e, spec.clone())).len(), 10);
+    assert_eq!(in_order(&scan(&e, spec)).len(), 10);
+    assert_eq!(e.stats().hot_scan_cache_hits, 3);
+
+    // Every kind of write is seen by the next scan: elsewhere (another table) …
+    e.insert(other.id, None, &rows(&other, &[(1, Some(1))]))
+        .unwrap();
+    check(&e, &model);
+    // … inserts, updates and deletes of the scanned rows …
+    e.insert(t.id, None, &rows(&t, &[(-1, Some(5))])).unwrap();
+    model.insert(-1, Some(5));
+    check(&e, &model);
+    e.update(t.id, None, &rows(&t, &[(3, None)])).unwrap();
+    model.insert(3, None);
+    check(&e, &model);
+    e.delete(t.id, None, &[key(4)]).unwrap();
+    model.remove(&4);
+    check(&e, &model);
+    // … a transaction's own writes (seen by it only, until it commits) …
+    let mut txn = e.begin();
+    txn.insert(t.id, None, &rows(&t, &[(-2, Some(6))])).unwrap();
+    txn.delete(t.id, None, &[key(5)]).unwrap();
+    let got = pairs(&txn.scan(all(&t, None)).unwrap().collect_batch().unwrap());
+    assert_eq!(got.len(), model.len());
+    assert_eq!(got[0], (-2, Some(6)));
+    check(&e, &model);
+    txn.commit().unwrap();
+    model.insert(-2, Some(6));
+    model.remove(&5);
+    check(&e, &model);
+    // … a new column (its backfill) …
+    let mut col = ColumnSpec::new("stars", DataType::Int32, true);
+    col.backfill = ScalarValue::Int32(7);
+    let t2 = e.alter_table(t.id, &AlterTable::AddColumn(col)).unwrap();
+    let b = e.scan(all(&t2, None)).unwrap().collect_batch().unwrap();
+    let stars = b
+        .column(3)
+        .as_any()
+        .downcast_ref::<arrow_array::Int32Array>()
+        .unwrap();
+    assert_eq!(stars.len(), model.len());
+    assert!(stars.null_count() == 0 && stars.values().iter().all(|v| *v == 7));
+    // … and a flush that moves the rows to the cold tier, then new hot rows.
+    e.flush(t.id, None).unwrap().unwrap();
+    check(&e, &model);
+    let more: Vec<_> = (100_000..150_000i64).map(|id| (id, Some(1))).collect();
+    e.insert(t.id, None, &rows(&t2, &more)).unwrap();
+    model.extend(more);
+    check(&e, &model);
+    check(&e, &model);
+    // Off: nothing is held.
+    drop(e);
+    let e = Engine::open(
+        dir.path(),
+        EngineOptions {
+            hot_scan_cache_bytes: 0,
+            ..options()
+        },
+    )
+    .unwrap();
+    check(&e, &model);
+    check(&e, &model);
+    assert_eq!(e.stats().hot_scan_cache_bytes, 0);
+    assert_eq!(e.stats().hot_scan_cache_hits, 0);
+}

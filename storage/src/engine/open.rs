@@ -156,6 +156,7 @@ impl Engine {
             view_lock: RwLock::new(()),
             next_row_id: AtomicU64::new(next_row_id),
             counters: Default::default(),
+            hot_scan_cache: crate::scan::hot_cache::HotScanCache::new(options.hot_scan_cache_bytes),
             options,
         };
         let engine = Engine {

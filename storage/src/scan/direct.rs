@@ -16,12 +16,46 @@ use crate::engine::Inner;
 use crate::error::{Result, StorageError};
 
 use super::hot::hot_iter;
+use super::hot_cache::CacheKey;
 use super::iter::Chunk;
 
 /// Entries one thread reads before the rest of a range is split across threads.
 pub(crate) const SPLIT_AFTER: usize = 32 * 1024;
 
 type Snapshot<'a> = rocksdb::SnapshotWithThreadMode<'a, rocksdb::DB>;
+
+/// The live hot rows of `key`'s range and columns at `snapshot`: from the hot scan
+/// cache when it holds them for the snapshot's sequence number `seq` (known exactly),
+/// else decoded (and, for ranges of at least [`SPLIT_AFTER`] rows, cached).
+pub(crate) fn read_direct(
+    inner: &Inner,
+    snapshot: &Snapshot<'_>,
+    seq: Option<u64>,
+    key: CacheKey,
+    fill_cache: bool,
+    def: &TableDef,
+) -> Result<VecDeque<Chunk>> {
+    if let Some(hit) = seq.and_then(|s| inner.hot_scan_cache.get(s, &key)) {
+        return Ok(hit);
+    }
+    let chunks = decode_hot(
+        inner,
+        snapshot,
+        &key.lo,
+        &key.hi,
+        fill_cache,
+        def,
+        &key.cols,
+        key.batch_size,
+        inner.options.scan_threads,
+    )?;
+    if let Some(seq) = seq
+        && chunks.iter().map(|c| c.rows).sum::<usize>() >= SPLIT_AFTER
+    {
+        inner.hot_scan_cache.put(seq, key, &chunks);
+    }
+    Ok(chunks)
+}
 
 /// Decodes the live hot rows of `[lo, hi)` into chunks of at most `batch_size` rows of
 /// the `read_cols` of `def` (tombstones skipped), in key order, with up to `threads`

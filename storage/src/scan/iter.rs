@@ -27,8 +27,9 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReader;
 use parquet::arrow::arrow_reader::statistics::StatisticsConverter;
 
 use super::cluster::{Masks, cluster_masks};
-use super::direct::decode_hot;
+use super::direct::read_direct;
 use super::hot::{HotEntry, overlay, read_hot};
+use super::hot_cache::CacheKey;
 use super::merge::{Merge, MergeRules, SortedSource};
 use super::predicate::{BoundPredicate, bind};
 use super::sources::{HotSource, SegmentSource};
@@ -87,6 +88,7 @@ impl Ctx {
 }
 
 /// Read columns plus (when kept) the keys of a piece of output.
+#[derive(Clone)]
 pub(crate) struct Chunk {
     pub rows: usize,
     pub arrays: Vec<ArrayRef>,
@@ -243,24 +245,25 @@ impl ScanIter {
             !matches!(spec.key_range.start, Unbounded) && !matches!(spec.key_range.end, Unbounded);
         let (hot, ready, view) = {
             let _view_lock = inner.view_lock.read().expect("view lock");
+            // The snapshot's sequence number, when no write slipped in while it was
+            // taken (the hot scan cache is keyed by it).
+            let before = inner.db.latest_sequence_number();
             let snapshot = inner.db.snapshot();
+            let exact_seq = (inner.db.latest_sequence_number() == before).then_some(before);
             let view = partition.view();
             let touches_segment = view.segments.iter().any(|s| {
                 s.meta.max_key.as_slice() >= lo.as_slice()
                     && s.meta.min_key.as_slice() < hi.as_slice()
             });
             if direct_ok && !touches_segment {
-                let ready = decode_hot(
-                    inner,
-                    &snapshot,
-                    &lo,
-                    &hi,
-                    cache,
-                    &def,
-                    &read_cols,
-                    spec.batch_size,
-                    inner.options.scan_threads,
-                )?;
+                let key = CacheKey {
+                    part,
+                    lo: lo.clone(),
+                    hi: hi.clone(),
+                    cols: read_cols.clone(),
+                    batch_size: spec.batch_size,
+                };
+                let ready = read_direct(inner, &snapshot, exact_seq, key, cache, &def)?;
                 (Vec::new(), ready, view)
             } else if lo < hi {
                 (
