@@ -1,7 +1,7 @@
 //! The [`Engine`]: one data directory, shared by every session behind an `Arc`. Its
 //! methods are grouped by file: the handle (`handle`), opening and recovery (`open`),
 //! catalog changes (`catalog_api`), data calls (`data_api`, `txn`, `rows`, `read`,
-//! `bulk`), flush and compaction (`flush`, `compact`), scheduled work (`jobs`),
+//! `bulk`, `ingest`), flush and compaction (`flush`, `compact`), scheduled work (`jobs`),
 //! erasure and export (`erase`, `export`), and counters (`stats`).
 
 mod bulk;
@@ -12,6 +12,7 @@ mod erase;
 mod export;
 mod flush;
 mod handle;
+mod ingest;
 mod jobs;
 mod open;
 mod read;
