@@ -258,3 +258,30 @@ fn the_hot_scan_cache_answers_only_at_the_state_it_was_read_at() {
     assert_eq!(e.stats().hot_scan_cache_bytes, 0);
     assert_eq!(e.stats().hot_scan_cache_hits, 0);
 }
+
+#[test]
+fn a_load_ingested_as_a_table_file_is_seen_by_the_next_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = Engine::open(
+        dir.path(),
+        EngineOptions {
+            durability: Durability::Sync,
+            ..options()
+        },
+    )
+    .unwrap();
+    let t = table(&e, "t", TableKind::Shared);
+    let first: Vec<_> = (0..40_000i64).map(|id| (id, Some(1))).collect();
+    e.load(t.id, None, &[rows(&t, &first)], false).unwrap();
+    assert_eq!(in_order(&scan(&e, all(&t, None))).len(), 40_000);
+    assert_eq!(in_order(&scan(&e, all(&t, None))).len(), 40_000);
+    assert_eq!(e.stats().hot_scan_cache_hits, 1);
+    // Keys past every existing one: RocksDB may ingest the file without a new
+    // sequence number.
+    let more: Vec<_> = (100_000..120_000i64).map(|id| (id, Some(2))).collect();
+    e.load(t.id, None, &[rows(&t, &more)], false).unwrap();
+    assert_eq!(e.stats().loads_ingested, 2, "both loads were ingested");
+    let got = in_order(&scan(&e, all(&t, None)));
+    assert_eq!(got.len(), 60_000);
+    assert_eq!(got.last(), Some(&(119_999, Some(2))));
+}

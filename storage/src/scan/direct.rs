@@ -25,17 +25,20 @@ pub(crate) const SPLIT_AFTER: usize = 32 * 1024;
 type Snapshot<'a> = rocksdb::SnapshotWithThreadMode<'a, rocksdb::DB>;
 
 /// The live hot rows of `key`'s range and columns at `snapshot`: from the hot scan
-/// cache when it holds them for the snapshot's sequence number `seq` (known exactly),
-/// else decoded (and, for ranges of at least [`SPLIT_AFTER`] rows, cached).
+/// cache when it holds them for the snapshot's sequence number `seq` (known exactly)
+/// in the cache generation read before the snapshot was taken, else decoded (and, for
+/// ranges of at least [`SPLIT_AFTER`] rows, cached).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn read_direct(
     inner: &Inner,
     snapshot: &Snapshot<'_>,
+    generation: u64,
     seq: Option<u64>,
     key: CacheKey,
     fill_cache: bool,
     def: &TableDef,
 ) -> Result<VecDeque<Chunk>> {
-    if let Some(hit) = seq.and_then(|s| inner.hot_scan_cache.get(s, &key)) {
+    if let Some(hit) = seq.and_then(|s| inner.hot_scan_cache.get(generation, s, &key)) {
         return Ok(hit);
     }
     let chunks = decode_hot(
@@ -52,7 +55,7 @@ pub(crate) fn read_direct(
     if let Some(seq) = seq
         && chunks.iter().map(|c| c.rows).sum::<usize>() >= SPLIT_AFTER
     {
-        inner.hot_scan_cache.put(seq, key, &chunks);
+        inner.hot_scan_cache.put(generation, seq, key, &chunks);
     }
     Ok(chunks)
 }

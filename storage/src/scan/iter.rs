@@ -247,6 +247,7 @@ impl ScanIter {
             let _view_lock = inner.view_lock.read().expect("view lock");
             // The snapshot's sequence number, when no write slipped in while it was
             // taken (the hot scan cache is keyed by it).
+            let generation = inner.hot_scan_cache.generation();
             let before = inner.db.latest_sequence_number();
             let snapshot = inner.db.snapshot();
             let exact_seq = (inner.db.latest_sequence_number() == before).then_some(before);
@@ -263,7 +264,7 @@ impl ScanIter {
                     cols: read_cols.clone(),
                     batch_size: spec.batch_size,
                 };
-                let ready = read_direct(inner, &snapshot, exact_seq, key, cache, &def)?;
+                let ready = read_direct(inner, &snapshot, generation, exact_seq, key, cache, &def)?;
                 (Vec::new(), ready, view)
             } else if lo < hi {
                 (
