@@ -110,6 +110,16 @@ pub struct EngineOptions {
     /// together they fit. Default 64 MiB. See `docs/storage.md` for what else a merge
     /// holds.
     pub merge_memory_bytes: usize,
+    /// Threads one scan of a range only the hot tier holds may read it with (the
+    /// range is split by key once it holds more than 32,768 versions; see
+    /// `docs/storage.md`). 1 reads every range on the calling thread. Default: the
+    /// number of CPUs, at most 4.
+    pub scan_threads: usize,
+    /// Memory for the hot scan cache, bytes: the decoded columns of scans of at least
+    /// 32,768 rows of ranges only the hot tier holds, valid until the next write to
+    /// the database (see `docs/storage.md`). Not part of `memory_budget_bytes`. 0
+    /// turns it off. Default 64 MiB.
+    pub hot_scan_cache_bytes: usize,
     /// The flush policy [`crate::Engine::default_table_options`] hands out for new
     /// tables (each table keeps its own copy; change one with `AlterTable::SetOptions`).
     pub flush_defaults: crate::catalog::FlushPolicy,
@@ -131,6 +141,10 @@ impl Default for EngineOptions {
             segment_cache_bytes: 64 << 20,
             max_open_segments: 512,
             merge_memory_bytes: 64 << 20,
+            scan_threads: std::thread::available_parallelism()
+                .map(|n| n.get().min(4))
+                .unwrap_or(1),
+            hot_scan_cache_bytes: 64 << 20,
             flush_defaults: crate::catalog::FlushPolicy::default(),
             limits: Limits::default(),
             failpoint: None,

@@ -102,6 +102,8 @@ pub fn stats(cx: &Ctx<'_>) -> Result<Vec<ArrayRef>> {
             ("memory_budget", s.memory_budget, "bytes"),
             ("memtable", s.memtable_bytes, "bytes"),
             ("block_cache", s.block_cache_bytes, "bytes"),
+            ("hot_scan_cache", s.hot_scan_cache_bytes, "bytes"),
+            ("hot_scan_cache_hits", s.hot_scan_cache_hits, ""),
             ("hot_rows", s.hot_rows, "rows"),
             ("hot_bytes", s.hot_bytes, "bytes"),
             ("cold_rows", s.cold_rows, "rows"),

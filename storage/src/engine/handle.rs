@@ -41,6 +41,8 @@ pub(crate) struct Inner {
     /// The next hidden row id to hand out.
     pub(crate) next_row_id: AtomicU64,
     pub(crate) counters: Counters,
+    /// Decoded large hot scans, valid at one RocksDB sequence number.
+    pub(crate) hot_scan_cache: crate::scan::hot_cache::HotScanCache,
 }
 
 /// Engine-wide counters for `stats()`.

@@ -62,6 +62,9 @@ pub struct EngineStats {
     pub memory_used: u64,
     pub memory_budget: u64,
     pub last_seq: u64,
+    /// The hot scan cache: bytes held, and scans it answered so far.
+    pub hot_scan_cache_bytes: u64,
+    pub hot_scan_cache_hits: u64,
 }
 
 impl Engine {
@@ -117,6 +120,8 @@ impl Engine {
             memory_used: self.memory_used(),
             memory_budget: inner.options.memory_budget_bytes,
             last_seq: inner.last_seq(),
+            hot_scan_cache_bytes: inner.hot_scan_cache.bytes() as u64,
+            hot_scan_cache_hits: inner.hot_scan_cache.hits(),
         }
     }
 }

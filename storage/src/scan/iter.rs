@@ -27,7 +27,9 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReader;
 use parquet::arrow::arrow_reader::statistics::StatisticsConverter;
 
 use super::cluster::{Masks, cluster_masks};
-use super::hot::{HotEntry, hot_iter, overlay, read_hot};
+use super::direct::read_direct;
+use super::hot::{HotEntry, overlay, read_hot};
+use super::hot_cache::CacheKey;
 use super::merge::{Merge, MergeRules, SortedSource};
 use super::predicate::{BoundPredicate, bind};
 use super::sources::{HotSource, SegmentSource};
@@ -86,10 +88,11 @@ impl Ctx {
 }
 
 /// Read columns plus (when kept) the keys of a piece of output.
-struct Chunk {
-    rows: usize,
-    arrays: Vec<ArrayRef>,
-    keys: Option<ArrayRef>,
+#[derive(Clone)]
+pub(crate) struct Chunk {
+    pub rows: usize,
+    pub arrays: Vec<ArrayRef>,
+    pub keys: Option<ArrayRef>,
 }
 
 enum Task {
@@ -242,19 +245,26 @@ impl ScanIter {
             !matches!(spec.key_range.start, Unbounded) && !matches!(spec.key_range.end, Unbounded);
         let (hot, ready, view) = {
             let _view_lock = inner.view_lock.read().expect("view lock");
+            // The snapshot's sequence number, when no write slipped in while it was
+            // taken (the hot scan cache is keyed by it).
+            let generation = inner.hot_scan_cache.generation();
+            let before = inner.db.latest_sequence_number();
             let snapshot = inner.db.snapshot();
+            let exact_seq = (inner.db.latest_sequence_number() == before).then_some(before);
             let view = partition.view();
             let touches_segment = view.segments.iter().any(|s| {
                 s.meta.max_key.as_slice() >= lo.as_slice()
                     && s.meta.min_key.as_slice() < hi.as_slice()
             });
             if direct_ok && !touches_segment {
-                let ready = decode_hot(
-                    hot_iter(inner, &snapshot, &lo, &hi, cache),
-                    &def,
-                    &read_cols,
-                    spec.batch_size,
-                )?;
+                let key = CacheKey {
+                    part,
+                    lo: lo.clone(),
+                    hi: hi.clone(),
+                    cols: read_cols.clone(),
+                    batch_size: spec.batch_size,
+                };
+                let ready = read_direct(inner, &snapshot, generation, exact_seq, key, cache, &def)?;
                 (Vec::new(), ready, view)
             } else if lo < hi {
                 (
@@ -891,56 +901,6 @@ fn int_key_mask(hot: &[i64], ids: &[i64]) -> BooleanArray {
         }
     }
     BooleanArray::new(bits.finish(), None)
-}
-
-/// Decodes the live hot rows an iterator yields into chunks of `batch_size` rows of
-/// the `read_cols` of `def`, skipping tombstones.
-fn decode_hot(
-    mut it: rocksdb::DBRawIteratorWithThreadMode<'_, rocksdb::DB>,
-    def: &TableDef,
-    read_cols: &[ColumnId],
-    batch_size: usize,
-) -> Result<VecDeque<Chunk>> {
-    let types: Vec<_> = read_cols
-        .iter()
-        .map(|id| def.column(*id).expect("current").data_type)
-        .collect();
-    let fresh = || -> Vec<ColumnBuilder> {
-        types
-            .iter()
-            .map(|t| ColumnBuilder::new(t, batch_size))
-            .collect()
-    };
-    let mut dec = RowDecoder::new(def, read_cols);
-    let mut out = VecDeque::new();
-    let mut builders = fresh();
-    let mut rows = 0;
-    while let Some(v) = it.value() {
-        let hv = crate::encoding::value::decode(v)?;
-        if !hv.tombstone {
-            dec.decode(hv.row, &mut builders)?;
-            rows += 1;
-            if rows == batch_size {
-                let full = std::mem::replace(&mut builders, fresh());
-                out.push_back(Chunk {
-                    rows,
-                    arrays: full.into_iter().map(|b| b.finish()).collect(),
-                    keys: None,
-                });
-                rows = 0;
-            }
-        }
-        it.next();
-    }
-    it.status()?;
-    if rows > 0 {
-        out.push_back(Chunk {
-            rows,
-            arrays: builders.into_iter().map(|b| b.finish()).collect(),
-            keys: None,
-        });
-    }
-    Ok(out)
 }
 
 fn hot_chunk(
