@@ -112,7 +112,8 @@ const SYSTEM_TABLES: &[Spec] = &[
     (
         "stats",
         "server counters: memory per tier, rows and bytes hot and cold, segments, \
-         flushes, connections, queries run",
+         flushes, loads ingested, the hot scan cache (bytes, hits), connections, \
+         queries run",
         &[
             ("name", Text, false),
             ("scope", Text, true),
