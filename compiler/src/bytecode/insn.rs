@@ -172,7 +172,7 @@ instructions! {
     /// may skip data by statistics but the VM re-checks `filter`, so every row
     /// returned satisfies it. User tables are scanned in the caller's partition (or
     /// the `execute as` user's), never another's.
-    OpenScan = 0x10, Read { cursor: Cur, table: TableRef, columns: Vec<Col>, filter: Option<ExprId>, range: KeyRange }
+    OpenScan = 0x10, Read { cursor: Cur, table: TableRef, columns: Vec<Col>, filter: Option<ExprId>, range: Box<KeyRange> }
 
     /// Point lookup: evaluates the constant expressions `key` (one per primary-key
     /// column, in key order) and writes to `dest` a batch with `columns` of the one
@@ -285,10 +285,10 @@ instructions! {
     DropNamespace = 0x61, Ddl { name: String, if_exists: bool }
 
     /// Creates the table `def` (nothing when it exists and `if_not_exists`).
-    CreateTable = 0x62, Ddl { def: TableDef, if_not_exists: bool }
+    CreateTable = 0x62, Ddl { def: Box<TableDef>, if_not_exists: bool }
 
     /// Changes table `table` as `action` says and bumps its schema version.
-    AlterTable = 0x63, Ddl { table: TableRef, action: AlterAction }
+    AlterTable = 0x63, Ddl { table: TableRef, action: Box<AlterAction> }
 
     /// Drops table `table` and all its data, hot and cold, in every partition.
     DropTable = 0x64, Ddl { table: TableRef }
@@ -335,4 +335,21 @@ instructions! {
 
     /// Discards the session's transaction.
     Rollback = 0x82, Transaction {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Insn;
+
+    /// A program's first 16 instructions (the emitter's initial capacity) fit in an
+    /// allocation glibc serves from its per-thread cache (≤ 1,032 bytes) only while
+    /// an instruction is at most 64 bytes: large, rare operands are boxed.
+    #[test]
+    fn an_instruction_is_at_most_64_bytes() {
+        assert!(
+            std::mem::size_of::<Insn>() <= 64,
+            "Insn is {} bytes",
+            std::mem::size_of::<Insn>()
+        );
+    }
 }

@@ -133,6 +133,21 @@ impl<T: Operand> Operand for Option<T> {
     }
 }
 
+/// A boxed operand encodes as the operand itself: the box only keeps the rare large
+/// operands (a table definition, an alter action, a scan's key range) from making
+/// every [`Insn`](super::Insn) as large as they are.
+impl<T: Operand> Operand for Box<T> {
+    fn write(&self, w: &mut Writer) {
+        (**self).write(w);
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        T::read(r).map(Box::new)
+    }
+    fn show(&self) -> String {
+        (**self).show()
+    }
+}
+
 impl<T: Operand> Operand for Vec<T> {
     fn write(&self, w: &mut Writer) {
         w.len(self.len());

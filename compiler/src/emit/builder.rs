@@ -36,8 +36,10 @@ struct Interner {
     /// The short list's encodings, one after another, then the key being
     /// interned.
     keys: Writer,
-    /// Where each of the short list's encodings ends in `keys`.
-    ends: Vec<usize>,
+    /// Where each of the short list's encodings ends in `keys` (the first `len`
+    /// entries; held inline, so a short list allocates no list of ends).
+    ends: [usize; Interner::SCAN],
+    len: usize,
     map: Option<HashMap<Vec<u8>, u32>>,
 }
 
@@ -47,7 +49,7 @@ impl Interner {
     /// Where the next key's encoding goes (room for a typical statement's keys
     /// is made on the first one).
     fn start(&mut self) -> &mut Writer {
-        if self.map.is_none() && self.ends.is_empty() && self.keys.pos() == 0 {
+        if self.map.is_none() && self.len == 0 && self.keys.pos() == 0 {
             self.keys = Writer::new();
         }
         &mut self.keys
@@ -70,31 +72,33 @@ impl Interner {
         }
         let key = self.keys.written_since(start);
         let mut from = 0;
-        for (i, &end) in self.ends.iter().enumerate() {
+        for (i, &end) in self.ends[..self.len].iter().enumerate() {
             if self.keys.written_since(from)[..end - from] == *key {
                 self.keys.truncate(start);
                 return i as u32;
             }
             from = end;
         }
-        debug_assert_eq!(self.ends.len(), next as usize);
-        self.ends.push(self.keys.pos());
-        if self.ends.len() > Self::SCAN {
-            let mut from = 0;
-            let map = self
-                .ends
-                .iter()
-                .enumerate()
-                .map(|(i, &end)| {
-                    let k = self.keys.written_since(from)[..end - from].to_vec();
-                    from = end;
-                    (k, i as u32)
-                })
-                .collect();
-            self.map = Some(map);
-            self.ends = Vec::new();
-            self.keys = Writer::default();
+        debug_assert_eq!(self.len, next as usize);
+        if self.len < Self::SCAN {
+            self.ends[self.len] = self.keys.pos();
+            self.len += 1;
+            return next;
         }
+        // Past the short list: every key so far and this one go to a map.
+        let mut map = HashMap::with_capacity(2 * Self::SCAN + 2);
+        let mut from = 0;
+        for (i, &end) in self.ends.iter().enumerate() {
+            map.insert(
+                self.keys.written_since(from)[..end - from].to_vec(),
+                i as u32,
+            );
+            from = end;
+        }
+        map.insert(self.keys.written_since(start).to_vec(), next);
+        self.map = Some(map);
+        self.len = 0;
+        self.keys = Writer::default();
         next
     }
 }
@@ -344,5 +348,15 @@ mod tests {
             b.constant(&Value::Int64(i));
         }
         assert_eq!(b.p.constants.len(), 4 + 2999, "1 was there already");
+        // Past the short list, keys from before and after the switch to the map
+        // keep their indexes.
+        assert_eq!(b.constant(&Value::Int64(1)), a);
+        assert_eq!(b.constant(&Value::Text("x".into())), t);
+        assert_eq!(b.constant(&Value::Float64(-0.0)), minus_zero);
+        let last_short = b.constant(&Value::Int64(11));
+        assert_eq!(b.p.constants[last_short as usize], Value::Int64(11));
+        let from_map = b.constant(&Value::Int64(2500));
+        assert_eq!(b.p.constants[from_map as usize], Value::Int64(2500));
+        assert_eq!(b.p.constants.len(), 4 + 2999);
     }
 }

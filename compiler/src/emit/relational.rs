@@ -197,7 +197,7 @@ impl Builder {
                 let cursor = self.cursor(CursorKind::Scan, schema, schema);
                 let table = self.table(table);
                 let filter = self.opt_expr(filter);
-                let range = KeyRange {
+                let range = Box::new(KeyRange {
                     eq: range.eq.iter().map(|e| self.expr(e)).collect(),
                     lower: range.lower.as_ref().map(|(e, inclusive)| Bound {
                         expr: self.expr(e),
@@ -207,7 +207,7 @@ impl Builder {
                         expr: self.expr(e),
                         inclusive: *inclusive,
                     }),
-                };
+                });
                 let columns = columns.iter().map(|c| Col(*c)).collect();
                 self.push(Insn::OpenScan {
                     cursor,

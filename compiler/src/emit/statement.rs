@@ -132,12 +132,12 @@ fn command(b: &mut Builder, c: &Command) {
             if_exists: *if_exists,
         },
         Command::CreateTable { def, if_not_exists } => Insn::CreateTable {
-            def: def.clone(),
+            def: Box::new(def.clone()),
             if_not_exists: *if_not_exists,
         },
         Command::AlterTable { table, action } => Insn::AlterTable {
             table: b.table(table),
-            action: action.clone(),
+            action: Box::new(action.clone()),
         },
         Command::DropTable { table } => Insn::DropTable {
             table: b.table(table),

@@ -13,35 +13,28 @@ use crate::types::DataType;
 use std::cmp::Ordering;
 
 /// Folds every expression in the plan and drops filters that are always true.
-pub fn fold_constants(plan: Plan) -> Plan {
-    let mut plan = plan;
-    plan = plan.map_inputs(&mut fold_constants);
+pub fn fold_constants(mut plan: Plan) -> Plan {
+    in_place(&mut plan);
+    plan
+}
+
+/// Folds where the plan lies, inputs first.
+fn in_place(plan: &mut Plan) {
+    plan.for_each_input_mut(&mut in_place);
     plan.for_each_scalar_mut(&mut |s| {
         let taken = std::mem::replace(s, Scalar::bool(true));
         *s = fold(taken);
     });
+    let always = |s: &Scalar| s.kind == ScalarKind::Literal(Value::Bool(true));
     match plan {
-        Plan::Filter { input, predicate }
-            if predicate.kind == ScalarKind::Literal(Value::Bool(true)) =>
-        {
-            *input
+        Plan::Filter { predicate, .. } if always(predicate) => {
+            let Plan::Filter { input, .. } = plan.take() else {
+                unreachable!("matched above");
+            };
+            *plan = *input;
         }
-        Plan::Scan {
-            table,
-            columns,
-            schema,
-            filter: Some(f),
-            range,
-            key_names,
-        } if f.kind == ScalarKind::Literal(Value::Bool(true)) => Plan::Scan {
-            table,
-            columns,
-            schema,
-            filter: None,
-            range,
-            key_names,
-        },
-        other => other,
+        Plan::Scan { filter, .. } if filter.as_ref().is_some_and(always) => *filter = None,
+        _ => {}
     }
 }
 

@@ -40,22 +40,31 @@ fn split(p: &Scalar) -> Option<(usize, BinaryOp, &Scalar)> {
 }
 
 /// Turns key predicates of scans into seeks and key ranges, everywhere in the plan.
-pub fn use_keys(plan: Plan) -> Plan {
-    let mut plan = match plan {
-        Plan::Scan {
+pub fn use_keys(mut plan: Plan) -> Plan {
+    in_place(&mut plan);
+    plan
+}
+
+/// The rule applied where the plan lies: only a scan it applies to is moved out and
+/// rebuilt.
+fn in_place(plan: &mut Plan) {
+    if matches!(plan, Plan::Scan { filter: Some(_), range, key_names, .. }
+        if range.is_full() && !key_names.is_empty())
+    {
+        let Plan::Scan {
             table,
             columns,
             schema,
             filter: Some(f),
-            range,
             key_names,
-        } if range.is_full() && !key_names.is_empty() => {
-            key_access(table, columns, schema, f, key_names)
-        }
-        other => other,
-    };
-    plan = plan.map_inputs(&mut use_keys);
-    plan
+            ..
+        } = plan.take()
+        else {
+            unreachable!("matched above");
+        };
+        *plan = key_access(table, columns, schema, f, key_names);
+    }
+    plan.for_each_input_mut(&mut in_place);
 }
 
 fn key_access(

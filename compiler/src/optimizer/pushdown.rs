@@ -14,13 +14,20 @@ use crate::bytecode::JoinKind;
 use crate::plan::{Plan, Scalar, ScalarKind};
 
 /// Pushes every filter of the plan down as far as it goes.
-pub fn push_filters(plan: Plan) -> Plan {
-    let mut plan = match plan {
-        Plan::Filter { input, predicate } => push(*input, predicate),
-        other => other,
-    };
-    plan = plan.map_inputs(&mut push_filters);
+pub fn push_filters(mut plan: Plan) -> Plan {
+    in_place(&mut plan);
     plan
+}
+
+/// Pushes where the plan lies: only a filter is moved out and pushed down.
+fn in_place(plan: &mut Plan) {
+    if matches!(plan, Plan::Filter { .. }) {
+        let Plan::Filter { input, predicate } = plan.take() else {
+            unreachable!("matched above");
+        };
+        *plan = push(*input, predicate);
+    }
+    plan.for_each_input_mut(&mut in_place);
 }
 
 fn filter(input: Plan, parts: Vec<Scalar>) -> Plan {

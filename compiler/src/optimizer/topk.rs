@@ -5,10 +5,17 @@
 use crate::plan::Plan;
 
 /// Applies the limit rules everywhere in the plan.
-pub fn use_topk(plan: Plan) -> Plan {
-    let mut plan = rewrite(plan);
-    plan = plan.map_inputs(&mut use_topk);
+pub fn use_topk(mut plan: Plan) -> Plan {
+    in_place(&mut plan);
     plan
+}
+
+/// The rules applied where the plan lies: only a limit is moved out and rebuilt.
+fn in_place(plan: &mut Plan) {
+    if matches!(plan, Plan::Limit { .. }) {
+        *plan = rewrite(plan.take());
+    }
+    plan.for_each_input_mut(&mut in_place);
 }
 
 fn rewrite(plan: Plan) -> Plan {

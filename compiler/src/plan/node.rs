@@ -211,16 +211,22 @@ impl Plan {
     /// Replaces each input by `f(input)`.
     pub fn map_inputs(mut self, f: &mut dyn FnMut(Plan) -> Plan) -> Plan {
         self.for_each_input_mut(&mut |input| {
-            let taken = std::mem::replace(
-                input,
-                Plan::Values {
-                    schema: Vec::new(),
-                    rows: Vec::new(),
-                },
-            );
+            let taken = input.take();
             *input = f(taken);
         });
         self
+    }
+
+    /// Moves the plan out, leaving an empty `Values` (no allocation) in its place:
+    /// for rewrites in place that need the node by value.
+    pub fn take(&mut self) -> Plan {
+        std::mem::replace(
+            self,
+            Plan::Values {
+                schema: Vec::new(),
+                rows: Vec::new(),
+            },
+        )
     }
 
     /// Calls `f` on each input, mutably (no allocation).

@@ -109,17 +109,24 @@ impl<'t> Tx<'t> {
         if grouped {
             return self.grouped(s, p, &from, list, sorts, sort_exprs, distinct, limit);
         }
-        let columns = list
-            .outputs
-            .as_ref()
-            .map(|o| o.iter().map(|o| o.name.clone()).collect());
         let types: Vec<Option<kql::ast::TypeKind>> = list
             .outputs
             .iter()
             .flatten()
             .map(|o| cx.infer(&o.kql))
             .collect();
-        let Some(outputs) = list.outputs.filter(|_| !list.star) else {
+        // A lone `*` projects nothing: its outputs give their names and are done.
+        let (columns, outputs) = match list.outputs {
+            Some(outputs) if list.star => {
+                (Some(outputs.into_iter().map(|o| o.name).collect()), None)
+            }
+            Some(outputs) => (
+                Some(outputs.iter().map(|o| o.name.clone()).collect()),
+                Some(outputs),
+            ),
+            None => (None, None),
+        };
+        let Some(outputs) = outputs else {
             // `SELECT *` (or `t.*`) of a single relation: the rows as they are.
             let keys = sorts
                 .iter()
@@ -346,6 +353,15 @@ pub(crate) fn select_list(items: &[sql::SelectItem], from: &From<'_>) -> R<Selec
                 }
                 match from.star() {
                     Some(cols) => {
+                        // Room for every relation's columns (USING merges make it
+                        // a little more than needed): the outputs are large, so
+                        // growing the list one push at a time copies them twice.
+                        outputs.reserve(
+                            from.relations
+                                .iter()
+                                .map(|r| r.columns.as_deref().map_or(0, <[_]>::len))
+                                .sum(),
+                        );
                         for (q, c) in cols {
                             let kql = match q {
                                 None => from
@@ -393,6 +409,7 @@ pub(crate) fn select_list(items: &[sql::SelectItem], from: &From<'_>) -> R<Selec
                 let single = from.relations.len() == 1 && from.using.is_empty();
                 match &rel.columns {
                     Some(cols) => {
+                        outputs.reserve(cols.len());
                         for c in cols.iter() {
                             outputs.push(Output::new(c.clone(), column(Some(&q), c)));
                         }

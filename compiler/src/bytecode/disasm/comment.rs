@@ -268,7 +268,7 @@ pub fn comment(p: &Program, at: usize) -> String {
         Insn::DropNamespace { name, .. } => format!("drop namespace {name}"),
         Insn::CreateTable { def, .. } => format!("create table {}.{}", def.namespace, def.name),
         Insn::AlterTable { table, action } => {
-            let what = match action {
+            let what = match &**action {
                 AlterAction::AddColumn(c) => format!("add column {}", c.name),
                 AlterAction::DropColumn(c) => format!("drop column #{}", c.0),
                 AlterAction::RenameColumn(c, to) => format!("rename column #{} to {to}", c.0),

@@ -868,6 +868,7 @@ impl<'a> InsnChecker<'a> {
                 self.table_def(def)
             }
             Insn::AlterTable { table, action } => {
+                let action: &AlterAction = action;
                 self.may_change_schema()?;
                 let (_, t) = self.table(*table)?;
                 self.not_system(t)?;

@@ -191,7 +191,7 @@ pub fn op_alter_table(vm: &mut Vm, cx: &mut Ctx<'_>, insn: &Insn) -> Result<Flow
             .map(|c| c.name.clone())
             .ok_or_else(|| ExecError::with_code("S103", format!("column #{id} does not exist")))
     };
-    let change = match action {
+    let change = match &**action {
         AlterAction::AddColumn(c) => StorageAlter::AddColumn(column_spec(c, backfill(c, cx)?)?),
         AlterAction::DropColumn(c) => StorageAlter::DropColumn(name_of(c.0)?),
         AlterAction::RenameColumn(c, to) => StorageAlter::RenameColumn {
