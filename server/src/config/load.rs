@@ -255,10 +255,28 @@ mod tests {
             ("[storage]\nfsync = \"sometimes\"\n", "sometimes"),
             ("[auth]\nroot_addresses = [\"10.0.0.0/40\"]\n", "/40"),
             ("[server]\nlisten = [\"nowhere\"]\n", "nowhere"),
+            ("[storage]\nscan_threads = 65\n", "storage.scan_threads"),
         ] {
             let err = load_str(text, no_env()).unwrap_err().to_string();
             assert!(err.contains(key), "{text}: {err}");
         }
+    }
+
+    #[test]
+    fn storage_keys_reach_the_engine_options() {
+        let defaults = kalavar_storage::EngineOptions::default();
+        let c = Config::default().engine_options();
+        assert_eq!(c.hot_scan_cache_bytes, 64 << 20);
+        assert_eq!(c.scan_threads, defaults.scan_threads);
+        let c = load_str(
+            "[storage]\nhot_scan_cache_mb = 0\nscan_threads = 3\nfsync = \"never\"\n",
+            no_env(),
+        )
+        .unwrap()
+        .engine_options();
+        assert_eq!(c.hot_scan_cache_bytes, 0);
+        assert_eq!(c.scan_threads, 3);
+        assert_eq!(c.durability, kalavar_storage::Durability::NoSync);
     }
 
     #[test]

@@ -74,6 +74,8 @@ pub struct StorageSection {
     pub flush_interval_s: u64,
     pub fsync: Fsync,
     pub jobs_interval_ms: u64,
+    pub hot_scan_cache_mb: u64,
+    pub scan_threads: u64,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -183,6 +185,11 @@ impl Config {
             "must be at least 1",
         )?;
         check(
+            self.storage.scan_threads <= 64,
+            "storage.scan_threads",
+            "must be between 0 (the number of CPUs, at most 4) and 64",
+        )?;
+        check(
             self.storage.jobs_interval_ms > 0,
             "storage.jobs_interval_ms",
             "must be at least 1",
@@ -211,7 +218,16 @@ impl Config {
 
     /// The storage engine's options from `[storage]`.
     pub fn engine_options(&self) -> kalavar_storage::EngineOptions {
+        let defaults = kalavar_storage::EngineOptions::default();
         kalavar_storage::EngineOptions {
+            hot_scan_cache_bytes: usize::try_from(
+                self.storage.hot_scan_cache_mb.saturating_mul(1 << 20),
+            )
+            .unwrap_or(usize::MAX),
+            scan_threads: match self.storage.scan_threads {
+                0 => defaults.scan_threads,
+                n => usize::try_from(n).unwrap_or(usize::MAX),
+            },
             durability: match self.storage.fsync {
                 Fsync::Always => kalavar_storage::Durability::Sync,
                 Fsync::Never => kalavar_storage::Durability::NoSync,
@@ -222,7 +238,7 @@ impl Config {
                 interval_secs: self.storage.flush_interval_s,
                 ..kalavar_storage::FlushPolicy::default()
             },
-            ..kalavar_storage::EngineOptions::default()
+            ..defaults
         }
     }
 
