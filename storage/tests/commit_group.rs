@@ -109,7 +109,9 @@ fn a_write_of_an_earlier_member_into_a_scanned_range_is_a_conflict() {
         .insert(t.id, None, &rows(&t, &[(101, Some(0))]))
         .unwrap();
     let mut other = e.begin();
-    other.insert(t.id, None, &rows(&t, &[(8, Some(8))])).unwrap();
+    other
+        .insert(t.id, None, &rows(&t, &[(8, Some(8))]))
+        .unwrap();
     let out = e.commit_group(vec![scanner, other]);
     assert!(out.iter().all(|r| r.is_ok()), "{out:?}");
     assert_eq!(
