@@ -54,7 +54,7 @@ struct Job {
 /// The commit thread's handle; dropping it stops the thread (after the group it is
 /// writing).
 pub struct Committer {
-    tx: Option<mpsc::Sender<Job>>,
+    tx: Option<mpsc::Sender<Box<Job>>>,
     thread: Option<JoinHandle<()>>,
     counts: Arc<Counts>,
 }
@@ -71,7 +71,7 @@ struct Counts {
 impl Committer {
     /// Starts the thread. `ddl` is the database's DDL lock.
     pub fn start(engine: Engine, ddl: Arc<RwLock<()>>) -> std::io::Result<Committer> {
-        let (tx, rx) = mpsc::channel::<Job>();
+        let (tx, rx) = mpsc::channel::<Box<Job>>();
         let counts = Arc::new(Counts::default());
         let c = counts.clone();
         let thread = std::thread::Builder::new()
@@ -96,7 +96,7 @@ impl Committer {
     /// returns where its outcome will arrive.
     pub fn submit(&self, txn: Txn, plan: Arc<Prepared>) -> oneshot::Receiver<Outcome> {
         let (reply, rx) = oneshot::channel();
-        let job = Job { txn, plan, reply };
+        let job = Box::new(Job { txn, plan, reply });
         if let Some(Err(mpsc::SendError(job))) = self.tx.as_ref().map(|tx| tx.send(job)) {
             // The thread is gone (it does not stop while the handle lives, so this
             // is a broken invariant): nothing was applied, say so.
@@ -119,7 +119,7 @@ impl Drop for Committer {
 
 /// The thread: one group per wake-up, everything that waits (up to
 /// [`MAX_COMMIT_GROUP`]).
-fn run(engine: &Engine, ddl: &RwLock<()>, counts: &Counts, rx: mpsc::Receiver<Job>) {
+fn run(engine: &Engine, ddl: &RwLock<()>, counts: &Counts, rx: mpsc::Receiver<Box<Job>>) {
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
         while jobs.len() < MAX_COMMIT_GROUP {
