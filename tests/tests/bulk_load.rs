@@ -396,3 +396,115 @@ fn bad_input_is_refused_by_name_and_writes_nothing() {
     // The sessions are still usable after every refusal.
     assert_eq!(count_sum(&mut root, "bad.t"), before);
 }
+
+/// `hot_rows` and `cold_rows` of `table` in `system.stats`.
+fn tiers(client: &mut Client, table: &str) -> (String, String) {
+    (
+        stat(client, table, "hot_rows"),
+        stat(client, table, "cold_rows"),
+    )
+}
+
+/// One figure of `system.stats`: of a table, or server-wide (`scope` empty).
+fn stat(client: &mut Client, scope: &str, name: &str) -> String {
+    let filter = if scope.is_empty() {
+        format!("name == \"{name}\"")
+    } else {
+        format!("scope == \"{scope}\" && name == \"{name}\"")
+    };
+    let answer = client
+        .query(
+            &format!("from system.stats | where {filter} | select value"),
+            &[],
+        )
+        .unwrap();
+    let rows = answer.last().map(|r| r.rows()).unwrap_or_default();
+    assert_eq!(rows.len(), 1, "{scope} {name} in system.stats: {rows:?}");
+    rows[0][0].clone()
+}
+
+fn ids_csv(ids: impl Iterator<Item = i64>, v: impl Fn(i64) -> i64) -> String {
+    let mut csv = String::from("id,v\n");
+    for id in ids {
+        csv.push_str(&format!("{id},{}\n", v(id)));
+    }
+    csv
+}
+
+/// Batches of 10,000 rows with durable commits are written by ingesting a table file
+/// (storage's bulk path); they survive a restart, count as hot in `system.stats`,
+/// refuse keys that exist hot or cold, and upsert over cold rows.
+#[test]
+fn large_durable_batches_survive_a_restart_and_are_checked_hot_and_cold() {
+    let mut ts = TestServer::start(&["127.0.0.1:0"], |_| {});
+    let mut root = ts.root_client();
+    run(
+        &mut root,
+        "create namespace big; create shared table big.kv (id int64 key, v int64 not null)",
+    );
+    let csv = ids_csv(1..=30_000, |id| id * 3);
+    let report = root
+        .load_csv("big.kv", csv.as_bytes(), &options(10_000))
+        .unwrap();
+    assert_eq!((report.rows, report.batches), (30_000, 3));
+    let sum = (3 * 30_000i64 * 30_001 / 2).to_string();
+    assert_eq!(
+        count_sum(&mut root, "big.kv"),
+        ("30000".into(), sum.clone())
+    );
+    assert_eq!(tiers(&mut root, "big.kv"), ("30000".into(), "0".into()));
+    assert_eq!(
+        stat(&mut root, "", "loads_ingested"),
+        "3",
+        "each 10,000-row batch is ingested"
+    );
+
+    drop(root);
+    ts.restart(|_| {});
+    let mut root = ts.root_client();
+    assert_eq!(
+        count_sum(&mut root, "big.kv"),
+        ("30000".into(), sum.clone())
+    );
+    assert_eq!(tiers(&mut root, "big.kv"), ("30000".into(), "0".into()));
+
+    // Key 30000 is hot: the whole batch is refused.
+    let clash = ids_csv(30_000..40_000, |id| id);
+    expect_code(
+        root.load_csv("big.kv", clash.as_bytes(), &options(50_000)),
+        "S111",
+        &["30000", "0 rows written"],
+    );
+    run(&mut root, "flush table big.kv");
+    assert_eq!(tiers(&mut root, "big.kv"), ("0".into(), "30000".into()));
+    // Key 25000 is cold only.
+    let clash = ids_csv(25_000..35_000, |id| id);
+    expect_code(
+        root.load_csv("big.kv", clash.as_bytes(), &options(50_000)),
+        "S111",
+        &["25000", "0 rows written"],
+    );
+    assert_eq!(count_sum(&mut root, "big.kv"), ("30000".into(), sum));
+    // Upsert over cold rows and new keys.
+    let upsert = LoadOptions {
+        mode: LoadMode::Upsert,
+        ..options(50_000)
+    };
+    let csv = ids_csv(25_001..=35_000, |_| 1);
+    assert_eq!(
+        root.load_csv("big.kv", csv.as_bytes(), &upsert)
+            .unwrap()
+            .rows,
+        10_000
+    );
+    let kept: i64 = 3 * 25_000 * 25_001 / 2;
+    assert_eq!(
+        count_sum(&mut root, "big.kv"),
+        ("35000".into(), (kept + 10_000).to_string())
+    );
+    assert_eq!(
+        stat(&mut root, "", "loads_ingested"),
+        "1",
+        "the upsert was ingested too (counted since the restart)"
+    );
+}

@@ -198,7 +198,7 @@ impl Binder<'_> {
                     }
                 };
                 Command::AlterTable {
-                    table: table_info(t),
+                    table: table_info(self.catalog, t),
                     action,
                 }
             }
@@ -213,7 +213,7 @@ impl Binder<'_> {
                         ));
                     }
                     Ok(t) => Command::DropTable {
-                        table: table_info(t),
+                        table: table_info(self.catalog, t),
                     },
                     Err(e)
                         if *if_exists
@@ -243,11 +243,11 @@ impl Binder<'_> {
                 }
                 if matches!(s.kind, StatementKind::Flush { .. }) {
                     Command::Flush {
-                        table: table_info(t),
+                        table: table_info(self.catalog, t),
                     }
                 } else {
                     Command::Compact {
-                        table: table_info(t),
+                        table: table_info(self.catalog, t),
                     }
                 }
             }

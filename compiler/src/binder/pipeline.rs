@@ -19,10 +19,10 @@ type R<T> = Result<T, BindError>;
 /// Most stages over all pipelines of one statement.
 pub const MAX_STAGES: usize = 256;
 
-pub(crate) fn table_info(t: &Table) -> TableInfo {
+pub(crate) fn table_info(catalog: &Catalog, t: &Table) -> TableInfo {
     TableInfo {
         id: t.id,
-        name: t.qualified_name(),
+        name: catalog.table_names(t).0,
         schema_version: t.schema_version,
         kind: t.kind,
     }
@@ -57,13 +57,19 @@ pub(crate) fn scan(catalog: &Catalog, t: &Table, qualifier: &str, with_key: bool
             hidden: true,
         });
     }
+    let (name, key_names) = catalog.table_names(t);
     Plan::Scan {
-        table: table_info(t),
+        table: TableInfo {
+            id: t.id,
+            name,
+            schema_version: t.schema_version,
+            kind: t.kind,
+        },
         columns,
         schema,
         filter: None,
         range: Box::default(),
-        key_names: t.key.clone(),
+        key_names,
     }
 }
 

@@ -132,7 +132,7 @@ impl<'a> Binder<'a> {
                     schema: vec![PlanField::new("#key", DataType::Bytes, false)],
                 };
                 Ok(BoundStatement::Delete {
-                    table: table_info(t),
+                    table: table_info(self.catalog, t),
                     input,
                 })
             }
@@ -219,7 +219,7 @@ impl<'a> Binder<'a> {
             schema,
         };
         Ok(BoundStatement::Update {
-            table: table_info(t),
+            table: table_info(self.catalog, t),
             set,
             input,
         })
@@ -345,7 +345,7 @@ impl<'a> Binder<'a> {
             schema,
         };
         Ok(BoundStatement::Insert {
-            table: table_info(t),
+            table: table_info(self.catalog, t),
             columns: t.columns.iter().map(|c| c.id).collect(),
             input,
             upsert,
@@ -429,7 +429,7 @@ impl<'a> Binder<'a> {
             rows: cells_rows,
         };
         Ok(BoundStatement::Insert {
-            table: table_info(t),
+            table: table_info(self.catalog, t),
             columns: t.columns.iter().map(|c| c.id).collect(),
             input,
             upsert,

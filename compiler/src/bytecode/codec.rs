@@ -171,7 +171,7 @@ impl Program {
             let mut fields = Vec::with_capacity(nf);
             for _ in 0..nf {
                 fields.push(Field {
-                    name: r.str(FormatLimits::NAME, "field name")?,
+                    name: r.str_ref(FormatLimits::NAME, "field name")?.into(),
                     ty: read_type(&mut r)?,
                     nullable: r.bool("nullable")?,
                 });

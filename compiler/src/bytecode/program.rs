@@ -5,6 +5,7 @@ use super::{Expr, Insn, Value};
 use crate::catalog::TableId;
 use crate::types::DataType;
 use serde::Serialize;
+use std::sync::Arc;
 
 /// The plan format's magic bytes.
 pub const MAGIC: &[u8; 4] = b"KQLP";
@@ -67,7 +68,9 @@ pub struct ParamDecl {
 /// A column of a batch schema.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Field {
-    pub name: String,
+    /// Shared with the plan the program was emitted from (emitting copies no name).
+    #[serde(serialize_with = "serialize_name")]
+    pub name: Arc<str>,
     pub ty: DataType,
     pub nullable: bool,
 }
@@ -78,13 +81,17 @@ pub struct Schema {
     pub fields: Vec<Field>,
 }
 
+fn serialize_name<S: serde::Serializer>(name: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(name)
+}
+
 impl Schema {
     pub fn types(&self) -> Vec<DataType> {
         self.fields.iter().map(|f| f.ty).collect()
     }
 
     pub fn names(&self) -> Vec<String> {
-        self.fields.iter().map(|f| f.name.clone()).collect()
+        self.fields.iter().map(|f| f.name.to_string()).collect()
     }
 
     /// Whether two schemas carry the same column types (names may differ).

@@ -174,9 +174,20 @@ pub struct Catalog {
     by_id: HashMap<TableId, usize>,
     /// Column defaults, parsed once when the snapshot is built.
     defaults: HashMap<(TableId, ColumnId), kql::ast::Expr>,
-    /// Each table's column names (same order as `tables`) as shared strings, so
-    /// that a plan scanning a table names its columns without copying them.
-    column_names: Vec<Vec<Arc<str>>>,
+    /// Each table's names (same order as `tables`) as shared strings, so that a
+    /// plan naming a table, its columns or its key copies no text.
+    shared: Vec<SharedNames>,
+}
+
+/// A table's names, shared by every plan over it.
+#[derive(Debug, Clone, PartialEq)]
+struct SharedNames {
+    /// `namespace.name`.
+    qualified: Arc<str>,
+    /// The column names, in column order.
+    columns: Vec<Arc<str>>,
+    /// The key column names, in key order.
+    key: Arc<[String]>,
 }
 
 impl Catalog {
@@ -194,7 +205,7 @@ impl Catalog {
             by_name: HashMap::new(),
             by_id: HashMap::new(),
             defaults: HashMap::new(),
-            column_names: Vec::new(),
+            shared: Vec::new(),
         };
         for ns in namespaces {
             if ns == SYSTEM_NAMESPACE {
@@ -261,13 +272,15 @@ impl Catalog {
             .or_default()
             .insert(table.name.clone(), self.tables.len());
         self.by_id.insert(table.id, self.tables.len());
-        self.column_names.push(
-            table
+        self.shared.push(SharedNames {
+            qualified: Arc::from(table.qualified_name()),
+            columns: table
                 .columns
                 .iter()
                 .map(|c| Arc::from(c.name.as_str()))
                 .collect(),
-        );
+            key: Arc::from(table.key.as_slice()),
+        });
         self.tables.push(table);
         Ok(())
     }
@@ -310,8 +323,24 @@ impl Catalog {
     /// The column names of `table`, in column order, as shared strings; `None`
     /// when `table` is not one of this snapshot's own.
     pub(crate) fn column_names(&self, table: &Table) -> Option<&[Arc<str>]> {
+        self.shared(table).map(|s| s.columns.as_slice())
+    }
+
+    /// `namespace.name` of `table` and its key column names, shared (copied only
+    /// when `table` is not one of this snapshot's own).
+    pub(crate) fn table_names(&self, table: &Table) -> (Arc<str>, Arc<[String]>) {
+        match self.shared(table) {
+            Some(s) => (s.qualified.clone(), s.key.clone()),
+            None => (
+                Arc::from(table.qualified_name()),
+                Arc::from(table.key.as_slice()),
+            ),
+        }
+    }
+
+    fn shared(&self, table: &Table) -> Option<&SharedNames> {
         let &i = self.by_id.get(&table.id)?;
-        std::ptr::eq(&self.tables[i], table).then(|| self.column_names[i].as_slice())
+        std::ptr::eq(&self.tables[i], table).then(|| &self.shared[i])
     }
 
     pub fn get_table_by_id(&self, id: TableId) -> Option<&Table> {

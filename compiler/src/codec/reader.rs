@@ -160,10 +160,15 @@ impl<'a> Reader<'a> {
     }
 
     pub fn str(&mut self, limit: usize, what: &str) -> Result<String, DecodeError> {
+        self.str_ref(limit, what).map(str::to_owned)
+    }
+
+    /// A string as [`Reader::str`] reads it, borrowed from the input.
+    pub fn str_ref(&mut self, limit: usize, what: &str) -> Result<&'a str, DecodeError> {
         let start = self.pos;
         let b = self.bytes(limit, what)?;
         match std::str::from_utf8(b) {
-            Ok(s) => Ok(s.to_owned()),
+            Ok(s) => Ok(s),
             Err(_) => {
                 self.pos = start;
                 Err(self.error(DecodeErrorCode::BadUtf8, format!("{what} is not UTF-8")))

@@ -17,6 +17,21 @@ impl Writer {
         self.buf
     }
 
+    /// How many bytes are written so far.
+    pub fn pos(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// The bytes written from `start` on.
+    pub fn written_since(&self, start: usize) -> &[u8] {
+        &self.buf[start..]
+    }
+
+    /// Drops the bytes written from `start` on.
+    pub fn truncate(&mut self, start: usize) {
+        self.buf.truncate(start);
+    }
+
     pub fn u8(&mut self, v: u8) {
         self.buf.push(v);
     }

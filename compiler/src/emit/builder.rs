@@ -27,33 +27,73 @@ pub(crate) struct Builder {
 
 /// Encodings and their pool indexes: a list scanned in order while short (most
 /// statements have a handful of constants and expressions), a hash map once it
-/// grows past [`Interner::SCAN`] entries.
+/// grows past [`Interner::SCAN`] entries. A key is encoded straight into the
+/// interner ([`Interner::start`], then [`Interner::index`]); while the list is
+/// short the encodings sit one after another in one buffer, so interning
+/// allocates nothing per key.
 #[derive(Default)]
 struct Interner {
-    list: Vec<Vec<u8>>,
+    /// The short list's encodings, one after another, then the key being
+    /// interned.
+    keys: Writer,
+    /// Where each of the short list's encodings ends in `keys`.
+    ends: Vec<usize>,
     map: Option<HashMap<Vec<u8>, u32>>,
 }
 
 impl Interner {
     const SCAN: usize = 16;
 
-    /// The index of `key`, or `next` after recording it under `next`.
-    fn index(&mut self, key: Vec<u8>, next: u32) -> u32 {
+    /// Where the next key's encoding goes (room for a typical statement's keys
+    /// is made on the first one).
+    fn start(&mut self) -> &mut Writer {
+        if self.map.is_none() && self.ends.is_empty() && self.keys.pos() == 0 {
+            self.keys = Writer::new();
+        }
+        &mut self.keys
+    }
+
+    /// The index of the key written since `start` (`keys.pos()` before
+    /// [`Interner::start`]), or `next` after recording it under `next`.
+    fn index(&mut self, start: usize, next: u32) -> u32 {
         if let Some(map) = &mut self.map {
-            return *map.entry(key).or_insert(next);
+            let key = self.keys.written_since(start);
+            let index = match map.get(key) {
+                Some(&i) => i,
+                None => {
+                    map.insert(key.to_vec(), next);
+                    next
+                }
+            };
+            self.keys.truncate(start);
+            return index;
         }
-        if let Some(i) = self.list.iter().position(|k| *k == key) {
-            return i as u32;
+        let key = self.keys.written_since(start);
+        let mut from = 0;
+        for (i, &end) in self.ends.iter().enumerate() {
+            if self.keys.written_since(from)[..end - from] == *key {
+                self.keys.truncate(start);
+                return i as u32;
+            }
+            from = end;
         }
-        debug_assert_eq!(self.list.len(), next as usize);
-        self.list.push(key);
-        if self.list.len() > Self::SCAN {
-            let map = std::mem::take(&mut self.list)
-                .into_iter()
+        debug_assert_eq!(self.ends.len(), next as usize);
+        self.ends.push(self.keys.pos());
+        if self.ends.len() > Self::SCAN {
+            let mut from = 0;
+            let map = self
+                .ends
+                .iter()
                 .enumerate()
-                .map(|(i, k)| (k, i as u32))
+                .map(|(i, &end)| {
+                    let k = self.keys.written_since(from)[..end - from].to_vec();
+                    from = end;
+                    (k, i as u32)
+                })
                 .collect();
             self.map = Some(map);
+            self.ends = Vec::new();
+            self.keys = Writer::default();
         }
         next
     }
@@ -98,7 +138,7 @@ impl Builder {
             fields: fields
                 .iter()
                 .map(|f| Field {
-                    name: f.name.to_string(),
+                    name: f.name.clone(),
                     ty: f.ty,
                     nullable: f.nullable,
                 })
@@ -132,16 +172,16 @@ impl Builder {
         self.p.tables.push(TableUse {
             id: t.id,
             schema_version: t.schema_version,
-            name: t.name.clone(),
+            name: t.name.to_string(),
         });
         TableRef((self.p.tables.len() - 1) as u16)
     }
 
     fn constant(&mut self, v: &Value) -> u32 {
-        let mut w = Writer::new();
-        v.write(&mut w);
+        let start = self.constant_index.keys.pos();
+        v.write(self.constant_index.start());
         let next = self.p.constants.len() as u32;
-        let index = self.constant_index.index(w.into_bytes(), next);
+        let index = self.constant_index.index(start, next);
         if index == next {
             self.p.constants.push(v.clone());
         }
@@ -150,10 +190,10 @@ impl Builder {
 
     /// The index of `e` in the expression pool, adding it when new.
     fn intern_expr(&mut self, e: Expr) -> ExprId {
-        let mut w = Writer::new();
-        e.write(&mut w);
+        let start = self.expr_index.keys.pos();
+        e.write(self.expr_index.start());
         let next = self.p.exprs.len() as u32;
-        let index = self.expr_index.index(w.into_bytes(), next);
+        let index = self.expr_index.index(start, next);
         if index == next {
             self.p.exprs.push(e);
         }

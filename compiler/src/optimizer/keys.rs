@@ -63,7 +63,7 @@ fn key_access(
     columns: Vec<u32>,
     schema: crate::plan::PlanSchema,
     filter: Scalar,
-    key_names: Vec<String>,
+    key_names: std::sync::Arc<[String]>,
 ) -> Plan {
     let positions: Vec<Option<usize>> = key_names
         .iter()

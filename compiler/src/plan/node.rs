@@ -50,7 +50,8 @@ pub type PlanSchema = Vec<PlanField>;
 #[derive(Debug, Clone, PartialEq)]
 pub struct TableInfo {
     pub id: TableId,
-    pub name: String,
+    /// `namespace.name`, shared with the catalog snapshot.
+    pub name: Arc<str>,
     pub schema_version: u32,
     pub kind: TableKind,
 }
@@ -96,7 +97,7 @@ pub enum Plan {
         filter: Option<Scalar>,
         range: Box<ScanRange>,
         /// The table's primary-key column names, in key order.
-        key_names: Vec<String>,
+        key_names: Arc<[String]>,
     },
     /// The one row with this primary key.
     Seek {

@@ -17,13 +17,28 @@ use sqlparser::tokenizer::Span as SqlSpan;
 pub(crate) struct Output {
     /// Its name in the result (made unique).
     pub name: String,
-    /// Its name before it was made unique: what `ORDER BY name` matches.
-    pub original: String,
+    /// Its name before it was made unique, when that differs (`ORDER BY name`
+    /// matches [`Output::original`]).
+    pub renamed_from: Option<String>,
     /// The expression, translated over the input.
     pub kql: Expr,
 }
 
 impl Output {
+    /// An output under its own name.
+    pub fn new(name: String, kql: Expr) -> Output {
+        Output {
+            name,
+            renamed_from: None,
+            kql,
+        }
+    }
+
+    /// Its name before it was made unique: what `ORDER BY name` matches.
+    pub fn original(&self) -> &str {
+        self.renamed_from.as_deref().unwrap_or(&self.name)
+    }
+
     /// The select-list projection: `name = expr`, or just `expr` when KQL names it
     /// the same way (a column, `count()`).
     pub fn into_projection(self) -> kql::ast::Projection {
@@ -173,7 +188,7 @@ fn target<'q>(e: &'q sql::Expr, outputs: Option<&[Output]>) -> R<SortTarget<'q>>
 pub(crate) fn output_named(name: &str, outputs: &[Output], span: SqlSpan) -> R<Option<usize>> {
     let mut found: Option<usize> = None;
     for (i, o) in outputs.iter().enumerate() {
-        if o.original != name {
+        if o.original() != name {
             continue;
         }
         match found {

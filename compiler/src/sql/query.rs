@@ -194,11 +194,7 @@ impl Tx<'_> {
     ) -> R<()> {
         let outputs: Option<Vec<Output>> = out.columns.as_ref().map(|cols| {
             cols.iter()
-                .map(|c| Output {
-                    name: c.clone(),
-                    original: c.clone(),
-                    kql: column(None, c),
-                })
+                .map(|c| Output::new(c.clone(), column(None, c)))
                 .collect()
         });
         let sorts = resolve(order, outputs.as_deref())?;

@@ -322,28 +322,19 @@ fn check_clauses(s: &sql::Select) -> R<()> {
 pub(crate) fn select_list(items: &[sql::SelectItem], from: &From<'_>) -> R<SelectList> {
     let cx = Cx::over(from);
     let lone = items.len() == 1;
-    let mut outputs: Vec<Output> = Vec::new();
+    let mut outputs: Vec<Output> = Vec::with_capacity(items.len());
     let mut star = false;
     for item in items {
         match item {
             sql::SelectItem::UnnamedExpr(e) => {
                 let kql = cx.expr(e)?;
-                let original =
+                let name =
                     derived_name(e).unwrap_or_else(|| format!("column{}", outputs.len() + 1));
-                outputs.push(Output {
-                    name: original.clone(),
-                    original,
-                    kql,
-                });
+                outputs.push(Output::new(name, kql));
             }
             sql::SelectItem::ExprWithAlias { expr, alias } => {
                 let kql = cx.expr(expr)?;
-                let original = fold(alias)?;
-                outputs.push(Output {
-                    name: original.clone(),
-                    original,
-                    kql,
-                });
+                outputs.push(Output::new(fold(alias)?, kql));
             }
             sql::SelectItem::Wildcard(opts) => {
                 check_wildcard(opts, item)?;
@@ -365,11 +356,7 @@ pub(crate) fn select_list(items: &[sql::SelectItem], from: &From<'_>) -> R<Selec
                                     .unwrap_or_else(|| column(None, c)),
                                 Some(q) => column(Some(q), c),
                             };
-                            outputs.push(Output {
-                                name: c.to_owned(),
-                                original: c.to_owned(),
-                                kql,
-                            });
+                            outputs.push(Output::new(c.to_owned(), kql));
                         }
                     }
                     None if star => {
@@ -407,11 +394,7 @@ pub(crate) fn select_list(items: &[sql::SelectItem], from: &From<'_>) -> R<Selec
                 match &rel.columns {
                     Some(cols) => {
                         for c in cols.iter() {
-                            outputs.push(Output {
-                                name: c.clone(),
-                                original: c.clone(),
-                                kql: column(Some(&q), c),
-                            });
+                            outputs.push(Output::new(c.clone(), column(Some(&q), c)));
                         }
                         if lone && single {
                             star = true;
@@ -440,12 +423,14 @@ pub(crate) fn select_list(items: &[sql::SelectItem], from: &From<'_>) -> R<Selec
         || outputs
             .iter()
             .enumerate()
-            .any(|(i, o)| outputs[..i].iter().any(|p| p.original == o.original));
+            .any(|(i, o)| outputs[..i].iter().any(|p| p.name == o.name));
     if repeated {
-        let mut names: Vec<String> = outputs.iter().map(|o| o.original.clone()).collect();
+        let mut names: Vec<String> = outputs.iter().map(|o| o.name.clone()).collect();
         dedupe(&mut names);
         for (o, n) in outputs.iter_mut().zip(names) {
-            o.name = n;
+            if o.name != n {
+                o.renamed_from = Some(std::mem::replace(&mut o.name, n));
+            }
         }
     }
     Ok(SelectList {

@@ -8,6 +8,7 @@ use sqlparser::ast::Statement;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Location, Span as SqlSpan, Token, TokenWithSpan, Tokenizer};
+use std::cell::Cell;
 
 /// How deep sqlparser may recurse (its own default): deeper SQL is a `Q004` error
 /// before any tree is built, which keeps translation, printing and dropping within
@@ -18,40 +19,50 @@ pub const MAX_SQL_DEPTH: usize = 50;
 /// characters; spans end one past the last character).
 pub(crate) struct LineIndex<'s> {
     src: &'s str,
-    /// Byte offset where each line starts, and whether the line is ASCII.
-    lines: Vec<(usize, bool)>,
+    /// The line last looked up (1-based) and the byte offset where it starts.
+    /// Positions are mostly asked for in text order, so a lookup scans on from
+    /// there (and from the top only when it goes back): no table of lines is
+    /// built, and a script's lookups together scan it about once.
+    cursor: Cell<(u64, usize)>,
 }
 
 impl<'s> LineIndex<'s> {
     pub fn new(src: &'s str) -> Self {
-        let mut lines = Vec::new();
-        let mut start = 0;
-        for line in src.split('\n') {
-            lines.push((start, line.is_ascii()));
-            start += line.len() + 1;
+        LineIndex {
+            src,
+            cursor: Cell::new((1, 0)),
         }
-        LineIndex { src, lines }
+    }
+
+    /// Where line `line` (1-based) starts, if the text has it.
+    fn line_start(&self, line: u64) -> Option<usize> {
+        let (mut at, mut start) = self.cursor.get();
+        if line < at {
+            (at, start) = (1, 0);
+        }
+        while at < line {
+            start += self.src[start..].find('\n')? + 1;
+            at += 1;
+        }
+        self.cursor.set((at, start));
+        Some(start)
     }
 
     /// The byte offset of `loc`, clamped to the text.
     pub fn offset(&self, loc: Location) -> u32 {
-        let Some(&(start, ascii)) = (loc.line as usize)
-            .checked_sub(1)
-            .and_then(|i| self.lines.get(i))
-        else {
+        let Some(start) = (loc.line >= 1).then(|| self.line_start(loc.line)).flatten() else {
             return self.src.len() as u32;
         };
         let col = (loc.column as usize).saturating_sub(1);
         let rest = &self.src[start..];
-        let line_len = rest.find('\n').unwrap_or(rest.len());
-        let within = if ascii {
-            col.min(line_len)
+        let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
+        let within = if line.is_ascii() {
+            col.min(line.len())
         } else {
-            rest[..line_len]
-                .char_indices()
+            line.char_indices()
                 .nth(col)
                 .map(|(i, _)| i)
-                .unwrap_or(line_len)
+                .unwrap_or(line.len())
         };
         (start + within) as u32
     }
@@ -70,14 +81,42 @@ pub(crate) struct RawStatement {
     pub span: SqlSpan,
 }
 
-/// Cuts `sql` into statements. A tokenizer error (an unterminated string, say)
-/// makes the rest of the text meaningless, so it is the only error returned.
-pub(crate) fn split(sql: &str) -> R<Vec<RawStatement>> {
+/// The most tokens a [`TokenBuffer`] keeps room for between inputs (≈ 300 kB).
+const KEPT_TOKENS: usize = 4096;
+
+/// A token buffer kept between inputs (by a [`super::Translator`]): tokenizing
+/// into it and parsing from it allocate no new buffer for a typical statement
+/// (a buffer of a few kilobytes is one of the costlier allocations of a
+/// statement's whole path).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TokenBuffer(Vec<TokenWithSpan>);
+
+impl TokenBuffer {
+    /// The buffer, empty, for the next input.
+    fn take(&mut self) -> Vec<TokenWithSpan> {
+        std::mem::take(&mut self.0)
+    }
+
+    /// Keeps `tokens`'s room (its tokens are dropped) if it is more than the
+    /// buffer has and not past [`KEPT_TOKENS`].
+    pub fn give_back(&mut self, mut tokens: Vec<TokenWithSpan>) {
+        if tokens.capacity() > self.0.capacity() && tokens.capacity() <= KEPT_TOKENS {
+            tokens.clear();
+            self.0 = tokens;
+        }
+    }
+}
+
+/// Cuts `sql` into statements, tokenizing into `buffer`'s room. A tokenizer error
+/// (an unterminated string, say) makes the rest of the text meaningless, so it is
+/// the only error returned.
+pub(crate) fn split(sql: &str, buffer: &mut TokenBuffer) -> R<Vec<RawStatement>> {
     let dialect = PostgreSqlDialect {};
     // About one token (whitespace included) per two bytes of typical SQL: sized
     // up front, the buffer is not grown (and its tokens moved) several times.
     // Large inputs start no larger than 4,096 tokens and grow as usual.
-    let mut tokens = Vec::with_capacity((sql.len() / 2 + 16).min(4096));
+    let mut tokens = buffer.take();
+    tokens.reserve((sql.len() / 2 + 16).min(KEPT_TOKENS));
     Tokenizer::new(&dialect, sql)
         .tokenize_with_location_into_buf(&mut tokens)
         .map_err(|e| {
@@ -108,8 +147,14 @@ pub(crate) fn split(sql: &str) -> R<Vec<RawStatement>> {
     Ok(out)
 }
 
-/// Parses one statement's tokens with the PostgreSQL dialect.
-pub(crate) fn parse(raw: RawStatement) -> R<Statement> {
+/// Parses one statement's tokens with the PostgreSQL dialect (the tokens go back
+/// to `buffer`) and hands the statement to `f`. The statement is not returned:
+/// sqlparser's statements are large, and each move of one is a copy of it.
+pub(crate) fn parse_with<T>(
+    raw: RawStatement,
+    buffer: &mut TokenBuffer,
+    f: impl FnOnce(&Statement) -> R<T>,
+) -> R<T> {
     let dialect = PostgreSqlDialect {};
     let mut parser = Parser::new(&dialect)
         .with_recursion_limit(MAX_SQL_DEPTH)
@@ -125,7 +170,8 @@ pub(crate) fn parse(raw: RawStatement) -> R<Statement> {
         )
         .hint("statements are separated by `;`"));
     }
-    Ok(statement)
+    buffer.give_back(parser.into_tokens());
+    f(&statement)
 }
 
 fn parse_error(e: ParserError, end: SqlSpan) -> SqlError {
@@ -173,5 +219,56 @@ fn lower_first(s: &str) -> String {
     match c.next() {
         Some(f) => f.to_lowercase().chain(c).collect(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The offset by the definition: line `line`'s start plus `column - 1`
+    /// characters, clamped to the line; past the text, its end.
+    fn naive(src: &str, line: u64, column: u64) -> u32 {
+        let mut start = 0;
+        for (i, l) in src.split('\n').enumerate() {
+            if i as u64 + 1 == line {
+                let col = (column as usize).saturating_sub(1);
+                let within = l.char_indices().nth(col).map(|(i, _)| i).unwrap_or(l.len());
+                return (start + within) as u32;
+            }
+            start += l.len() + 1;
+        }
+        src.len() as u32
+    }
+
+    #[test]
+    fn offsets_match_the_definition_in_any_order() {
+        let src = "select a,\n  'é' as b\n\nfrom t;\nselect 1\n";
+        let index = LineIndex::new(src);
+        // Forward, backward, repeated, past the end and line 0.
+        let locs = [
+            (1, 1),
+            (1, 8),
+            (2, 3),
+            (2, 4),
+            (2, 5),
+            (2, 40),
+            (4, 6),
+            (2, 1),
+            (1, 3),
+            (5, 9),
+            (6, 1),
+            (7, 1),
+            (0, 4),
+            (3, 1),
+            (5, 2),
+        ];
+        for (line, column) in locs {
+            assert_eq!(
+                index.offset(Location { line, column }),
+                naive(src, line, column),
+                "line {line}, column {column}"
+            );
+        }
     }
 }

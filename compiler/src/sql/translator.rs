@@ -6,7 +6,7 @@
 use super::depth::{MAX_KQL_DEPTH, statement_depth};
 use super::error::{SqlError, codes};
 use super::schema::Schema;
-use super::source::{self, LineIndex};
+use super::source::{self, LineIndex, TokenBuffer};
 use super::statement::Tx;
 use kql::ast::{Script, Span, Statement};
 use kql::{Diagnostic, Diagnostics};
@@ -24,6 +24,8 @@ pub struct Translation {
 #[derive(Debug, Clone, Default)]
 pub struct Translator {
     schema: Schema,
+    /// The room sqlparser's tokens take, kept from one input to the next.
+    tokens: TokenBuffer,
 }
 
 impl Translator {
@@ -33,7 +35,10 @@ impl Translator {
 
     /// A translator that knows these tables from the start.
     pub fn with_schema(schema: Schema) -> Self {
-        Translator { schema }
+        Translator {
+            schema,
+            tokens: TokenBuffer::default(),
+        }
     }
 
     pub fn schema(&self) -> &Schema {
@@ -63,7 +68,7 @@ impl Translator {
             .with_hint("split the input into several requests"))];
         }
         let lines = LineIndex::new(sql);
-        let raws = match source::split(sql) {
+        let raws = match source::split(sql, &mut self.tokens) {
             Ok(r) => r,
             Err(e) => return vec![Err(diagnostic(e, &lines))],
         };
@@ -73,10 +78,13 @@ impl Translator {
             let span = lines.span(raw.span);
             let raw_span = raw.span;
             let text = &sql[span.range()];
-            let result = source::parse(raw).and_then(|stmt| {
+            let result = source::parse_with(raw, &mut self.tokens, |stmt| {
                 let mut tx = Tx::new(&self.schema, &mut used_lets, text);
-                let statements = tx.statement(&stmt)?;
-                if statements.iter().any(|s| statement_depth(s) > MAX_KQL_DEPTH) {
+                let statements = tx.statement(stmt)?;
+                if statements
+                    .iter()
+                    .any(|s| statement_depth(s) > MAX_KQL_DEPTH)
+                {
                     return Err(SqlError::new(
                         codes::TOO_DEEP,
                         raw_span,

@@ -170,14 +170,20 @@ pub fn pipeline_lines(p: &Pipeline) -> Vec<String> {
 /// The pipeline on one line: the lines of [`pipeline_lines`] joined with a space,
 /// written straight into `out`.
 pub fn write_pipeline_flat(out: &mut String, p: &Pipeline) {
+    write_pipeline_joined(out, p, " | ");
+}
+
+/// The lines of [`pipeline_lines`] joined by `sep` (which ends in `| `), written
+/// straight into `out`.
+pub fn write_pipeline_joined(out: &mut String, p: &Pipeline, sep: &str) {
     out.push_str("from ");
     write_source(out, &p.source);
     for stage in &p.stages {
-        out.push_str(" | ");
+        out.push_str(sep);
         write_stage(out, stage);
     }
     if let Some(sink) = &p.sink {
-        out.push_str(" | ");
+        out.push_str(sep);
         write_sink(out, sink);
     }
 }

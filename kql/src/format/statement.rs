@@ -6,7 +6,7 @@
 use super::expr::{write_expr, write_fields, write_unary_level};
 use super::ident::{write_ident, write_qualified, write_user};
 use super::literal::{type_name, write_string};
-use super::pipeline::{pipeline_lines, write_pipeline_flat};
+use super::pipeline::{pipeline_lines, write_pipeline_joined};
 use crate::ast::*;
 
 /// The line width the printer aims for.
@@ -28,6 +28,16 @@ pub fn write_statement(out: &mut String, s: &Statement, width: usize) {
     let start = out.len();
     write_flat(out, s);
     if fits(&out[start..], width) {
+        return;
+    }
+    // A statement around a pipeline breaks before each stage: written in place
+    // (the lines `broken` gives, joined by line breaks).
+    if matches!(
+        s.kind,
+        StatementKind::Pipeline(_) | StatementKind::Let { .. } | StatementKind::Subscribe { .. }
+    ) {
+        out.truncate(start);
+        write_pipeline_statement(out, s, "\n| ");
         return;
     }
     if let Some(lines) = broken(s, width) {
@@ -91,20 +101,34 @@ fn write_flat(out: &mut String, s: &Statement) {
             out.push(' ');
             out.push_str(&rows.join(", "));
         }
-        StatementKind::Pipeline(p) => write_pipeline_flat(out, p),
+        StatementKind::Pipeline(_)
+        | StatementKind::Let { .. }
+        | StatementKind::Subscribe { .. } => {
+            write_pipeline_statement(out, s, " | ");
+        }
+        kind => out.push_str(&simple(kind)),
+    }
+}
+
+/// A statement around a pipeline (`from …`, `let x = from …`, `subscribe from …`)
+/// with its stages joined by `sep`; false (nothing written) for any other.
+fn write_pipeline_statement(out: &mut String, s: &Statement, sep: &str) -> bool {
+    match &s.kind {
+        StatementKind::Pipeline(p) => write_pipeline_joined(out, p, sep),
         StatementKind::Let { name, pipeline } => {
             out.push_str("let ");
             write_ident(out, name);
             out.push_str(" = ");
-            write_pipeline_flat(out, pipeline);
+            write_pipeline_joined(out, pipeline, sep);
         }
         StatementKind::Subscribe { pipeline, options } => {
             out.push_str("subscribe ");
-            write_pipeline_flat(out, pipeline);
+            write_pipeline_joined(out, pipeline, sep);
             out.push_str(&with_options(options));
         }
-        kind => out.push_str(&simple(kind)),
+        _ => return false,
     }
+    true
 }
 
 fn broken(s: &Statement, width: usize) -> Option<Vec<String>> {

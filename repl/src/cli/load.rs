@@ -27,7 +27,7 @@ pub struct Args {
     #[arg(long, default_value = ",", value_name = "CHAR")]
     delimiter: String,
     /// Rows per batch; each batch is one transaction (at most 100,000).
-    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    #[arg(long, default_value_t = 50_000, value_name = "N")]
     batch_rows: usize,
     /// Batches sent ahead of their answers (1–8).
     #[arg(long, default_value_t = 3, value_name = "N")]

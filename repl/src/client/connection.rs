@@ -23,7 +23,9 @@ use kql_compiler::catalog::Catalog;
 
 use super::cancel::CancelHandle;
 use super::error::ClientError;
+use super::inbox::{Inbox, READ_TICK};
 use super::profile::Profile;
+use super::row::RowShape;
 
 /// Options beyond the profile.
 #[derive(Debug, Clone)]
@@ -70,6 +72,12 @@ pub struct Client {
     pub(super) cancel: CancelHandle,
     /// Statements compiled on this connection (tests and `\\timing` read it).
     pub(super) compiles: u64,
+    /// The frame being read.
+    pub(super) inbox: Inbox,
+    /// The columns of the last one-row answer, parsed.
+    pub(super) row_shape: Option<RowShape>,
+    /// How long a read other than a statement's answer waits without a byte.
+    timeout: Duration,
 }
 
 impl std::fmt::Debug for Client {
@@ -169,6 +177,8 @@ impl Client {
                 ServerMessage::Welcome(welcome) => welcome,
                 other => return Err(unexpected(other)),
             };
+        // From here on reads wake every tick (see `inbox`).
+        stream.sock.set_read_timeout(Some(READ_TICK))?;
         Ok(Self {
             stream,
             welcome,
@@ -176,6 +186,9 @@ impl Client {
             catalog: None,
             cancel: CancelHandle::default(),
             compiles: 0,
+            inbox: Inbox::default(),
+            row_shape: None,
+            timeout: options.timeout,
         })
     }
 
@@ -199,11 +212,17 @@ impl Client {
         self.send_raw(&msg.encode())
     }
 
-    /// Reads the next message. A session-wide `Error` (request 0) and `Goodbye` come
-    /// back as errors, since the server closes the connection after them.
+    /// Reads the next message, waiting at most the connection's timeout for each
+    /// byte. A session-wide `Error` (request 0) and `Goodbye` come back as errors,
+    /// since the server closes the connection after them.
     pub fn recv(&mut self) -> Result<ServerMessage, ClientError> {
-        let body = read_frame(&mut self.stream, DEFAULT_MAX_FRAME_BYTES)?;
-        match ServerMessage::decode(&body).map_err(|e| ClientError::Protocol(e.to_string()))? {
+        let body = self.read_body(Some(self.timeout), |_| Ok(()))?;
+        Self::message(&body)
+    }
+
+    /// Decodes a message body; see [`Client::recv`].
+    pub(super) fn message(body: &[u8]) -> Result<ServerMessage, ClientError> {
+        match ServerMessage::decode(body).map_err(|e| ClientError::Protocol(e.to_string()))? {
             ServerMessage::Error {
                 request: 0,
                 code,

@@ -24,10 +24,7 @@ use super::connection::Client;
 use super::error::{ClientError, codes};
 use super::params::bind_params;
 use super::results::{QueryResult, completion_tag};
-use super::row::row_batch;
-
-/// How often a waiting client looks at its cancel flag.
-const CANCEL_POLL: Duration = Duration::from_millis(50);
+use super::row::RowShape;
 
 impl Client {
     /// A handle that cancels the request this client is waiting on, from any thread.
@@ -182,8 +179,16 @@ impl Client {
         let mut result = QueryResult::default();
         let mut cancelled = false;
         loop {
-            self.wait_readable(request, &mut cancelled)?;
-            match self.recv()? {
+            // No deadline of its own (the server limits how long a query runs);
+            // the cancel flag is looked at whenever a read waits a tick.
+            let body = self.read_body(None, |client| {
+                if !cancelled && client.cancel.take() {
+                    cancelled = true;
+                    client.send(&ClientMessage::Cancel { request })?;
+                }
+                Ok(())
+            })?;
+            match Self::message(&body)? {
                 ServerMessage::Batch {
                     request: r,
                     arrow_ipc,
@@ -201,8 +206,15 @@ impl Client {
                     columns,
                     values,
                 } if r == request => {
-                    // A whole one-row answer; no Complete follows.
-                    let batch = row_batch(&columns, &values)?;
+                    // A whole one-row answer; no Complete follows. The columns are
+                    // parsed once per shape, not once per answer.
+                    let shape = match self.row_shape.take() {
+                        Some(shape) if shape.fits(&columns) => shape,
+                        _ => RowShape::new(&columns)?,
+                    };
+                    let batch = shape.batch(&values);
+                    self.row_shape = Some(shape);
+                    let batch = batch?;
                     result.schema = Some(batch.schema());
                     result.batches.push(batch);
                     return Ok(result);
@@ -229,25 +241,6 @@ impl Client {
                 // Late answers to earlier requests (a cancelled subscription's
                 // changes) are not this request's.
                 _ => continue,
-            }
-        }
-    }
-
-    /// Blocks until the server has sent something, sending `Cancel` for `request`
-    /// once if the cancel flag is raised meanwhile. Waiting has no deadline of its
-    /// own: the server limits how long a query runs.
-    pub(super) fn wait_readable(
-        &mut self,
-        request: u32,
-        cancelled: &mut bool,
-    ) -> Result<(), ClientError> {
-        loop {
-            if self.readable(CANCEL_POLL)? {
-                return Ok(());
-            }
-            if !*cancelled && self.cancel.take() {
-                *cancelled = true;
-                self.send(&ClientMessage::Cancel { request })?;
             }
         }
     }

@@ -13,6 +13,7 @@ mod compile;
 mod connection;
 mod error;
 mod execute;
+mod inbox;
 mod load;
 mod params;
 mod prepared;

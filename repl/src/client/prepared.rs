@@ -91,9 +91,10 @@ impl Client {
         loop {
             let values = bind_params(&prepared.params, params)?;
             let answer = if cache && prepared.sent {
-                match self.execute_cached(prepared.hash, values.clone()) {
+                match self.execute_cached(prepared.hash, values) {
                     // Evicted, or never cached: send the plan itself.
                     Err(e) if e.code() == Some(codes::PLAN_NOT_CACHED) => {
+                        let values = bind_params(&prepared.params, params)?;
                         self.execute_plan(&prepared.plan, values)
                     }
                     other => other,

@@ -10,7 +10,7 @@ use arrow_array::{
     FixedSizeBinaryArray, Float32Array, Float64Array, Int16Array, Int32Array, Int64Array,
     NullArray, RecordBatch, StringArray, Time64MicrosecondArray, TimestampMicrosecondArray,
 };
-use arrow_schema::{DataType as Arrow, Field, Schema, TimeUnit};
+use arrow_schema::{DataType as Arrow, Field, Schema, SchemaRef, TimeUnit};
 use kalavar_protocol::Value;
 use kql_compiler::types::DataType;
 
@@ -37,34 +37,70 @@ pub fn arrow_type(ty: DataType) -> Arrow {
     }
 }
 
+fn bad(m: String) -> ClientError {
+    ClientError::Protocol(format!("row answer: {m}"))
+}
+
 /// The one-row batch of a `Row` answer.
 pub fn row_batch(
     columns: &[(String, String)],
     values: &[Value],
 ) -> Result<RecordBatch, ClientError> {
-    let bad = |m: String| ClientError::Protocol(format!("row answer: {m}"));
-    if columns.len() != values.len() {
-        return Err(bad(format!(
-            "{} columns but {} values",
-            columns.len(),
-            values.len()
-        )));
+    RowShape::new(columns)?.batch(values)
+}
+
+/// The columns of a `Row` answer, parsed: a connection keeps the last one, since a
+/// prepared statement's answers all have the same columns.
+#[derive(Debug, Clone)]
+pub(super) struct RowShape {
+    columns: Vec<(String, String)>,
+    types: Vec<DataType>,
+    schema: SchemaRef,
+}
+
+impl RowShape {
+    pub(super) fn new(columns: &[(String, String)]) -> Result<RowShape, ClientError> {
+        let mut fields = Vec::with_capacity(columns.len());
+        let mut types = Vec::with_capacity(columns.len());
+        for (name, ty) in columns {
+            let ty: DataType = ty
+                .parse()
+                .map_err(|_| bad(format!("column `{name}` has unknown type `{ty}`")))?;
+            fields.push(Field::new(name, arrow_type(ty), true));
+            types.push(ty);
+        }
+        Ok(RowShape {
+            columns: columns.to_vec(),
+            types,
+            schema: Arc::new(Schema::new(fields)),
+        })
     }
-    let mut fields = Vec::with_capacity(columns.len());
-    let mut arrays = Vec::with_capacity(columns.len());
-    for ((name, ty), value) in columns.iter().zip(values) {
-        let ty: DataType = ty
-            .parse()
-            .map_err(|_| bad(format!("column `{name}` has unknown type `{ty}`")))?;
-        let array = one(ty, value).ok_or_else(|| {
-            bad(format!(
-                "column `{name}` is {ty}, the value {value:?} is not"
-            ))
-        })?;
-        fields.push(Field::new(name, arrow_type(ty), true));
-        arrays.push(array);
+
+    /// Whether a `Row` answer with `columns` has this shape.
+    pub(super) fn fits(&self, columns: &[(String, String)]) -> bool {
+        self.columns == columns
     }
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(|e| bad(e.to_string()))
+
+    /// The one-row batch of `values` in this shape.
+    pub(super) fn batch(&self, values: &[Value]) -> Result<RecordBatch, ClientError> {
+        if self.types.len() != values.len() {
+            return Err(bad(format!(
+                "{} columns but {} values",
+                self.types.len(),
+                values.len()
+            )));
+        }
+        let mut arrays = Vec::with_capacity(values.len());
+        for ((ty, value), (name, _)) in self.types.iter().zip(values).zip(&self.columns) {
+            let array = one(*ty, value).ok_or_else(|| {
+                bad(format!(
+                    "column `{name}` is {ty}, the value {value:?} is not"
+                ))
+            })?;
+            arrays.push(array);
+        }
+        RecordBatch::try_new(self.schema.clone(), arrays).map_err(|e| bad(e.to_string()))
+    }
 }
 
 /// A one-element array of type `ty` holding `value` (null for `Value::Null`), or
@@ -175,5 +211,37 @@ mod tests {
         assert!(row_batch(&cols, &[Value::Text("1".into())]).is_err());
         assert!(row_batch(&cols, &[]).is_err());
         assert!(row_batch(&[("n".into(), "int65".into())], &[Value::Null]).is_err());
+    }
+
+    #[test]
+    fn a_kept_shape_serves_answers_with_the_same_columns_only() {
+        let cols = [
+            ("v".to_owned(), "int64".to_owned()),
+            ("pad".to_owned(), "text".to_owned()),
+        ];
+        let shape = RowShape::new(&cols).unwrap();
+        assert!(shape.fits(&cols));
+        assert!(!shape.fits(&[
+            ("v".to_owned(), "int32".to_owned()),
+            ("pad".to_owned(), "text".to_owned())
+        ]));
+        assert!(!shape.fits(&cols[..1]));
+        let a = shape
+            .batch(&[Value::Int(1), Value::Text("x".into())])
+            .unwrap();
+        let b = shape.batch(&[Value::Int(2), Value::Null]).unwrap();
+        assert!(Arc::ptr_eq(&a.schema(), &b.schema()));
+        assert_eq!(
+            a.schema(),
+            row_batch(&cols, &[Value::Int(1), Value::Null])
+                .unwrap()
+                .schema()
+        );
+        assert!(shape.batch(&[Value::Int(1)]).is_err());
+        assert!(
+            shape
+                .batch(&[Value::Text("1".into()), Value::Null])
+                .is_err()
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! Bulk load (`Load`): the rows of one Arrow IPC stream written into one table in one
-//! storage transaction — one RocksDB write batch and one sync at the server's
-//! durability — without compiling or running a plan.
+//! storage transaction (`Engine::load`: durable at the server's durability before the
+//! answer; with `fsync = "always"` a request of 10,000 rows or more is written as one
+//! ingested RocksDB table file, a smaller one as one write batch and one sync) without
+//! compiling or running a plan.
 //!
 //! The batch is hostile until checked: it must decode as one IPC stream whose
 //! schema is the table's columns, by name, in table order, with the table's Arrow

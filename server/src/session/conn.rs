@@ -223,8 +223,9 @@ async fn next_frame<S: AsyncRead + Unpin>(
                 return Ok(frame);
             }
         }
-        let mut chunk = [0u8; READ_CHUNK];
-        let n = stream.read(&mut chunk).await?;
+        // Straight into `pending`'s spare room: no zeroed chunk, no copy.
+        pending.reserve(READ_CHUNK);
+        let n = stream.read_buf(pending).await?;
         if n == 0 {
             return Err(if assembler.is_idle() {
                 ProtocolError::Closed
@@ -232,7 +233,6 @@ async fn next_frame<S: AsyncRead + Unpin>(
                 ProtocolError::Io(std::io::ErrorKind::UnexpectedEof.into())
             });
         }
-        pending.extend_from_slice(&chunk[..n]);
     }
 }
 
@@ -321,16 +321,26 @@ impl Session {
             compact,
         ));
         let mut last_heard = Instant::now();
+        // One timer for the session, set again only when it fires early (a request
+        // came since): not a timer armed and dropped per request.
+        let idle_timer = tokio::time::sleep_until(last_heard + idle);
+        tokio::pin!(idle_timer);
         let end = 'session: loop {
             let busy =
                 !running.lock().unwrap_or_else(|p| p.into_inner()).is_empty() || !subs.is_empty();
-            let idle_at = last_heard + idle;
             let event = tokio::select! {
                 _ = closing.changed() => Event::Closing,
                 read = next_frame(stream, &mut self.assembler, &mut pending) => Event::Frame(read),
                 Some(msg) = out_rx.recv() => Event::Out(msg),
                 Some(id) = done_rx.recv() => Event::SubDone(id),
-                _ = tokio::time::sleep_until(idle_at), if !busy => Event::Idle,
+                _ = &mut idle_timer, if !busy => {
+                    let idle_at = last_heard + idle;
+                    if Instant::now() < idle_at {
+                        idle_timer.as_mut().reset(idle_at);
+                        continue;
+                    }
+                    Event::Idle
+                }
             };
             let frame = match event {
                 Event::Closing => break goodbye(&closing),

@@ -111,6 +111,7 @@ pub fn stats(cx: &Ctx<'_>) -> Result<Vec<ArrayRef>> {
             ("flushed_versions", s.flushed_versions, "rows"),
             ("compactions", s.compactions, ""),
             ("evicted_rows", s.evicted_rows, "rows"),
+            ("loads_ingested", s.loads_ingested, ""),
             ("connections", cx.host.sessions().len() as u64, ""),
             ("subscriptions", db.live.len() as u64, ""),
             ("statements", load(&c.statements), ""),

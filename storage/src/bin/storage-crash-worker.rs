@@ -6,7 +6,8 @@
 //!
 //! Usage: `storage-crash-worker DIR SEED [FAILPOINT]` — with a failpoint, the process
 //! aborts when it reaches that step. Seed 0 runs the erase scenario instead (see
-//! `erase_mode`).
+//! `erase_mode`); `storage-crash-worker DIR load [FAILPOINT]` the bulk-load one (see
+//! `load_mode`).
 
 use std::io::Write;
 use std::sync::Arc;
@@ -79,13 +80,70 @@ fn erase_mode(engine: &Engine) {
     println!("ack");
 }
 
+/// `load`: two bulk loads of 10,000 rows, each followed by `ack` — into `crash.h (x
+/// int64)`, without a primary key, with x = 1 + the rows it held; then into `crash.l`
+/// (the keyed table of the upsert scenario) with the ids after the ones it holds.
+fn load_mode(engine: &Engine) {
+    let create = |name: &str, key: bool| {
+        if let Some(t) = engine.catalog().table_by_name("crash", name) {
+            return t.clone();
+        }
+        if engine.catalog().namespace("crash").is_none() {
+            engine.create_namespace("crash").expect("namespace");
+        }
+        let mut columns = vec![ColumnSpec::new("x", DataType::Int64, true)];
+        if key {
+            columns.insert(0, ColumnSpec::new("id", DataType::Int64, false));
+        }
+        Arc::new(
+            engine
+                .create_table(&TableSpec {
+                    namespace: "crash".into(),
+                    name: name.into(),
+                    kind: TableKind::Shared,
+                    columns,
+                    primary_key: if key { vec!["id".into()] } else { vec![] },
+                    options: TableOptions::default(),
+                })
+                .expect("table"),
+        )
+    };
+    let count = |t: &TableDef| {
+        engine
+            .scan(ScanSpec::new(t.id, None))
+            .and_then(|s| s.collect_batch())
+            .expect("scan")
+            .num_rows() as i64
+    };
+    let (h, l) = (create("h", false), create("l", true));
+    let x = 1 + count(&h);
+    let cols: Vec<ArrayRef> = vec![Arc::new(Int64Array::from(vec![x; 10_000]))];
+    let batch = RecordBatch::try_new(h.arrow_schema(), cols).expect("batch");
+    println!("ready");
+    engine.load(h.id, None, &[batch], false).expect("load h");
+    println!("ack");
+    let first = count(&l);
+    let ids: Vec<i64> = (first..first + 10_000).collect();
+    let cols: Vec<ArrayRef> = vec![
+        Arc::new(Int64Array::from(ids.clone())),
+        Arc::new(Int64Array::from(ids)),
+    ];
+    let batch = RecordBatch::try_new(l.arrow_schema(), cols).expect("batch");
+    engine.load(l.id, None, &[batch], false).expect("load l");
+    println!("ack");
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 3 {
         eprintln!("usage: storage-crash-worker DIR SEED [FAILPOINT]");
         std::process::exit(2);
     }
-    let seed: u64 = args[2].parse().expect("seed is a number");
+    let seed: u64 = if args[2] == "load" {
+        u64::MAX
+    } else {
+        args[2].parse().expect("seed is a number")
+    };
     let options = EngineOptions {
         durability: Durability::Sync,
         block_cache_bytes: 8 << 20,
@@ -102,6 +160,10 @@ fn main() {
     let engine = Engine::open(&args[1], options).expect("open");
     if seed == 0 {
         erase_mode(&engine);
+        return;
+    }
+    if seed == u64::MAX {
+        load_mode(&engine);
         return;
     }
     let table = match engine.catalog().table_by_name("crash", "t") {

@@ -23,11 +23,22 @@ pub(crate) struct HotValue<'a> {
 
 pub(crate) fn encode(tombstone: bool, seq: u64, written_at_us: i64, row: &[u8]) -> Vec<u8> {
     let mut v = Vec::with_capacity(HEADER_LEN + row.len());
-    v.push(if tombstone { TOMBSTONE } else { 0 });
-    v.extend_from_slice(&seq.to_le_bytes());
-    v.extend_from_slice(&written_at_us.to_le_bytes());
-    v.extend_from_slice(row);
+    encode_into(tombstone, seq, written_at_us, row, &mut v);
     v
+}
+
+/// [`encode`], appending to `out` (so a caller writing many values reuses one buffer).
+pub(crate) fn encode_into(
+    tombstone: bool,
+    seq: u64,
+    written_at_us: i64,
+    row: &[u8],
+    out: &mut Vec<u8>,
+) {
+    out.push(if tombstone { TOMBSTONE } else { 0 });
+    out.extend_from_slice(&seq.to_le_bytes());
+    out.extend_from_slice(&written_at_us.to_le_bytes());
+    out.extend_from_slice(row);
 }
 
 pub(crate) fn decode(bytes: &[u8]) -> Result<HotValue<'_>> {

@@ -1,13 +1,19 @@
 //! Bulk load: [`Engine::load`] writes record batches into one partition as one
 //! transaction without the bookkeeping of a [`crate::Txn`]. The rows are encoded
-//! straight from the Arrow columns before any lock is taken; then, under the commit
-//! lock, one multi-get checks that no key exists (hot, or in a cold segment) — or, when
-//! the partition has no cold segment and no hot key between the load's smallest and
-//! largest key, one iterator seek shows that none can — and one
-//! RocksDB write batch holding every row is written with one sync at the engine's
-//! durability. Holding the commit lock for the check is what makes it valid at the
-//! write: no other commit, flush or erasure can run in between, so nothing needs to
-//! be observed and validated again, and a load never conflicts (`S001`).
+//! straight from the Arrow columns and sorted before any lock is taken; then, under the
+//! commit lock, one multi-get checks that no key exists (hot, or in a cold segment) —
+//! or, when the partition has no cold segment and no hot key between the load's
+//! smallest and largest key, one iterator seek shows that none can — and the rows are
+//! written with their sequence numbers, durable at the engine's durability, all or
+//! none: as one table file ingested into the hot column family (`ingest`: no log,
+//! memtable or memtable flush; synced commits, at least `INGEST_MIN_ROWS` rows, no hot
+//! key in the range) or else as one RocksDB write batch with one sync. Holding the
+//! commit lock for the check is what makes it valid at the write: no other commit,
+//! flush or erasure can run in between, so nothing needs to be observed and validated
+//! again, and a load never conflicts (`S001`). A transaction that read one of the
+//! keys, or scanned the range, before the load sees the load's versions at its commit
+//! (they carry sequence numbers above what it saw) and fails with `S001`, whichever way
+//! they were written.
 
 use arrow_array::RecordBatch;
 use rocksdb::WriteBatch;
@@ -92,11 +98,13 @@ impl Engine {
                 key: format!("{} (twice in the same load)", describe(i)),
             });
         }
-        let db = &inner.db;
-        let hot = db.cf_handle(HOT_CF).expect("hot cf");
         let mut state = inner.commit.lock().expect("commit lock");
         let (lo, hi) = (&rows[0].0.key, &rows[rows.len() - 1].0.key);
-        if !upsert && !def.has_hidden_key() && !inner.range_is_empty(part, lo, hi)? {
+        // No cold segment and no hot key in the load's range: no key can exist.
+        let empty = inner.range_is_empty(part, lo, hi)?;
+        let ingest =
+            inner.ingest_suits(rows.len()) && (empty || inner.hot_range_is_empty(lo, hi)?);
+        if !upsert && !def.has_hidden_key() && !empty {
             let keys: Vec<&[u8]> = rows.iter().map(|r| r.0.key.as_slice()).collect();
             let (_, found) = inner.exists_many(part, &keys, true)?;
             if let Some(i) = found.iter().position(|(_, live)| *live) {
@@ -121,17 +129,30 @@ impl Engine {
             )));
         }
         let at = now_us();
-        let mut batch = WriteBatch::default();
-        let mut seq = state.last_seq;
-        let mut bytes = 0i64;
-        for (e, _, _) in &rows {
-            seq += 1;
-            let v = value::encode(false, seq, at, &e.row);
-            bytes += (e.key.len() + v.len()) as i64;
-            batch.put_cf(hot, &e.key, &v);
-        }
-        inner.write_commit(batch, seq)?;
-        state.last_seq = seq;
+        let first = state.last_seq + 1;
+        let last = state.last_seq + rows.len() as u64;
+        let bytes = if ingest {
+            let pairs = rows.iter().map(|(e, _, _)| (&e.key[..], &e.row[..]));
+            // Sequence numbers are never reused, even those of a failed ingestion
+            // (its counters may already be written).
+            let r = inner.ingest_rows(pairs, first, at, def.has_hidden_key());
+            state.last_seq = last;
+            r?
+        } else {
+            let hot = inner.db.cf_handle(HOT_CF).expect("hot cf");
+            let mut batch = WriteBatch::default();
+            let mut bytes = 0i64;
+            let mut v = Vec::with_capacity(256);
+            for (seq, (e, _, _)) in (first..).zip(&rows) {
+                v.clear();
+                value::encode_into(false, seq, at, &e.row, &mut v);
+                bytes += (e.key.len() + v.len()) as i64;
+                batch.put_cf(hot, &e.key, &v);
+            }
+            inner.write_commit(batch, last)?;
+            state.last_seq = last;
+            bytes
+        };
         drop(state);
         inner
             .partition(part)

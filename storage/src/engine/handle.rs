@@ -50,6 +50,7 @@ pub(crate) struct Counters {
     pub flushed_rows: AtomicU64,
     pub compactions: AtomicU64,
     pub evicted_rows: AtomicU64,
+    pub loads_ingested: AtomicU64,
 }
 
 impl Engine {

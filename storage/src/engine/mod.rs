@@ -1,8 +1,8 @@
 //! The [`Engine`]: one data directory, shared by every session behind an `Arc`. Its
 //! methods are grouped by file: the handle (`handle`), opening and recovery (`open`),
 //! catalog changes (`catalog_api`), data calls (`data_api`, `txn`, `commit`, `rows`,
-//! `read`, `bulk`), flush and compaction (`flush`, `compact`), scheduled work (`jobs`),
-//! erasure and export (`erase`, `export`), and counters (`stats`).
+//! `read`, `bulk`, `ingest`), flush and compaction (`flush`, `compact`), scheduled
+//! work (`jobs`), erasure and export (`erase`, `export`), and counters (`stats`).
 
 mod bulk;
 mod catalog_api;
@@ -13,6 +13,7 @@ mod erase;
 mod export;
 mod flush;
 mod handle;
+mod ingest;
 mod jobs;
 mod open;
 mod read;

@@ -4,6 +4,7 @@
 //! ```text
 //! <dir>/FORMAT                 "kalavar-storage <version>"
 //! <dir>/hot/                   RocksDB: column families `catalog` and `hot`
+//! <dir>/load/                  bulk-load table files until their ingestion
 //! <dir>/cold/t<table>/<part>/  Parquet segments and manifest.json per partition
 //! ```
 
@@ -78,7 +79,7 @@ fn check_format(dir: &Path) -> Result<()> {
     }
 }
 
-fn rocks_options(o: &EngineOptions) -> (Options, Options, Options) {
+pub(crate) fn rocks_options(o: &EngineOptions) -> (Options, Options, Options) {
     let mut db = Options::default();
     db.create_if_missing(true);
     db.create_missing_column_families(true);
@@ -136,6 +137,8 @@ impl Engine {
                 StorageError::from(e)
             }
         })?;
+        // Only now, holding RocksDB's lock: no other process loads into this directory.
+        super::ingest::remove_stale_load_files(&dir)?;
         let (snapshot, pending) = crate::catalog::load_catalog(&db)?;
         let last_seq = read_u64(&db, "seq")?.unwrap_or(0);
         let next_row_id = read_u64(&db, "rowid")?.unwrap_or(1).max(1);

@@ -39,6 +39,8 @@ pub struct EngineStats {
     pub flushed_versions: u64,
     pub compactions: u64,
     pub evicted_rows: u64,
+    /// Bulk loads written by ingesting a table file (not through a write batch).
+    pub loads_ingested: u64,
     /// RocksDB memtables, bytes.
     pub memtable_bytes: u64,
     /// RocksDB block cache in use, bytes.
@@ -109,6 +111,7 @@ impl Engine {
             flushed_versions: c.flushed_rows.load(Ordering::Relaxed),
             compactions: c.compactions.load(Ordering::Relaxed),
             evicted_rows: c.evicted_rows.load(Ordering::Relaxed),
+            loads_ingested: c.loads_ingested.load(Ordering::Relaxed),
             memtable_bytes: self.memtable_bytes(),
             block_cache_bytes,
             memory_used: self.memory_used(),

@@ -29,6 +29,9 @@ pub struct Shell {
     pub color: bool,
     /// Input is SQL (`\sql`) rather than KQL (`\kql`).
     pub sql: bool,
+    /// The SQL translator, kept between inputs (its schema is renewed from the
+    /// catalog for each input; its token buffer is reused).
+    pub translator: kql_compiler::sql::Translator,
 }
 
 /// Where the SIGINT handler finds the client to cancel.
@@ -62,6 +65,7 @@ pub fn run(args: Args, profile: Option<&Path>) -> ExitCode {
         timing: args.timing,
         color: interactive,
         sql: args.sql,
+        translator: kql_compiler::sql::Translator::new(),
     };
     let script = match (&args.command, &args.file) {
         (Some(text), _) => Some(text.clone()),

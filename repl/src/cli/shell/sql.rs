@@ -7,7 +7,7 @@
 
 use kql::ast::{Script, StatementKind, TypeKind};
 use kql_compiler::catalog::Catalog;
-use kql_compiler::sql::{Schema, TableSchema, Translator};
+use kql_compiler::sql::{Schema, TableSchema};
 use kql_compiler::types::DataType;
 
 use super::meta::Next;
@@ -116,8 +116,8 @@ impl Shell {
                 return Next::Failed;
             }
         };
-        let mut translator = Translator::with_schema(schema_of(&catalog));
-        for translation in translator.translate_statements(sql) {
+        *self.translator.schema_mut() = schema_of(&catalog);
+        for translation in self.translator.translate_statements(sql) {
             let translation = match translation {
                 Ok(t) => t,
                 Err(d) => {
@@ -167,6 +167,7 @@ impl Shell {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kql_compiler::sql::Translator;
 
     #[test]
     fn sql_statements_end_at_a_semicolon_outside_quotes_and_comments() {
