@@ -452,10 +452,16 @@ impl Session {
                         Short::Ran(messages, error) => (messages, error),
                         Short::Commit(pending) => {
                             // The commit thread writes and syncs it; the session waits
-                            // (its next request must see this write), a close excepted.
+                            // (its next request must see this write). A close does not
+                            // wait: the commit still completes (and is published to
+                            // live queries) on a task of its own, unanswered.
+                            let mut finish = Box::pin(pending.finish());
                             let done = tokio::select! {
-                                done = pending.finish() => done,
-                                _ = closing.changed() => break 'session goodbye(&closing),
+                                done = &mut finish => done,
+                                _ = closing.changed() => {
+                                    tokio::spawn(finish);
+                                    break 'session goodbye(&closing);
+                                }
                             };
                             match done {
                                 Short::Ran(messages, error) => (messages, error),
