@@ -48,7 +48,7 @@ pub use catalog::{
 pub use cold::PartitionId;
 pub use engine::{
     CommitInfo, CompactReport, Engine, EngineStats, FORMAT_VERSION, FlushReason, FlushReport,
-    JobReport, PartitionStats, ROW_ID_COLUMN, Txn,
+    JobReport, MAX_COMMIT_GROUP, PartitionStats, ROW_ID_COLUMN, Txn,
 };
 pub use error::{Result, StorageError};
 pub use options::{Durability, EngineOptions, Limits, SegmentCodec, SegmentOptions};

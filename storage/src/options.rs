@@ -125,7 +125,9 @@ pub struct EngineOptions {
     pub flush_defaults: crate::catalog::FlushPolicy,
     pub limits: Limits,
     /// Test hook: the name of a step (see `docs/storage.md`, "Failpoints") at which the
-    /// process aborts, to test crash recovery. `None` in production.
+    /// process aborts, to test crash recovery, or `error:STEP` for a step that fails
+    /// with an error instead (`error:commit.write`: every commit's write fails, as
+    /// one the disk refused would). `None` in production.
     #[doc(hidden)]
     pub failpoint: Option<String>,
 }

@@ -1,13 +1,13 @@
 //! [`Database`]: one per server, behind an `Arc`, shared by every session.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
 use kalavar_storage::Engine;
 
 use super::catalog_view::CatalogViews;
-use crate::exec::PlanCache;
+use crate::exec::{Committer, PlanCache};
 use crate::jobs::JobLog;
 use crate::live::LiveHub;
 use crate::vm::error::Result;
@@ -62,8 +62,10 @@ pub struct Database {
     pub limits: ExecLimits,
     /// Statements hold it shared for their run; DDL takes it exclusively, so no
     /// table changes between a plan's verification and the end of its run.
-    pub ddl: RwLock<()>,
+    pub ddl: Arc<RwLock<()>>,
     views: Mutex<Option<Arc<CatalogViews>>>,
+    /// The commit thread, started by the first short durable write.
+    committer: OnceLock<Committer>,
 }
 
 impl std::fmt::Debug for Database {
@@ -84,8 +86,24 @@ impl Database {
             live: Arc::new(LiveHub::default()),
             counters: Counters::default(),
             limits,
-            ddl: RwLock::new(()),
+            ddl: Arc::new(RwLock::new(())),
             views: Mutex::new(None),
+            committer: OnceLock::new(),
+        }
+    }
+
+    /// The commit thread (see [`Committer`]), started on first use; `None` if the
+    /// thread could not be started (the caller then commits as before).
+    pub fn committer(&self) -> Option<&Committer> {
+        if let Some(c) = self.committer.get() {
+            return Some(c);
+        }
+        match Committer::start(self.engine.clone(), self.ddl.clone()) {
+            Ok(c) => Some(self.committer.get_or_init(|| c)),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not start the commit thread");
+                None
+            }
         }
     }
 

@@ -2,8 +2,10 @@
 //! plans ([`prepare`]: decode and verify, through the [`PlanCache`]; [`query`]:
 //! compile text on the server), binding parameters ([`params`]), running them with
 //! the session's transaction ([`Executor`]), and sending results as protocol messages
-//! ([`output`]). Bulk loads ([`load`]) write Arrow batches straight to storage.
+//! ([`output`]). Bulk loads ([`load`]) write Arrow batches straight to storage. The
+//! short path's durable writes commit in groups on the commit thread ([`commit`]).
 
+pub mod commit;
 mod load;
 pub mod output;
 pub mod params;
@@ -12,6 +14,7 @@ pub mod prepare;
 pub mod query;
 mod session;
 
+pub use commit::Committer;
 pub use load::LoadTicket;
 pub use plan_cache::PlanCache;
-pub use session::{Executor, Request, Short, kql_role};
+pub use session::{Executor, PendingCommit, Request, Short, kql_role};

@@ -70,7 +70,12 @@ pub fn from_program(db: &Database, who: &Who, program: Program) -> Result<Arc<Pr
 /// Checks that every table the plan names is still at the version it was verified
 /// against (`V013` otherwise: the client recompiles).
 pub fn check_pins(db: &Database, p: &Prepared) -> Result<()> {
-    let storage = db.engine.catalog();
+    check_pins_in(&db.engine, p)
+}
+
+/// [`check_pins`] against an engine.
+pub fn check_pins_in(engine: &kalavar_storage::Engine, p: &Prepared) -> Result<()> {
+    let storage = engine.catalog();
     for t in &p.program.tables {
         if t.id >= kql_compiler::catalog::SYSTEM_TABLE_ID_BASE {
             continue;

@@ -25,6 +25,7 @@ use kalavar_protocol::{Param, ServerMessage};
 use kalavar_storage::{Durability, Txn, UserId};
 use kql_compiler::identity::Role;
 
+use super::commit::Outcome;
 use super::output::{ResultSink, Send};
 use super::params;
 use super::prepare::{self, check_pins};
@@ -84,8 +85,70 @@ pub enum Short {
     /// The statement ran to its end: its messages in order, then its error if it
     /// failed (for the caller to send after them).
     Ran(Vec<ServerMessage>, Option<ExecError>),
+    /// A write ran up to its commit, which syncs: hand it to the commit thread with
+    /// [`PendingCommit::finish`] (nothing was applied or sent yet).
+    Commit(PendingCommit),
     /// Nothing was applied or sent: queue the request as usual.
     Declined,
+}
+
+/// A short write's transaction waiting for its commit, with the messages that answer
+/// it once the commit is durable.
+pub struct PendingCommit {
+    db: Arc<Database>,
+    plan: Arc<Prepared>,
+    txn: Txn,
+    changes: Vec<RowChange>,
+    messages: Vec<ServerMessage>,
+    rows_affected: u64,
+    rows_emitted: u64,
+}
+
+/// A write run without its commit ([`Executor::run_inner`] with a slot for it).
+struct Deferred {
+    txn: Txn,
+    changes: Vec<RowChange>,
+    rows_emitted: u64,
+}
+
+impl PendingCommit {
+    /// Commits on the commit thread (see [`super::commit`]) and waits: `Ran` with
+    /// the messages once the write is durable, or with the error if it failed (then
+    /// nothing was applied); `Declined` when it conflicted or its plan went stale
+    /// (nothing applied: queue the request, the executor runs it again). Never
+    /// `Commit`.
+    pub async fn finish(self) -> Short {
+        let db = self.db;
+        let Some(committer) = db.committer() else {
+            // No thread: nothing was applied; the executor commits as before.
+            return Short::Declined;
+        };
+        let outcome = committer
+            .submit(self.txn, self.plan)
+            .await
+            .unwrap_or_else(|_| {
+                Outcome::Failed(ExecError::internal(
+                    "the commit thread dropped a commit; whether it was applied is unknown",
+                ))
+            });
+        match outcome {
+            Outcome::Again => Short::Declined,
+            Outcome::Committed => {
+                Counters::add(&db.counters.plan_cache_hits, 1);
+                Counters::add(&db.counters.statements, 1);
+                Counters::add(&db.counters.rows_returned, self.rows_emitted);
+                Counters::add(&db.counters.rows_written, self.rows_affected);
+                db.live.publish(self.changes);
+                Short::Ran(self.messages, None)
+            }
+            Outcome::Failed(e) => {
+                Counters::add(&db.counters.plan_cache_hits, 1);
+                Counters::add(&db.counters.statements, 1);
+                Counters::add(&db.counters.statements_failed, 1);
+                Short::Ran(Vec::new(), Some(e))
+            }
+        }
+    }
 }
 
 /// How many times a statement outside an explicit transaction is re-run after a
@@ -238,11 +301,12 @@ impl Executor {
     /// messages) is abandoned before anything of it is applied or sent — a read has
     /// nothing to apply, a write's transaction is dropped uncommitted — and declined,
     /// so that the executor runs it again where a `Cancel` can reach it; a plan that
-    /// overruns three times in a row stops trying. A write is a candidate only when the
-    /// server does not sync each commit (`storage.fsync = "never"`): a sync would block
-    /// the runtime thread the connection task shares with other sessions. Anything
-    /// unusual (an unknown plan, bad parameters) is declined too, and the executor
-    /// answers it as before.
+    /// overruns three times in a row stops trying. When the server syncs each commit
+    /// (`storage.fsync = "always"`), a write stops before its commit and comes back
+    /// as [`Short::Commit`], for the commit thread to write and sync: a sync must not
+    /// block the runtime thread the connection task shares with other sessions.
+    /// Anything unusual (an unknown plan, bad parameters) is declined too, and the
+    /// executor answers it as before.
     pub fn try_short(
         &mut self,
         hash: &[u8; 32],
@@ -267,11 +331,14 @@ impl Executor {
                 _ => return Short::Declined,
             }
         };
-        // A write that syncs the log waits for the disk (`fdatasync`, 0.3–10 ms here):
-        // not on the connection task, whose runtime thread serves other sessions too.
-        if p.kind == PlanKind::Write && db.engine.options().durability == Durability::Sync {
+        // A write that syncs the log waits for the disk (`fdatasync`, 0.2–10 ms here):
+        // not on the connection task, whose runtime thread serves other sessions too,
+        // but on the commit thread.
+        let defer = p.kind == PlanKind::Write && db.engine.options().durability == Durability::Sync;
+        if defer && db.committer().is_none() {
             return Short::Declined;
         }
+        let mut deferred: Option<Deferred> = None;
         let Ok(bound) = params::bind(&p.program.params, params, true) else {
             return Short::Declined;
         };
@@ -295,8 +362,9 @@ impl Executor {
             Ok(())
         };
         let mut sink = ResultSink::new(request, compact, &mut keep);
+        let slot = defer.then_some(&mut deferred);
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.run_inner(&db, p.clone(), bound, &who, &mut sink, &budget)
+            self.run_inner(&db, p.clone(), bound, &who, &mut sink, &budget, slot)
         }));
         let r = match r {
             Ok(r) => r,
@@ -315,6 +383,7 @@ impl Executor {
             p.mark_overran();
             return Short::Declined;
         }
+        let rows_affected = *r.as_ref().unwrap_or(&0);
         let r = match r {
             Ok(n) => sink.finish(n),
             Err(e) => Err(e),
@@ -325,6 +394,17 @@ impl Executor {
             return Short::Declined;
         }
         p.mark_short();
+        if let (Ok(()), Some(d)) = (&r, deferred) {
+            return Short::Commit(PendingCommit {
+                db: db.clone(),
+                plan: p,
+                txn: d.txn,
+                changes: d.changes,
+                messages,
+                rows_affected,
+                rows_emitted: d.rows_emitted,
+            });
+        }
         Counters::add(&db.counters.plan_cache_hits, 1);
         Counters::add(&db.counters.statements, 1);
         match r {
@@ -347,7 +427,7 @@ impl Executor {
     ) -> Result<u64> {
         let db = self.db.clone();
         Counters::add(&db.counters.statements, 1);
-        let r = self.run_inner(&db, p, params, who, out, budget);
+        let r = self.run_inner(&db, p, params, who, out, budget, None);
         if r.is_err() {
             Counters::add(&db.counters.statements_failed, 1);
             if let Some(t) = self.txn.as_mut() {
@@ -357,6 +437,9 @@ impl Executor {
         r
     }
 
+    /// Runs one plan. With `defer`, a write outside a transaction stops before its
+    /// commit and leaves its transaction in `defer` (see [`Executor::try_short`]).
+    #[allow(clippy::too_many_arguments)]
     fn run_inner(
         &mut self,
         db: &Database,
@@ -365,6 +448,7 @@ impl Executor {
         who: &Who,
         out: &mut dyn Output,
         budget: &Budget,
+        defer: Option<&mut Option<Deferred>>,
     ) -> Result<u64> {
         match p.kind {
             PlanKind::Begin => return self.begin(),
@@ -421,6 +505,33 @@ impl Executor {
                 vm.run(&mut cx)?;
                 open.changes.append(&mut vm.changes);
                 vm.rows_affected
+            }
+            None if writes && defer.is_some() => {
+                let mut txn = db.engine.begin();
+                let mut cx = Ctx {
+                    db,
+                    host: host.as_ref(),
+                    who: &who,
+                    txn: Some(&mut txn),
+                    out,
+                    budget,
+                };
+                vm.run(&mut cx)?;
+                if let Some(op) = vm.txn_op {
+                    return Err(ExecError::internal(format!(
+                        "{op:?} in a {:?} plan",
+                        p.kind
+                    )));
+                }
+                if let Some(slot) = defer {
+                    *slot = Some(Deferred {
+                        txn,
+                        changes: std::mem::take(&mut vm.changes),
+                        rows_emitted: vm.rows_emitted,
+                    });
+                }
+                // Counted once the commit is done (`PendingCommit::finish`).
+                return Ok(vm.rows_affected);
             }
             None if writes => {
                 // A statement outside `begin … commit` is its own transaction. When

@@ -190,6 +190,18 @@ struct Session {
     features: u64,
 }
 
+/// The Goodbye of a session the registry closes.
+fn goodbye(closing: &watch::Receiver<Option<Closing>>) -> End {
+    let c = closing.borrow().clone().unwrap_or(Closing {
+        code: codes::SHUTTING_DOWN,
+        message: "session closed by the server".into(),
+    });
+    End::With(ServerMessage::Goodbye {
+        code: c.code.to_owned(),
+        message: c.message,
+    })
+}
+
 async fn send<S: AsyncWrite + Unpin>(stream: &mut S, msg: &ServerMessage) -> std::io::Result<()> {
     stream.write_all(&msg.encode()).await?;
     stream.flush().await
@@ -331,16 +343,7 @@ impl Session {
                 }
             };
             let frame = match event {
-                Event::Closing => {
-                    let c = closing.borrow().clone().unwrap_or(Closing {
-                        code: codes::SHUTTING_DOWN,
-                        message: "session closed by the server".into(),
-                    });
-                    break End::With(ServerMessage::Goodbye {
-                        code: c.code.to_owned(),
-                        message: c.message,
-                    });
-                }
+                Event::Closing => break goodbye(&closing),
                 Event::Idle => {
                     break End::With(ServerMessage::Goodbye {
                         code: codes::IDLE_TIMEOUT.to_owned(),
@@ -441,21 +444,41 @@ impl Session {
                         }
                         Err(_) => Short::Declined,
                     };
-                    match short {
+                    let (messages, error) = match short {
                         Short::Declined => {
                             queue(request, Job::Cached(hash), params);
                             continue;
                         }
-                        Short::Ran(messages, error) => {
-                            let error = error.map(|e| work::error_message(request, &e));
-                            for m in messages.iter().chain(error.as_ref()) {
-                                if send(stream, m).await.is_err() {
-                                    break 'session End::Quiet;
+                        Short::Ran(messages, error) => (messages, error),
+                        Short::Commit(pending) => {
+                            // The commit thread writes and syncs it; the session waits
+                            // (its next request must see this write). A close does not
+                            // wait: the commit still completes (and is published to
+                            // live queries) on a task of its own, unanswered.
+                            let mut finish = Box::pin(pending.finish());
+                            let done = tokio::select! {
+                                done = &mut finish => done,
+                                _ = closing.changed() => {
+                                    tokio::spawn(finish);
+                                    break 'session goodbye(&closing);
+                                }
+                            };
+                            match done {
+                                Short::Ran(messages, error) => (messages, error),
+                                _ => {
+                                    queue(request, Job::Cached(hash), params);
+                                    continue;
                                 }
                             }
-                            None
+                        }
+                    };
+                    let error = error.map(|e| work::error_message(request, &e));
+                    for m in messages.iter().chain(error.as_ref()) {
+                        if send(stream, m).await.is_err() {
+                            break 'session End::Quiet;
                         }
                     }
+                    None
                 }
                 ClientMessage::Query {
                     request,

@@ -7,7 +7,8 @@
 //! running, the session loop runs an `ExecuteCached` of a short plan itself (see
 //! [`Executor::try_short`]), which saves the hops to the executor task and a blocking
 //! thread and back; a plan that turns out not to be short is abandoned within its
-//! slice, before anything of it is applied or sent, and queued.
+//! slice, before anything of it is applied or sent, and queued. A short write whose
+//! commit syncs waits for the commit thread ([`crate::exec::commit`]).
 //! `Subscribe` starts a live-query task of its own. Every answer goes through the
 //! session's outgoing channel, bounded so a client that does not read slows the
 //! statement producing for it instead of filling memory.

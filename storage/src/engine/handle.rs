@@ -76,6 +76,17 @@ impl Inner {
         }
     }
 
+    /// Fails at a named step, as a write the disk refused would, when the test hook
+    /// asks for it (failpoint `error:STEP`); nothing of the step is done.
+    pub(crate) fn failpoint_error(&self, step: &str) -> crate::error::Result<()> {
+        match self.options.failpoint.as_deref() {
+            Some(f) if f.strip_prefix("error:") == Some(step) => Err(
+                crate::error::StorageError::RocksDb(format!("IO error: failpoint {step}")),
+            ),
+            _ => Ok(()),
+        }
+    }
+
     /// Whether writes are fsynced (`Durability::Sync`).
     pub(crate) fn fsync(&self) -> bool {
         self.options.durability == crate::options::Durability::Sync

@@ -1,11 +1,12 @@
 //! The [`Engine`]: one data directory, shared by every session behind an `Arc`. Its
 //! methods are grouped by file: the handle (`handle`), opening and recovery (`open`),
-//! catalog changes (`catalog_api`), data calls (`data_api`, `txn`, `rows`, `read`,
-//! `bulk`, `ingest`), flush and compaction (`flush`, `compact`), scheduled work (`jobs`),
-//! erasure and export (`erase`, `export`), and counters (`stats`).
+//! catalog changes (`catalog_api`), data calls (`data_api`, `txn`, `commit`, `rows`,
+//! `read`, `bulk`, `ingest`), flush and compaction (`flush`, `compact`), scheduled
+//! work (`jobs`), erasure and export (`erase`, `export`), and counters (`stats`).
 
 mod bulk;
 mod catalog_api;
+mod commit;
 mod compact;
 mod data_api;
 mod erase;
@@ -20,6 +21,7 @@ mod rows;
 mod stats;
 mod txn;
 
+pub use commit::MAX_COMMIT_GROUP;
 pub use compact::CompactReport;
 pub use flush::FlushReport;
 pub use handle::Engine;

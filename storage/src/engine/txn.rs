@@ -29,18 +29,15 @@ use arrow_array::RecordBatch;
 use rocksdb::{WriteBatch, WriteOptions};
 
 use super::handle::Inner;
-use super::open::HOT_CF;
 use super::read::{GetPlan, describe_row_key};
 use super::rows::{EncodedRow, KeySource, encode_batch};
 use crate::catalog::{CATALOG_CF, ColumnId, TableDef, TableId, UserId, meta_key};
 use crate::cold::PartitionId;
 use crate::encoding::key::encode_key;
-use crate::encoding::value;
 use crate::error::{Result, StorageError};
 use crate::options::Durability;
 use crate::scan::{ScanIter, ScanSpec};
 use crate::types::ScalarValue;
-use crate::util::now_us;
 
 /// What the hot tier held for a key when the transaction first looked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,21 +65,21 @@ pub struct CommitInfo {
 
 /// A transaction. Dropping it without `commit` rolls it back.
 pub struct Txn {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
     pub(crate) writes: BTreeMap<Vec<u8>, Pending>,
-    observed: HashMap<Vec<u8>, (PartitionId, HotObs)>,
-    versions: HashMap<PartitionId, u64>,
-    scanned: Vec<ScannedRange>,
+    pub(super) observed: HashMap<Vec<u8>, (PartitionId, HotObs)>,
+    pub(super) versions: HashMap<PartitionId, u64>,
+    pub(super) scanned: Vec<ScannedRange>,
 }
 
 /// A key range a scan of this transaction covered.
 #[derive(Debug, Clone)]
-struct ScannedRange {
-    part: PartitionId,
-    lo: Vec<u8>,
-    hi: Vec<u8>,
+pub(super) struct ScannedRange {
+    pub part: PartitionId,
+    pub lo: Vec<u8>,
+    pub hi: Vec<u8>,
     /// Every version committed with a sequence up to this one was visible to the scan.
-    seen_seq: u64,
+    pub seen_seq: u64,
 }
 
 impl Txn {
@@ -343,101 +340,12 @@ impl Txn {
     }
 
     /// Validates and commits; `S001 Conflict` (retryable) if another transaction
-    /// wrote a key this one read or wrote since it looked.
+    /// wrote a key this one read or wrote since it looked. (See
+    /// [`crate::Engine::commit_group`] for several at once, with one sync.)
     pub fn commit(self) -> Result<CommitInfo> {
-        if self.writes.is_empty() {
-            return Ok(CommitInfo {
-                last_seq: 0,
-                writes: 0,
-            });
-        }
         let inner = self.inner.clone();
-        let db = &inner.db;
-        let hot = db.cf_handle(HOT_CF).expect("hot cf");
-        let mut state = inner.commit.lock().expect("commit lock");
-        for (part, version) in &self.versions {
-            if inner.manifest_version(*part) != *version {
-                return Err(StorageError::Conflict {
-                    detail: format!(
-                        "partition of table {} was flushed or compacted while the transaction ran",
-                        part.table
-                    ),
-                });
-            }
-        }
-        let observed: Vec<(&Vec<u8>, &(PartitionId, HotObs))> = self.observed.iter().collect();
-        let current =
-            db.batched_multi_get_cf(hot, observed.iter().map(|(k, _)| k.as_slice()), false);
-        for ((_, (part, obs)), now) in observed.iter().zip(current) {
-            let now = match now? {
-                None => HotObs::Missing,
-                Some(v) => HotObs::Present(value::decode(&v)?.seq),
-            };
-            if now != *obs {
-                let def = inner.catalog.snapshot().table(part.table).cloned();
-                return Err(StorageError::Conflict {
-                    detail: format!(
-                        "a row of {} was written by another transaction",
-                        def.map(|d| d.qualified_name())
-                            .unwrap_or_else(|| part.table.to_string())
-                    ),
-                });
-            }
-        }
-        for r in &self.scanned {
-            if let Some(seq) = newest_in_range(db, hot, &r.lo, &r.hi, r.seen_seq)? {
-                let def = inner.catalog.snapshot().table(r.part.table).cloned();
-                return Err(StorageError::Conflict {
-                    detail: format!(
-                        "another transaction wrote a row (sequence {seq}) of {} in a range this transaction scanned",
-                        def.map(|d| d.qualified_name())
-                            .unwrap_or_else(|| r.part.table.to_string())
-                    ),
-                });
-            }
-        }
-        let catalog = inner.catalog.snapshot();
-        let mut per_part: HashMap<PartitionId, (i64, i64)> = HashMap::new();
-        for p in self.writes.values() {
-            if per_part.contains_key(&p.part) {
-                continue;
-            }
-            if catalog.table(p.part.table).is_none() {
-                return Err(StorageError::UnknownTable(format!(
-                    "{} (dropped meanwhile)",
-                    p.part.table
-                )));
-            }
-            if let Some(u) = p.part.owner
-                && catalog.user(u).is_none()
-            {
-                return Err(StorageError::UnknownUser(format!(
-                    "{u} (dropped meanwhile)"
-                )));
-            }
-            per_part.insert(p.part, (0, 0));
-        }
-        let at = now_us();
-        let mut batch = WriteBatch::default();
-        let mut seq = state.last_seq;
-        for (key, p) in &self.writes {
-            seq += 1;
-            let v = value::encode(p.tombstone, seq, at, &p.row);
-            let e = per_part.get_mut(&p.part).expect("filled above");
-            e.0 += 1;
-            e.1 += (key.len() + v.len()) as i64;
-            batch.put_cf(hot, key, v);
-        }
-        inner.write_commit(batch, seq)?;
-        state.last_seq = seq;
-        drop(state);
-        for (part, (rows, bytes)) in per_part {
-            inner.partition(part).note_hot_write(rows, bytes, at);
-        }
-        Ok(CommitInfo {
-            last_seq: seq,
-            writes: self.writes.len(),
-        })
+        let mut out = super::commit::commit_group(&inner, vec![self]);
+        out.pop().expect("one result per transaction")
     }
 
     /// Discards the transaction's writes.
@@ -456,32 +364,10 @@ impl Inner {
             meta_key("rowid"),
             self.row_id_high_water().to_be_bytes(),
         );
+        self.failpoint_error("commit.write")?;
         let mut wo = WriteOptions::default();
         wo.set_sync(self.options.durability == Durability::Sync);
         self.db.write_opt(batch, &wo)?;
         Ok(())
     }
-}
-
-/// The sequence of a hot version in `[lo, hi)` newer than `seen`, if any (called under
-/// the commit lock, so no commit runs meanwhile).
-fn newest_in_range(
-    db: &rocksdb::DB,
-    hot: &rocksdb::ColumnFamily,
-    lo: &[u8],
-    hi: &[u8],
-    seen: u64,
-) -> Result<Option<u64>> {
-    let mut ro = rocksdb::ReadOptions::default();
-    ro.set_iterate_upper_bound(hi.to_vec());
-    ro.fill_cache(false);
-    let mode = rocksdb::IteratorMode::From(lo, rocksdb::Direction::Forward);
-    for item in db.iterator_cf_opt(hot, ro, mode) {
-        let (_, v) = item?;
-        let seq = value::decode(&v)?.seq;
-        if seq > seen {
-            return Ok(Some(seq));
-        }
-    }
-    Ok(None)
 }

@@ -3,7 +3,7 @@
 //! locally through the client library, exactly as `kalavar` does. Each module is a
 //! story a user would live through: `chat` (per-user tables, `execute as`, flushes
 //! between tiers), `stream` (rows that expire), `shared` (access levels per role),
-//! `transactions` (atomicity and conflicts), `hostile` (bad input and hand-made
+//! `transactions` (atomicity and conflicts), `durable_inserts` (the commit thread), `hostile` (bad input and hand-made
 //! plans), `shell` (the `kalavar` binary with `-c` and `-f`).
 //!
 //! Run them with `cargo test -p kalavar-tests --test scenarios` (the shell tests need
@@ -12,6 +12,7 @@
 mod common;
 
 mod chat;
+mod durable_inserts;
 mod golden;
 mod hostile;
 mod shared;
