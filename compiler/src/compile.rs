@@ -4,11 +4,12 @@
 use crate::binder::{BindError, Binder};
 use crate::bytecode::{ParamDecl, Program};
 use crate::catalog::Catalog;
-use crate::emit::emit;
+use crate::emit::{emit, emit_shared};
 use crate::identity::Caller;
 use crate::optimizer::optimize;
 use crate::plan::BoundStatement;
 use kql::ast::StatementKind;
+use std::sync::Arc;
 
 /// What a compile checks against.
 #[derive(Debug, Clone, Copy)]
@@ -37,8 +38,8 @@ impl<'a> CompileOptions<'a> {
 /// A compiled statement.
 #[derive(Debug, Clone)]
 pub struct Compiled {
-    /// The statement's source text.
-    pub text: String,
+    /// The statement's source text (the same allocation as `program.source`).
+    pub text: Arc<str>,
     /// The plan tree as bound, before optimization (with `keep_bound`).
     pub bound: Option<BoundStatement>,
     /// The plan tree that was emitted.
@@ -76,10 +77,7 @@ pub fn compile(source: &str, opts: CompileOptions<'_>) -> Result<Vec<Compiled>, 
         if matches!(statement.kind, StatementKind::Let { .. }) {
             continue;
         }
-        let text = source
-            .get(statement.span.range())
-            .unwrap_or_default()
-            .to_owned();
+        let text = Arc::from(source.get(statement.span.range()).unwrap_or_default());
         out.push(finish(bound, &params, text, &opts));
     }
     Ok(out)
@@ -90,7 +88,7 @@ pub fn compile(source: &str, opts: CompileOptions<'_>) -> Result<Vec<Compiled>, 
 pub(crate) fn finish(
     bound: BoundStatement,
     params: &[ParamDecl],
-    text: String,
+    text: Arc<str>,
     opts: &CompileOptions<'_>,
 ) -> Compiled {
     let kept = opts.keep_bound.then(|| bound.clone());
@@ -99,7 +97,7 @@ pub(crate) fn finish(
     } else {
         bound
     };
-    let program = emit(&optimized, params, Some(&text));
+    let program = emit_shared(&optimized, params, Some(text.clone()));
     Compiled {
         text,
         bound: kept,

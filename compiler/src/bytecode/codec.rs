@@ -144,7 +144,7 @@ impl Program {
         let mut p = Program {
             flags: Flags(flags),
             act_as: r.opt_str(FormatLimits::NAME, "act-as user")?,
-            source: r.opt_str(FormatLimits::SOURCE, "source text")?,
+            source: r.opt_str_shared(FormatLimits::SOURCE, "source text")?,
             ..Program::default()
         };
         let n = r.count(FormatLimits::TABLES, 3, "table count")?;

@@ -164,8 +164,10 @@ pub struct Program {
     pub flags: Flags,
     /// `execute as USER { … }`: the user the plan acts for.
     pub act_as: Option<String>,
-    /// The statement text the plan was compiled from (informative).
-    pub source: Option<String>,
+    /// The statement text the plan was compiled from (informative), shared with
+    /// [`crate::Compiled::text`] instead of copied.
+    #[serde(serialize_with = "serialize_source")]
+    pub source: Option<Arc<str>>,
     pub tables: Vec<TableUse>,
     pub params: Vec<ParamDecl>,
     pub schemas: Vec<Schema>,
@@ -192,4 +194,12 @@ impl Program {
     pub fn param_names(&self) -> Vec<String> {
         self.params.iter().map(|p| p.name.clone()).collect()
     }
+}
+
+/// `source` as a plain optional string (serde's `Arc` support is a feature left off).
+fn serialize_source<S: serde::Serializer>(
+    source: &Option<Arc<str>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    source.as_deref().serialize(s)
 }

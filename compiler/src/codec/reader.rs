@@ -184,6 +184,19 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// An optional string as [`Reader::opt_str`] reads it, in a shared allocation.
+    pub fn opt_str_shared(
+        &mut self,
+        limit: usize,
+        what: &str,
+    ) -> Result<Option<std::sync::Arc<str>>, DecodeError> {
+        if self.bool(what)? {
+            Ok(Some(self.str_ref(limit, what)?.into()))
+        } else {
+            Ok(None)
+        }
+    }
+
     pub fn expect_end(&self) -> Result<(), DecodeError> {
         if self.remaining() > 0 {
             return Err(self.error(

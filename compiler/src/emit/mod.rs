@@ -9,4 +9,4 @@ mod builder;
 mod relational;
 mod statement;
 
-pub use statement::emit;
+pub use statement::{emit, emit_shared};

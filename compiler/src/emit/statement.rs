@@ -6,12 +6,23 @@ use super::relational::Step;
 use crate::bytecode::{Col, Flags, Insn, ParamDecl, Program, Value};
 use crate::plan::{BoundStatement, Command, Plan, PlanField, Scalar};
 use crate::types::DataType;
+use std::sync::Arc;
 
 /// The program for a bound (and usually optimized) statement.
 pub fn emit(statement: &BoundStatement, params: &[ParamDecl], source: Option<&str>) -> Program {
+    emit_shared(statement, params, source.map(Arc::from))
+}
+
+/// [`emit`] with the source text already shared (the compiled statement keeps the
+/// same text: one copy serves both).
+pub fn emit_shared(
+    statement: &BoundStatement,
+    params: &[ParamDecl],
+    source: Option<Arc<str>>,
+) -> Program {
     let mut b = Builder::new();
     b.p.params = params.to_vec();
-    b.p.source = source.map(str::to_owned);
+    b.p.source = source;
     match statement {
         BoundStatement::ExecuteAs { user, body } => {
             b.p.act_as = Some(user.clone());
@@ -30,7 +41,7 @@ pub fn emit(statement: &BoundStatement, params: &[ParamDecl], source: Option<&st
             analyze: false,
             statement,
         } => {
-            let inner = emit(statement, params, source);
+            let inner = emit_shared(statement, params, b.p.source.clone());
             let plan = listing_rows(&inner);
             b.produce(&plan, &[Step::Emit]);
         }

@@ -1,19 +1,25 @@
 //! Projection pushdown: every operator keeps only the columns someone above it
 //! reads, so scans read (and storage decodes) only those columns.
 //!
-//! `prune(plan, needed)` returns the plan reduced to (at least) the `needed` output
-//! columns and, for each old output position, its new position. A scan that would
-//! read no column still reads one (its first key column, or its first column), so
-//! batches keep a row count.
+//! `prune(plan, needed, map)` reduces the plan where it lies to (at least) the
+//! `needed` output columns (sorted, without duplicates) and writes into `map`, for
+//! each old output position, its new position. A node is rebuilt only where its
+//! shape changes (a projection added or removed); kept columns are filtered out of
+//! the node's lists in place, and one map buffer is passed down the chain of
+//! single-input operators instead of one being allocated per node. A scan that
+//! would read no column still reads one (its first key column, or its first
+//! column), so batches keep a row count.
 
 use crate::plan::{Plan, PlanField, Scalar, ScalarKind};
 
 type Map = Vec<Option<usize>>;
 
 /// Prunes the plan, keeping all of its output columns.
-pub fn prune_columns(plan: Plan) -> Plan {
+pub fn prune_columns(mut plan: Plan) -> Plan {
     let all: Vec<usize> = (0..plan.schema().len()).collect();
-    prune(plan, &all).0
+    let mut map = Map::new();
+    prune(&mut plan, &all, &mut map);
+    plan
 }
 
 fn cols_of<'a>(exprs: impl IntoIterator<Item = &'a Scalar>, out: &mut Vec<usize>) {
@@ -32,49 +38,78 @@ fn remap(e: &mut Scalar, m: &Map) {
     e.map_columns(&mut |c| m[c].expect("pruning keeps every column an expression reads"));
 }
 
-fn keep_map(old_len: usize, keep: &[usize]) -> Map {
-    let mut m = vec![None; old_len];
+/// Writes into `m` the map of an operator that keeps the (sorted) `keep` columns of
+/// its `old_len` outputs.
+fn keep_map(m: &mut Map, old_len: usize, keep: &[usize]) {
+    m.clear();
+    m.resize(old_len, None);
     for (new, old) in keep.iter().enumerate() {
         m[*old] = Some(new);
     }
-    m
 }
 
-/// `plan` reduced to exactly the `needed` columns, in order.
-fn exact(plan: Plan, m: &Map, needed: &[usize]) -> Plan {
+fn identity_map(m: &mut Map, len: usize) {
+    m.clear();
+    m.extend((0..len).map(Some));
+}
+
+/// Keeps the items of `list` at the (sorted) positions `keep`, in order.
+fn retain_at<T>(list: &mut Vec<T>, keep: &[usize]) {
+    if keep.len() == list.len() {
+        return;
+    }
+    let mut i = 0;
+    list.retain(|_| {
+        let kept = keep.binary_search(&i).is_ok();
+        i += 1;
+        kept
+    });
+}
+
+/// `needed` (sorted), or the first column when nothing is needed.
+fn at_least_one(needed: &[usize]) -> std::borrow::Cow<'_, [usize]> {
+    if needed.is_empty() {
+        std::borrow::Cow::Owned(vec![0])
+    } else {
+        std::borrow::Cow::Borrowed(needed)
+    }
+}
+
+/// Reduces `plan` to exactly the `needed` columns, in order.
+fn exact(plan: &mut Plan, m: &Map, needed: &[usize]) {
     let positions: Vec<usize> = needed.iter().map(|n| m[*n].expect("kept")).collect();
     let schema = plan.schema();
     if positions.len() == schema.len() && positions.iter().enumerate().all(|(i, p)| i == *p) {
-        return plan;
+        return;
     }
     let exprs = positions
         .iter()
         .map(|p| Scalar::column(*p, schema[*p].ty))
         .collect();
     let out = positions.iter().map(|p| schema[*p].clone()).collect();
-    Plan::Project {
-        input: Box::new(plan),
+    *plan = Plan::Project {
+        input: Box::new(plan.take()),
         exprs,
         schema: out,
-    }
+    };
 }
 
-fn prune(plan: Plan, needed: &[usize]) -> (Plan, Map) {
+fn prune(plan: &mut Plan, needed: &[usize], m: &mut Map) {
     let old_len = plan.schema().len();
     let identity = needed.len() == old_len;
+    // Set when a projection turns out to pass its input through unchanged.
+    let mut lift = false;
     match plan {
         // Every column is needed: leaves stay as they are.
-        p @ (Plan::Values { .. } | Plan::Seek { .. }) if identity => {
-            (p, (0..old_len).map(Some).collect())
+        Plan::Values { .. } | Plan::Seek { .. } | Plan::Scan { filter: None, .. } if identity => {
+            identity_map(m, old_len)
         }
-        Plan::Scan { filter: None, .. } if identity => (plan, (0..old_len).map(Some).collect()),
         Plan::Scan {
-            table,
             columns,
             schema,
-            mut filter,
-            range,
+            filter,
             key_names,
+            ..
         } => {
             let mut keep = needed.to_vec();
             cols_of(filter.iter(), &mut keep);
@@ -85,84 +120,35 @@ fn prune(plan: Plan, needed: &[usize]) -> (Plan, Map) {
                     .and_then(|k| schema.iter().position(|f| *f.name == **k));
                 keep.push(first_key.unwrap_or(0));
             }
-            let m = keep_map(old_len, &keep);
+            keep_map(m, old_len, &keep);
             if let Some(f) = filter.as_mut() {
-                remap(f, &m);
+                remap(f, m);
             }
-            let columns = keep.iter().map(|i| columns[*i]).collect();
-            // `keep` is sorted: the kept fields move out in order.
-            let schema = schema
-                .into_iter()
-                .enumerate()
-                .filter(|(i, _)| keep.binary_search(i).is_ok())
-                .map(|(_, f)| f)
-                .collect();
-            (
-                Plan::Scan {
-                    table,
-                    columns,
-                    schema,
-                    filter,
-                    range,
-                    key_names,
-                },
-                m,
-            )
+            retain_at(columns, &keep);
+            retain_at(schema, &keep);
         }
         Plan::Seek {
-            table,
-            columns,
-            schema,
-            key,
+            columns, schema, ..
         } => {
-            let keep = if needed.is_empty() {
-                vec![0]
-            } else {
-                needed.to_vec()
-            };
-            let m = keep_map(old_len, &keep);
-            let columns = keep.iter().map(|i| columns[*i]).collect();
-            let schema = keep.iter().map(|i| schema[*i].clone()).collect();
-            (
-                Plan::Seek {
-                    table,
-                    columns,
-                    schema,
-                    key,
-                },
-                m,
-            )
+            let keep = at_least_one(needed);
+            keep_map(m, old_len, &keep);
+            retain_at(columns, &keep);
+            retain_at(schema, &keep);
         }
         Plan::Values { schema, rows } => {
-            let keep = if needed.is_empty() {
-                vec![0]
-            } else {
-                needed.to_vec()
-            };
-            let m = keep_map(old_len, &keep);
-            let schema = keep.iter().map(|i| schema[*i].clone()).collect();
-            let rows = rows
-                .into_iter()
-                .map(|r| keep.iter().map(|i| r[*i].clone()).collect())
-                .collect();
-            (Plan::Values { schema, rows }, m)
+            let keep = at_least_one(needed);
+            keep_map(m, old_len, &keep);
+            retain_at(schema, &keep);
+            for r in rows.iter_mut() {
+                retain_at(r, &keep);
+            }
         }
-        p @ Plan::Subscribe { .. } => (p, (0..old_len).map(Some).collect()),
-        Plan::Filter {
-            input,
-            mut predicate,
-        } => {
+        Plan::Subscribe { .. } => identity_map(m, old_len),
+        Plan::Filter { input, predicate } => {
             let mut need = needed.to_vec();
             predicate.columns(&mut need);
-            let (input, m) = prune(*input, &sorted(need));
-            remap(&mut predicate, &m);
-            (
-                Plan::Filter {
-                    input: Box::new(input),
-                    predicate,
-                },
-                m,
-            )
+            prune(input, &sorted(need), m);
+            remap(predicate, m);
         }
         Plan::Project {
             input,
@@ -170,30 +156,23 @@ fn prune(plan: Plan, needed: &[usize]) -> (Plan, Map) {
             schema,
         } => {
             let keep = if needed.is_empty() && !exprs.is_empty() {
-                vec![0]
+                std::borrow::Cow::Owned(vec![0])
             } else {
-                needed.to_vec()
+                std::borrow::Cow::Borrowed(needed)
             };
-            // Usually every output is kept: then the expressions and fields move.
-            let all = keep.len() == exprs.len() && keep.iter().enumerate().all(|(i, k)| i == *k);
-            let (mut kept, schema): (Vec<Scalar>, Vec<PlanField>) = if all {
-                (exprs, schema)
-            } else {
-                (
-                    keep.iter().map(|i| exprs[*i].clone()).collect(),
-                    keep.iter().map(|i| schema[*i].clone()).collect(),
-                )
-            };
+            // Usually every output is kept: then nothing moves.
+            retain_at(exprs, &keep);
+            retain_at(schema, &keep);
             let mut need = Vec::new();
-            cols_of(kept.iter(), &mut need);
-            let (input, m) = prune(*input, &sorted(need));
-            for e in kept.iter_mut() {
-                remap(e, &m);
+            cols_of(exprs.iter(), &mut need);
+            prune(input, &sorted(need), m);
+            for e in exprs.iter_mut() {
+                remap(e, m);
             }
             // A projection that passes its input through unchanged goes away.
             let inner = input.schema();
-            let identity = kept.len() == inner.len()
-                && kept
+            lift = exprs.len() == inner.len()
+                && exprs
                     .iter()
                     .enumerate()
                     .all(|(i, e)| e.kind == ScalarKind::Column(i))
@@ -201,112 +180,42 @@ fn prune(plan: Plan, needed: &[usize]) -> (Plan, Map) {
                     .iter()
                     .zip(inner)
                     .all(|(a, b)| a.name == b.name && a.ty == b.ty);
-            if identity {
-                return (input, keep_map(old_len, &keep));
-            }
-            (
-                Plan::Project {
-                    input: Box::new(input),
-                    exprs: kept,
-                    schema,
-                },
-                keep_map(old_len, &keep),
-            )
+            keep_map(m, old_len, &keep);
         }
         Plan::Aggregate {
-            input,
-            mut keys,
-            mut aggs,
-            schema,
+            input, keys, aggs, ..
         } => {
             let mut need = Vec::new();
             cols_of(keys.iter(), &mut need);
             cols_of(aggs.iter().filter_map(|a| a.1.as_ref()), &mut need);
-            let (input, m) = prune(*input, &sorted(need));
+            prune(input, &sorted(need), m);
             for k in keys.iter_mut() {
-                remap(k, &m);
+                remap(k, m);
             }
             for a in aggs.iter_mut().filter_map(|a| a.1.as_mut()) {
-                remap(a, &m);
+                remap(a, m);
             }
-            (
-                Plan::Aggregate {
-                    input: Box::new(input),
-                    keys,
-                    aggs,
-                    schema,
-                },
-                (0..old_len).map(Some).collect(),
-            )
+            identity_map(m, old_len);
         }
-        Plan::Sort { input, mut keys } => {
+        Plan::Sort { input, keys } | Plan::TopK { input, keys, .. } => {
             let mut need = needed.to_vec();
             cols_of(keys.iter().map(|k| &k.expr), &mut need);
-            let (input, m) = prune(*input, &sorted(need));
+            prune(input, &sorted(need), m);
             for k in keys.iter_mut() {
-                remap(&mut k.expr, &m);
+                remap(&mut k.expr, m);
             }
-            (
-                Plan::Sort {
-                    input: Box::new(input),
-                    keys,
-                },
-                m,
-            )
         }
-        Plan::TopK {
-            input,
-            mut keys,
-            limit,
-            offset,
-        } => {
-            let mut need = needed.to_vec();
-            cols_of(keys.iter().map(|k| &k.expr), &mut need);
-            let (input, m) = prune(*input, &sorted(need));
-            for k in keys.iter_mut() {
-                remap(&mut k.expr, &m);
-            }
-            (
-                Plan::TopK {
-                    input: Box::new(input),
-                    keys,
-                    limit,
-                    offset,
-                },
-                m,
-            )
-        }
-        Plan::Limit {
-            input,
-            limit,
-            offset,
-        } => {
-            let (input, m) = prune(*input, needed);
-            (
-                Plan::Limit {
-                    input: Box::new(input),
-                    limit,
-                    offset,
-                },
-                m,
-            )
-        }
+        Plan::Limit { input, .. } => prune(input, needed, m),
         Plan::Distinct { input } => {
             let all: Vec<usize> = (0..old_len).collect();
-            let (input, m) = prune(*input, &all);
-            (
-                Plan::Distinct {
-                    input: Box::new(input),
-                },
-                m,
-            )
+            prune(input, &all, m);
         }
         Plan::Join {
             left,
             right,
-            kind,
-            mut keys,
+            keys,
             schema,
+            ..
         } => {
             let nl = left.schema().len();
             let mut lneed: Vec<usize> = needed.iter().copied().filter(|c| *c < nl).collect();
@@ -317,8 +226,10 @@ fn prune(plan: Plan, needed: &[usize]) -> (Plan, Map) {
                 .collect();
             cols_of(keys.left.iter(), &mut lneed);
             cols_of(keys.right.iter(), &mut rneed);
-            let (left, ml) = prune(*left, &sorted(lneed));
-            let (right, mr) = prune(*right, &sorted(rneed));
+            let mut ml = Map::new();
+            let mut mr = Map::new();
+            prune(left, &sorted(lneed), &mut ml);
+            prune(right, &sorted(rneed), &mut mr);
             for k in keys.left.iter_mut() {
                 remap(k, &ml);
             }
@@ -326,7 +237,8 @@ fn prune(plan: Plan, needed: &[usize]) -> (Plan, Map) {
                 remap(k, &mr);
             }
             let new_nl = left.schema().len();
-            let mut m: Map = vec![None; old_len];
+            m.clear();
+            m.resize(old_len, None);
             let mut out: Vec<PlanField> = left.schema().clone();
             out.extend(right.schema().iter().cloned());
             for (old, slot) in m.iter_mut().enumerate() {
@@ -339,34 +251,20 @@ fn prune(plan: Plan, needed: &[usize]) -> (Plan, Map) {
                     out[new].nullable = schema[old].nullable;
                 }
             }
-            (
-                Plan::Join {
-                    left: Box::new(left),
-                    right: Box::new(right),
-                    kind,
-                    keys,
-                    schema: out,
-                },
-                m,
-            )
+            *schema = out;
         }
         Plan::Union { left, right } => {
-            let needed = if needed.is_empty() {
-                vec![0]
-            } else {
-                needed.to_vec()
-            };
-            let (l, ml) = prune(*left, &needed);
-            let (r, mr) = prune(*right, &needed);
-            let l = exact(l, &ml, &needed);
-            let r = exact(r, &mr, &needed);
-            (
-                Plan::Union {
-                    left: Box::new(l),
-                    right: Box::new(r),
-                },
-                keep_map(old_len, &needed),
-            )
+            let needed = at_least_one(needed);
+            let mut ml = Map::new();
+            let mut mr = Map::new();
+            prune(left, &needed, &mut ml);
+            prune(right, &needed, &mut mr);
+            exact(left, &ml, &needed);
+            exact(right, &mr, &needed);
+            keep_map(m, old_len, &needed);
         }
+    }
+    if lift && let Plan::Project { input, .. } = plan {
+        *plan = input.take();
     }
 }

@@ -12,6 +12,7 @@
 use crate::binder::Binder;
 use crate::compile::{CompileError, CompileOptions, Compiled, compile, finish};
 use kql::ast::{Script, StatementKind};
+use std::sync::Arc;
 
 /// Compiles `script`, a translation whose canonical text is `kql`
 /// (`kql::format_script(script)`), as [`compile`] compiles `kql`.
@@ -52,13 +53,14 @@ pub fn compile_translated(
         }
         // The statement's own text, as `compile` takes it from the source.
         let text = if lets == 0 && script.statements.len() == 1 {
-            kql.trim_end().to_owned()
+            Arc::from(kql.trim_end())
         } else {
-            kql::format_script(&Script {
-                statements: vec![statement.clone()],
-            })
-            .trim_end()
-            .to_owned()
+            Arc::from(
+                kql::format_script(&Script {
+                    statements: vec![statement.clone()],
+                })
+                .trim_end(),
+            )
         };
         out.push(finish(bound, &params, text, &opts));
     }

@@ -55,7 +55,7 @@ pub fn show(compiled: &[Compiled], format: Format, catalog: &Catalog) -> Result<
                 .iter()
                 .map(|c| {
                     serde_json::json!({
-                        "statement": c.text,
+                        "statement": &*c.text,
                         "tree": c.optimized.tree().lines().collect::<Vec<_>>(),
                         "plan": serde_json::from_str::<serde_json::Value>(&disasm::to_json(&c.program)).unwrap_or_default(),
                     })

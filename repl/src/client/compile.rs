@@ -9,10 +9,11 @@ use kql::ast::{Script, StatementKind};
 use kql_compiler::binder::Binder;
 use kql_compiler::bytecode::Program;
 use kql_compiler::catalog::Catalog;
-use kql_compiler::emit::emit;
+use kql_compiler::emit::emit_shared;
 use kql_compiler::identity::Caller;
 use kql_compiler::optimizer::optimize;
 use kql_compiler::{CompileError, Compiled};
+use std::sync::Arc;
 
 /// A parsed script and the text it came from.
 #[derive(Debug, Clone)]
@@ -84,9 +85,9 @@ impl ParsedScript {
         let (bound, params) = binder
             .bind(&self.script.statements[index])
             .map_err(CompileError::Bind)?;
-        let text = self.statement_text(index).to_owned();
+        let text: Arc<str> = Arc::from(self.statement_text(index));
         let optimized = optimize(bound);
-        let program: Program = emit(&optimized, &params, Some(&text));
+        let program: Program = emit_shared(&optimized, &params, Some(text.clone()));
         Ok(Compiled {
             text,
             bound: None,
@@ -111,7 +112,7 @@ mod tests {
         let runnable: Vec<usize> = script.runnable().collect();
         assert_eq!(runnable, vec![1, 2]);
         let c = script.compile(1, &Catalog::empty(), &caller).unwrap();
-        assert_eq!(c.text, "from r | where a > 1");
+        assert_eq!(&*c.text, "from r | where a > 1");
         assert!(c.program.flags.read_only());
         let err = script.compile(2, &Catalog::empty(), &caller).unwrap_err();
         let rendered = err.render("query", &script.text, false);

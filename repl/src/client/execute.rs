@@ -131,7 +131,7 @@ impl Client {
                 }
                 Ok(mut result) => {
                     result.tag = completion_tag(&compiled.optimized);
-                    result.statement = compiled.text;
+                    result.statement = compiled.text.to_string();
                     return Ok(result);
                 }
                 Err(e) => return Err(e),

@@ -51,7 +51,7 @@ impl Client {
                 Err(e) => return Err(e),
                 Ok(mut result) => {
                     result.tag = completion_tag(&c.optimized);
-                    result.statement = c.text.clone();
+                    result.statement = c.text.to_string();
                     if runnable.get(index).is_some_and(|k| changes_schema(k)) {
                         self.refresh_catalog()?;
                     }

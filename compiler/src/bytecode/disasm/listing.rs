@@ -109,7 +109,7 @@ pub fn to_text(p: &Program) -> String {
 struct JsonPlan<'a> {
     flags: Vec<&'static str>,
     act_as: &'a Option<String>,
-    source: &'a Option<String>,
+    source: Option<&'a str>,
     tables: &'a [crate::bytecode::TableUse],
     params: &'a [crate::bytecode::ParamDecl],
     schemas: &'a [crate::bytecode::Schema],
@@ -135,7 +135,7 @@ pub fn to_json(p: &Program) -> String {
     let plan = JsonPlan {
         flags: p.flags.names(),
         act_as: &p.act_as,
-        source: &p.source,
+        source: p.source.as_deref(),
         tables: &p.tables,
         params: &p.params,
         schemas: &p.schemas,
