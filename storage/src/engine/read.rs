@@ -129,16 +129,7 @@ impl Inner {
         if !self.partition(part).view().segments.is_empty() {
             return Ok(false);
         }
-        let cf = self.db.cf_handle(HOT_CF).expect("hot cf");
-        let mut upper = hi.to_vec();
-        upper.push(0);
-        let mut ro = rocksdb::ReadOptions::default();
-        ro.set_iterate_upper_bound(upper);
-        ro.fill_cache(false);
-        let mut it = self.db.raw_iterator_cf_opt(cf, ro);
-        it.seek(lo);
-        it.status()?;
-        Ok(!it.valid())
+        self.hot_range_is_empty(lo, hi)
     }
 
     /// What the hot tier holds for `key` now, with the partition's manifest version.

@@ -431,8 +431,20 @@ fn kalavar_rate(
 /// Seconds per run of `text`, the median of `reps` runs; every answer must be
 /// `expect` (its rows as text).
 fn kalavar_time(client: &mut Client, text: &str, reps: usize, expect: &[Vec<String>]) -> f64 {
+    kalavar_time_each(client, text, reps, expect, |_| {})
+}
+
+/// The median of `reps` timed runs of `text`, each preceded (untimed) by `before`.
+fn kalavar_time_each(
+    client: &mut Client,
+    text: &str,
+    reps: usize,
+    expect: &[Vec<String>],
+    mut before: impl FnMut(&mut Client),
+) -> f64 {
     let mut times: Vec<f64> = (0..reps)
         .map(|_| {
+            before(client);
             let t = Instant::now();
             let answer = client.query(text, &[]).expect("query");
             let secs = t.elapsed().as_secs_f64();
@@ -459,20 +471,11 @@ fn kalavar_time_after_write(
             &[],
         )
         .expect("create bench.touch");
-    let mut times: Vec<f64> = (0..reps)
-        .map(|_| {
-            client
-                .query("upsert into bench.touch {id: 1}", &[])
-                .expect("write bench.touch");
-            let t = Instant::now();
-            let answer = client.query(text, &[]).expect("query");
-            let secs = t.elapsed().as_secs_f64();
-            let rows = answer.last().map(|r| r.rows()).unwrap_or_default();
-            assert_eq!(rows, expect, "{text}");
-            secs
-        })
-        .collect();
-    median(&mut times)
+    kalavar_time_each(client, text, reps, expect, |client| {
+        client
+            .query("upsert into bench.touch {id: 1}", &[])
+            .expect("write bench.touch");
+    })
 }
 
 /// The rows of `bench.kv` in the hot and the cold tier, from `system.stats`.
