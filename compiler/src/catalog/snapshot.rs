@@ -338,9 +338,15 @@ impl Catalog {
         }
     }
 
+    /// `table`'s shared names when `table` is one of this snapshot's own (the
+    /// binder's tables all are): found by its address in `tables`, not by hashing
+    /// its id, and checked to be that very element.
     fn shared(&self, table: &Table) -> Option<&SharedNames> {
-        let &i = self.by_id.get(&table.id)?;
-        std::ptr::eq(&self.tables[i], table).then(|| &self.shared[i])
+        let start = self.tables.as_ptr() as usize;
+        let offset = (table as *const Table as usize).checked_sub(start)?;
+        let i = offset / std::mem::size_of::<Table>();
+        let own = self.tables.get(i)?;
+        std::ptr::eq(own, table).then(|| &self.shared[i])
     }
 
     pub fn get_table_by_id(&self, id: TableId) -> Option<&Table> {
@@ -350,5 +356,37 @@ impl Catalog {
     /// Tables named `name` in any namespace (for unqualified names and hints).
     pub fn tables_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Table> + 'a {
         self.tables.iter().filter(move |t| t.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_snapshots_own_tables_get_its_shared_names() {
+        let a = Catalog::empty();
+        let b = Catalog::empty();
+        for (i, t) in a.tables().iter().enumerate() {
+            let (name, key) = a.table_names(t);
+            let (again, _) = a.table_names(t);
+            assert!(Arc::ptr_eq(&name, &again), "own table {i} shares its name");
+            assert!(Arc::ptr_eq(&name, &a.shared[i].qualified));
+            assert_eq!(&*name, t.qualified_name());
+            assert_eq!(&*key, t.key.as_slice());
+            let columns = a.column_names(t).expect("own table");
+            assert!(
+                columns
+                    .iter()
+                    .map(|c| &**c)
+                    .eq(t.columns.iter().map(|c| c.name.as_str()))
+            );
+            // The same table of another snapshot, or a copy, is not this one's.
+            let copy = t.clone();
+            assert!(a.column_names(&copy).is_none() && a.column_names(&b.tables()[i]).is_none());
+            let (copied, copied_key) = a.table_names(&copy);
+            assert!(!Arc::ptr_eq(&name, &copied));
+            assert_eq!((&*copied, &*copied_key), (&*name, &*key));
+        }
     }
 }

@@ -58,9 +58,11 @@ fn retain_at<T>(list: &mut Vec<T>, keep: &[usize]) {
     if keep.len() == list.len() {
         return;
     }
+    // `keep` is sorted: walk it alongside the list instead of searching it.
     let mut i = 0;
+    let mut next = keep.iter().copied().peekable();
     list.retain(|_| {
-        let kept = keep.binary_search(&i).is_ok();
+        let kept = next.next_if_eq(&i).is_some();
         i += 1;
         kept
     });
@@ -111,14 +113,20 @@ fn prune(plan: &mut Plan, needed: &[usize], m: &mut Map) {
             key_names,
             ..
         } => {
-            let mut keep = needed.to_vec();
-            cols_of(filter.iter(), &mut keep);
-            let mut keep = sorted(keep);
+            // Without a filter, `needed` (sorted, deduplicated) is the list as is.
+            let mut keep = match filter {
+                None => std::borrow::Cow::Borrowed(needed),
+                Some(f) => {
+                    let mut keep = needed.to_vec();
+                    f.columns(&mut keep);
+                    std::borrow::Cow::Owned(sorted(keep))
+                }
+            };
             if keep.is_empty() {
                 let first_key = key_names
                     .first()
                     .and_then(|k| schema.iter().position(|f| *f.name == **k));
-                keep.push(first_key.unwrap_or(0));
+                keep.to_mut().push(first_key.unwrap_or(0));
             }
             keep_map(m, old_len, &keep);
             if let Some(f) = filter.as_mut() {

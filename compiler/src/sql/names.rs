@@ -25,51 +25,55 @@ pub(crate) fn fold(id: &sql::Ident) -> R<String> {
     }
 }
 
+/// One part of a dotted name, folded.
+fn part(part: &sql::ObjectNamePart) -> R<String> {
+    match part {
+        sql::ObjectNamePart::Identifier(id) => fold(id),
+        other => fail(
+            codes::NAME,
+            other.span(),
+            format!("`{other}` is not a plain name"),
+        ),
+    }
+}
+
 /// The parts of a dotted name, folded.
 pub(crate) fn object_parts(name: &sql::ObjectName) -> R<Vec<String>> {
-    name.0
-        .iter()
-        .map(|part| match part {
-            sql::ObjectNamePart::Identifier(id) => fold(id),
-            other => fail(
-                codes::NAME,
-                other.span(),
-                format!("`{other}` is not a plain name"),
-            ),
-        })
-        .collect()
+    name.0.iter().map(part).collect()
 }
 
 /// `[namespace.]name` from a table name (a schema-qualified name's schema is the
 /// KQL namespace; a database part is refused).
 pub(crate) fn table_name(name: &sql::ObjectName) -> R<(Option<String>, String)> {
-    let mut parts = object_parts(name)?;
-    match parts.len() {
-        1 => Ok((None, parts.pop().expect("one part"))),
-        2 => {
-            let n = parts.pop().expect("two parts");
-            Ok((parts.pop(), n))
+    // One or two parts (almost every name) are folded without a list of parts.
+    match name.0.as_slice() {
+        [n] => Ok((None, part(n)?)),
+        [ns, n] => Ok((Some(part(ns)?), part(n)?)),
+        _ => {
+            // A bad part is named before the count is.
+            object_parts(name)?;
+            Err(SqlError::new(
+                codes::NAME,
+                name.span(),
+                format!("`{name}` has a database part; KQL names are [namespace.]table"),
+            )
+            .hint("drop the database name: the server has one database"))
         }
-        _ => Err(SqlError::new(
-            codes::NAME,
-            name.span(),
-            format!("`{name}` has a database part; KQL names are [namespace.]table"),
-        )
-        .hint("drop the database name: the server has one database")),
     }
 }
 
 /// A name with exactly one part (a column in a list, a schema name).
 pub(crate) fn single(name: &sql::ObjectName, what: &str) -> R<String> {
-    let mut parts = object_parts(name)?;
-    if parts.len() != 1 {
-        return fail(
-            codes::NAME,
-            name.span(),
-            format!("{what} `{name}` must be a single name"),
-        );
+    if let [n] = name.0.as_slice() {
+        return part(n);
     }
-    Ok(parts.pop().expect("one part"))
+    // A bad part is named before the count is.
+    object_parts(name)?;
+    fail(
+        codes::NAME,
+        name.span(),
+        format!("{what} `{name}` must be a single name"),
+    )
 }
 
 /// The name PostgreSQL gives an output column that has no alias, when it gives

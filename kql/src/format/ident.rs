@@ -13,7 +13,7 @@ pub fn needs_quotes(name: &str) -> bool {
         }
         _ => false,
     };
-    !plain || Keyword::lookup(name).is_some_and(Keyword::is_reserved)
+    !plain || Keyword::is_reserved_word(name)
 }
 
 pub fn write_name(out: &mut String, name: &str) {

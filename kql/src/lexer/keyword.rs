@@ -29,6 +29,15 @@ macro_rules! keywords {
                 }
             }
 
+            /// Whether `word`, in any case, is a reserved word: what
+            /// `lookup(word).is_some_and(Keyword::is_reserved)` says, comparing `word`
+            /// with the few reserved words only (the printer asks this of every name
+            /// it writes). The contextual words' terms are constant `false` and
+            /// compile away.
+            pub fn is_reserved_word(word: &str) -> bool {
+                $(($reserved && word.len() == $text.len() && word.eq_ignore_ascii_case($text)) ||)* false
+            }
+
             /// The keyword spelled `word` in any case, if it is one.
             pub fn lookup(word: &str) -> Option<Keyword> {
                 let bytes = word.as_bytes();
@@ -158,6 +167,29 @@ mod tests {
             assert_eq!(Keyword::lookup(&kw.as_str().to_uppercase()), Some(kw));
         }
         assert_eq!(Keyword::lookup("fromage"), None);
+        let others = [
+            "fromage",
+            "certificatess",
+            "nul",
+            "nulls",
+            "an",
+            "o",
+            "",
+            "_",
+            "ändern",
+        ];
+        for word in Keyword::ALL
+            .iter()
+            .flat_map(|kw| [kw.as_str().to_string(), kw.as_str().to_uppercase()])
+            .chain(others.iter().map(|w| w.to_string()))
+        {
+            assert_eq!(
+                Keyword::is_reserved_word(&word),
+                Keyword::lookup(&word).is_some_and(Keyword::is_reserved),
+                "{word}"
+            );
+        }
+        assert!(Keyword::is_reserved_word("NuLl") && !Keyword::is_reserved_word("where"));
         assert_eq!(Keyword::lookup("certificatess"), None);
     }
 }
