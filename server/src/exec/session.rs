@@ -131,23 +131,22 @@ impl PendingCommit {
                     "the commit thread dropped a commit; whether it was applied is unknown",
                 ))
             });
-        match outcome {
-            Outcome::Again => Short::Declined,
-            Outcome::Committed => {
-                Counters::add(&db.counters.plan_cache_hits, 1);
-                Counters::add(&db.counters.statements, 1);
-                Counters::add(&db.counters.rows_returned, self.rows_emitted);
-                Counters::add(&db.counters.rows_written, self.rows_affected);
-                db.live.publish(self.changes);
-                Short::Ran(self.messages, None)
-            }
-            Outcome::Failed(e) => {
-                Counters::add(&db.counters.plan_cache_hits, 1);
-                Counters::add(&db.counters.statements, 1);
-                Counters::add(&db.counters.statements_failed, 1);
-                Short::Ran(Vec::new(), Some(e))
-            }
+        let failed = match outcome {
+            Outcome::Again => return Short::Declined,
+            Outcome::Committed => None,
+            Outcome::Failed(e) => Some(e),
+        };
+        // The statement ran (once): count it like any other short run.
+        Counters::add(&db.counters.plan_cache_hits, 1);
+        Counters::add(&db.counters.statements, 1);
+        if let Some(e) = failed {
+            Counters::add(&db.counters.statements_failed, 1);
+            return Short::Ran(Vec::new(), Some(e));
         }
+        Counters::add(&db.counters.rows_returned, self.rows_emitted);
+        Counters::add(&db.counters.rows_written, self.rows_affected);
+        db.live.publish(self.changes);
+        Short::Ran(self.messages, None)
     }
 }
 
