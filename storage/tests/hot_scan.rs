@@ -202,7 +202,11 @@ fn the_hot_scan_cache_answers_with_every_write_applied() {
     e.insert(other.id, None, &rows(&other, &[(1, Some(1))]))
         .unwrap();
     check(&e, &model);
-    assert_eq!(e.stats().hot_scan_cache_hits, 4, "a write elsewhere keeps it");
+    assert_eq!(
+        e.stats().hot_scan_cache_hits,
+        4,
+        "a write elsewhere keeps it"
+    );
     // … inserts, updates and deletes of the scanned rows (the entry is patched) …
     e.insert(t.id, None, &rows(&t, &[(-1, Some(5))])).unwrap();
     model.insert(-1, Some(5));
