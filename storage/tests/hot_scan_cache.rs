@@ -153,7 +153,7 @@ fn cached_scans_equal_uncached_scans_under_random_writes() {
     };
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut flushed = false;
-    for step in 0..240 {
+    for step in 0..180 {
         let u = p.users[rng.below(2) as usize];
         let id_of = |r: &mut Rng| r.below(82_000) as i64 - 1_000;
         match rng.below(20) {
@@ -224,7 +224,7 @@ fn cached_scans_equal_uncached_scans_under_random_writes() {
                 let r = [(id_of(&mut rng), Some(5))];
                 p.both(|e| e.upsert(p.other.id, None, &rows(&p.other, &r)));
             }
-            14 if !flushed && step > 150 => {
+            14 if !flushed && step > 120 => {
                 // Bob's rows go cold; alice's stay cached.
                 flushed = true;
                 let bob = p.users[1];
@@ -246,7 +246,7 @@ fn cached_scans_equal_uncached_scans_under_random_writes() {
     }
     let s = p.on.stats();
     assert!(
-        s.hot_scan_cache_hits > 50,
+        s.hot_scan_cache_hits > 40,
         "the cache answered ({} hits)",
         s.hot_scan_cache_hits
     );
@@ -306,9 +306,9 @@ fn scans_racing_commits_each_see_one_snapshot() {
         let mut rng = Rng(42);
         let mut next_id = N;
         for i in 0..1500 {
-            if i % 150 == 0 {
-                // A pause, so that a scan reads the partition with no write racing
-                // it and caches it; the scans after it are patched.
+            if i % 500 == 0 {
+                // A pause, so that scans surely read the partition with no write
+                // racing them (they also cache it while commits race them).
                 // (Bounded: a reader that failed stops scanning.)
                 let seen = scans.load(Ordering::Relaxed);
                 let until = std::time::Instant::now() + std::time::Duration::from_secs(60);

@@ -23,10 +23,14 @@
 //! writes (or drops entries) and unregisters after, all under the cache's lock. Every
 //! scan reads a *token* (the cache's change counter) before taking its snapshot. A
 //! lookup is a miss while a write to the partition is in flight (it may or may not be
-//! in the snapshot), or if the partition had entries dropped after the token. Storing
-//! is refused while a write to the partition is in flight or if any write to it ended
-//! after the token (the decoded rows may or may not hold it, and the entry would not
-//! know it). A write whose sequence number is at most `T` was written before the
+//! in the snapshot), or if the partition had entries dropped after the token. The
+//! cache keeps a log of the last [`MAX_LOG_WRITES`] recorded writes: a scan's rows
+//! are stored with every logged write that ended after its token in the new entry's
+//! delta (the rows may or may not hold it; its sequence numbers decide for each later
+//! scan, and a change applied again changes nothing), and a write still in flight
+//! records itself into the entry when it ends. Storing is refused if the log no
+//! longer reaches back to the token, or the partition's entries were dropped after
+//! it. A write whose sequence number is at most `T` was written before the
 //! snapshot, so it was registered before the scan looked, and is either still busy
 //! (a miss) or recorded. Entries are keyed by the table's schema version, so a
 //! catalog change never lets rows decoded under one schema answer for another.
@@ -52,6 +56,9 @@ use super::iter::Chunk;
 pub(crate) const MAX_DELTA_CHANGES: usize = 4096;
 /// Most bytes (keys and rows) an entry's delta holds before the entry is dropped.
 pub(crate) const MAX_DELTA_BYTES: usize = 4 << 20;
+/// Most recorded writes (and their bytes) the log of recent writes holds.
+const MAX_LOG_WRITES: usize = 4096;
+const MAX_LOG_BYTES: usize = 4 << 20;
 /// Partitions whose write stamps are remembered before the idle ones are forgotten.
 const MAX_TRACKED_PARTITIONS: usize = 4096;
 
@@ -142,20 +149,30 @@ struct Entry {
     bytes: usize,
 }
 
-#[derive(Default)]
 struct PartState {
     /// Writes in flight.
     busy: u32,
-    /// Stamp of the last write that ended.
-    changed: u64,
     /// Stamp of the last time its entries were dropped.
     dropped: u64,
+}
+
+/// A recorded write, kept a while for scans that read before it ended.
+struct Logged {
+    stamp: u64,
+    part: PartitionId,
+    key: Vec<u8>,
+    change: Change,
 }
 
 #[derive(Default)]
 struct State {
     /// Least recently used first.
     entries: VecDeque<Entry>,
+    /// The last recorded writes, oldest first.
+    log: VecDeque<Logged>,
+    log_bytes: usize,
+    /// Writes that ended at or before this stamp may be missing from the log.
+    log_floor: u64,
     parts: HashMap<PartitionId, PartState>,
     busy_all: u32,
     dropped_all: u64,
@@ -163,11 +180,68 @@ struct State {
     forgotten: u64,
 }
 
+impl Entry {
+    /// Adds a change of `key` to the delta (counted even past the bounds, so that the
+    /// entry is then dropped).
+    fn add(&mut self, key: &[u8], lower: u64, upper: u64, row: Option<Arc<[u8]>>) {
+        if self.delta_changes > MAX_DELTA_CHANGES {
+            return;
+        }
+        self.delta_changes += 1;
+        self.delta_bytes += key.len() + row.as_ref().map_or(0, |r| r.len()) + 32;
+        self.delta
+            .entry(key.to_vec())
+            .or_default()
+            .push(Change { lower, upper, row });
+    }
+}
+
 impl State {
-    fn part_stamps(&self, part: &PartitionId) -> (u32, u64, u64) {
+    /// Keeps a recorded write in the log of recent writes, dropping the oldest past
+    /// the log's bounds.
+    fn log_write(
+        &mut self,
+        stamp: u64,
+        w: &HotWrite<'_>,
+        lower: u64,
+        upper: u64,
+        row: Option<Arc<[u8]>>,
+    ) {
+        let size = w.key.len() + row.as_ref().map_or(0, |r| r.len()) + 32;
+        if size > MAX_LOG_BYTES {
+            self.log_floor = stamp;
+            return;
+        }
+        while self.log.len() >= MAX_LOG_WRITES || self.log_bytes + size > MAX_LOG_BYTES {
+            let Some(old) = self.log.pop_front() else {
+                break;
+            };
+            self.log_floor = self.log_floor.max(old.stamp);
+            self.log_bytes -= old.key.len() + old.change.row.as_ref().map_or(0, |r| r.len()) + 32;
+        }
+        self.log_bytes += size;
+        self.log.push_back(Logged {
+            stamp,
+            part: w.part,
+            key: w.key.to_vec(),
+            change: Change { lower, upper, row },
+        });
+    }
+
+    /// A partition's state; one no longer tracked starts from the forgotten stamp.
+    fn part_mut(&mut self, part: PartitionId) -> &mut PartState {
+        let floor = self.forgotten;
+        self.parts.entry(part).or_insert(PartState {
+            busy: 0,
+            dropped: floor,
+        })
+    }
+
+    /// Writes in flight to `part`, and the stamp its entries were last dropped at.
+    fn part_stamps(&self, part: &PartitionId) -> (u32, u64) {
         match self.parts.get(part) {
-            Some(p) => (p.busy, p.changed, p.dropped.max(self.dropped_all)),
-            None => (0, self.forgotten, self.forgotten.max(self.dropped_all)),
+            Some(p) => (p.busy, p.dropped.max(self.dropped_all)),
+            None => (0, self.forgotten.max(self.dropped_all)),
         }
     }
 }
@@ -226,7 +300,7 @@ impl HotScanCache {
             Scope::All => st.busy_all += 1,
             Scope::Parts(parts) => {
                 for p in parts {
-                    st.parts.entry(*p).or_default().busy += 1;
+                    st.part_mut(*p).busy += 1;
                 }
             }
         }
@@ -256,9 +330,8 @@ impl HotScanCache {
             Scope::Parts(parts) => parts,
         };
         for p in &parts {
-            let s = st.parts.entry(*p).or_default();
+            let s = st.part_mut(*p);
             s.busy -= 1;
-            s.changed = stamp;
             if record.is_none() {
                 s.dropped = stamp;
             }
@@ -266,21 +339,33 @@ impl HotScanCache {
         let affected = st.entries.iter().any(|e| parts.contains(&e.key.part));
         match record {
             None => st.entries.retain(|e| !parts.contains(&e.key.part)),
-            Some((lower, upper, writes)) if affected => {
-                for w in writes {
+            Some((lower, upper, writes)) => {
+                let mut logging = true;
+                for (n, w) in writes.enumerate() {
+                    if n == MAX_LOG_WRITES {
+                        // This write alone overflows the log: scans that read before
+                        // it ended cannot be stored.
+                        st.log.clear();
+                        st.log_bytes = 0;
+                        st.log_floor = stamp;
+                        logging = false;
+                        if !affected {
+                            break;
+                        }
+                    }
+                    let row: Option<Arc<[u8]>> = w.row.map(Arc::from);
+                    if logging {
+                        st.log_write(stamp, &w, lower, upper, row.clone());
+                    }
+                    if !affected {
+                        continue;
+                    }
                     for e in st.entries.iter_mut() {
                         if e.key.part == w.part
                             && w.key >= e.key.lo.as_slice()
                             && w.key < e.key.hi.as_slice()
-                            && e.delta_changes <= MAX_DELTA_CHANGES
                         {
-                            e.delta_changes += 1;
-                            e.delta_bytes += w.key.len() + w.row.map_or(0, <[u8]>::len) + 32;
-                            e.delta.entry(w.key.to_vec()).or_default().push(Change {
-                                lower,
-                                upper,
-                                row: w.row.map(Arc::from),
-                            });
+                            e.add(w.key, lower, upper, row.clone());
                         }
                     }
                 }
@@ -288,7 +373,6 @@ impl HotScanCache {
                     e.delta_changes <= MAX_DELTA_CHANGES && e.delta_bytes <= MAX_DELTA_BYTES
                 });
             }
-            Some(_) => {}
         }
         if st.parts.len() > MAX_TRACKED_PARTITIONS {
             let State {
@@ -300,7 +384,7 @@ impl HotScanCache {
             parts.retain(|id, s| {
                 let keep = s.busy > 0 || entries.iter().any(|e| e.key.part == *id);
                 if !keep {
-                    *forgotten = (*forgotten).max(s.changed).max(s.dropped);
+                    *forgotten = (*forgotten).max(s.dropped);
                 }
                 keep
             });
@@ -327,7 +411,7 @@ impl HotScanCache {
             return None;
         }
         let mut st = self.lock();
-        let (busy, _, dropped) = st.part_stamps(&key.part);
+        let (busy, dropped) = st.part_stamps(&key.part);
         if st.busy_all > 0 || busy > 0 || dropped > token {
             return None;
         }
@@ -393,8 +477,10 @@ impl HotScanCache {
             return;
         }
         let mut st = self.lock();
-        let (busy, changed, dropped) = st.part_stamps(&key.part);
-        if st.busy_all > 0 || busy > 0 || changed.max(dropped) > token {
+        // Entries dropped since the token, or writes since it the log no longer
+        // holds: the rows read may miss what the entry could not learn.
+        let (_, dropped) = st.part_stamps(&key.part);
+        if st.busy_all > 0 || dropped > token || st.log_floor > token {
             return;
         }
         if let Some(i) = st.entries.iter().position(|e| e.key == key) {
@@ -410,7 +496,7 @@ impl HotScanCache {
             };
             used -= old.bytes;
         }
-        st.entries.push_back(Entry {
+        let mut entry = Entry {
             seq,
             key,
             prefix_len,
@@ -420,7 +506,23 @@ impl HotScanCache {
             delta_changes: 0,
             delta_bytes: 0,
             bytes,
-        });
+        };
+        // Writes that ended after the token may or may not be in the rows read: they
+        // go into the delta, where a scan applies each by its sequence numbers (one
+        // already in the rows, applied again, changes nothing). A write still in
+        // flight records itself into the entry when it ends.
+        for l in st.log.iter().filter(|l| l.stamp > token) {
+            if l.part == entry.key.part
+                && l.key.as_slice() >= entry.key.lo.as_slice()
+                && l.key.as_slice() < entry.key.hi.as_slice()
+            {
+                entry.add(&l.key, l.change.lower, l.change.upper, l.change.row.clone());
+            }
+        }
+        if entry.delta_changes > MAX_DELTA_CHANGES || entry.delta_bytes > MAX_DELTA_BYTES {
+            return;
+        }
+        st.entries.push_back(entry);
     }
 
     /// Bytes held.
@@ -702,6 +804,57 @@ mod tests {
         }
         assert!(c.lookup(c.token(), 10_000, &k).is_none());
         assert_eq!(c.bytes(), 0);
+    }
+
+    #[test]
+    fn a_scan_that_raced_commits_is_stored_with_them_in_its_delta() {
+        let c = HotScanCache::new(1 << 20);
+        let k = CacheKey {
+            lo: vec![0],
+            ..key(0)
+        };
+        let commit = |c: &HotScanCache, seq: u64, id: u64| {
+            let kk = id.to_be_bytes();
+            c.begin(Scope::Parts(vec![part(1)])).recorded(
+                seq,
+                seq,
+                &mut std::iter::once(HotWrite {
+                    part: part(1),
+                    key: &kk,
+                    row: None,
+                }),
+            );
+        };
+        // The scan read its token, then a commit ended (in its snapshot or not): the
+        // entry is stored with the commit in its delta.
+        let t = c.token();
+        commit(&c, 11, 7);
+        put(&c, t, 10, k.clone(), 100);
+        let h = c.lookup(c.token(), 11, &k).unwrap();
+        assert_eq!(h.visible.len(), 1);
+        assert_eq!(c.lookup(c.token(), 10, &k).unwrap().visible.len(), 0);
+        // More commits since the token than the log holds: not stored.
+        drop(c.begin(Scope::All));
+        let t = c.token();
+        for i in 0..=MAX_LOG_WRITES as u64 {
+            commit(&c, 20 + i, 1_000_000 + i);
+        }
+        put(&c, t, 19, k.clone(), 100);
+        assert!(c.lookup(c.token(), 100_000, &k).is_none());
+        // A commit in flight while the entry is stored records itself into it.
+        let g = c.begin(Scope::Parts(vec![part(1)]));
+        put(&c, c.token(), 30_000, k.clone(), 100);
+        let kk = 3u64.to_be_bytes();
+        g.recorded(
+            30_001,
+            30_001,
+            &mut std::iter::once(HotWrite {
+                part: part(1),
+                key: &kk,
+                row: None,
+            }),
+        );
+        assert_eq!(c.lookup(c.token(), 30_001, &k).unwrap().visible.len(), 1);
     }
 
     #[test]
