@@ -436,10 +436,17 @@ impl Executor {
         request: u32,
     ) -> Option<Short> {
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let who = self.acting(who.clone(), p.program.act_as.as_deref())?;
+            let acted;
+            let who = match p.program.act_as.as_deref() {
+                None => who,
+                act_as => {
+                    acted = self.acting(who.clone(), act_as)?;
+                    &acted
+                }
+            };
             let _shared = db.ddl.read().unwrap_or_else(|e| e.into_inner());
             check_pins(db, p)?;
-            point.run(p, db, &who, params, budget)
+            point.run(p, db, who, params, budget)
         }))
         .unwrap_or_else(|_| {
             Err(ExecError::new(
