@@ -424,6 +424,8 @@ impl Executor {
     /// A point get on the short path without the VM ([`PointGet`]): its one `Row`
     /// answer (or the empty result), counted like a VM run of the plan; `None` when
     /// the point get declines (nothing was counted or sent: run the plan in the VM).
+    /// A get that took longer than [`SHORT_SLICE`] still answers, and counts as an
+    /// overrun of the plan.
     #[allow(clippy::too_many_arguments)]
     fn point_short(
         &mut self,
@@ -435,6 +437,7 @@ impl Executor {
         budget: &Budget,
         request: u32,
     ) -> Option<Short> {
+        let started = Instant::now();
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let acted;
             let who = match p.program.act_as.as_deref() {
@@ -477,7 +480,14 @@ impl Executor {
             }
             Err(e) => Err(e),
         };
-        p.mark_short();
+        // Done either way (nothing to gain from running it again), but a get slower
+        // than the slice (a cold read waiting for the disk) counts as an overrun like
+        // the VM's, so that a plan that keeps overrunning is queued from then on.
+        if started.elapsed() >= SHORT_SLICE {
+            p.mark_overran();
+        } else {
+            p.mark_short();
+        }
         Counters::add(&db.counters.plan_cache_hits, 1);
         Counters::add(&db.counters.statements, 1);
         Some(match answer {
