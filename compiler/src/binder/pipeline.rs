@@ -76,13 +76,13 @@ pub(crate) fn scan(catalog: &Catalog, t: &Table, qualifier: &str, with_key: bool
 /// The name an output column gets when the query does not name it.
 pub(crate) fn output_name(p: &Projection, i: usize) -> String {
     if let Some(n) = &p.name {
-        return n.name.clone();
+        return n.name.to_string();
     }
     match &p.expr.kind {
-        ExprKind::Column(c) => c.name.name.clone(),
+        ExprKind::Column(c) => c.name.name.to_string(),
         ExprKind::Call { name, args } => match args.first().map(|a| &a.kind) {
             Some(ExprKind::Column(c)) => format!("{}_{}", name.name, c.name.name),
-            _ => name.name.clone(),
+            _ => name.name.to_string(),
         },
         _ => format!("column{}", i + 1),
     }
@@ -178,7 +178,7 @@ impl<'a> Binder<'a> {
         let plan = match &s.kind {
             SourceKind::Table(name) => {
                 if name.namespace.is_none()
-                    && let Some(p) = self.lets.get(&name.name.name)
+                    && let Some(p) = self.lets.get(name.name.name.as_str())
                 {
                     let qualifier = s
                         .alias
@@ -212,7 +212,7 @@ impl<'a> Binder<'a> {
                 let i = match names.iter().position(|n| *n == f.name.name) {
                     Some(i) => i,
                     None => {
-                        names.push(f.name.name.clone());
+                        names.push(f.name.name.to_string());
                         names.len() - 1
                     }
                 };
@@ -301,7 +301,7 @@ impl<'a> Binder<'a> {
                 let mut schema = scope.clone();
                 for a in assigns {
                     let s = self.expr(&a.value, scope, None)?;
-                    let field = PlanField::new(a.name.name.clone(), s.ty, true);
+                    let field = PlanField::new(a.name.name.as_str(), s.ty, true);
                     match schema
                         .iter()
                         .position(|f| !f.hidden && *f.name == *a.name.name)

@@ -10,13 +10,13 @@ use super::expr::Cx;
 use super::names::fold;
 use super::order::{Limit, Output, SortTarget, resolve};
 use super::statement::{CteEntry, Tx};
-use kql::ast::{Pipeline, RecordField, SourceKind, StageKind, StatementKind, TypeKind};
+use kql::ast::{Name, Pipeline, RecordField, SourceKind, StageKind, StatementKind, TypeKind};
 use sqlparser::ast::{self as sql, Spanned};
 
 /// A translated query: its pipeline and, when known, its output column names.
 pub(crate) struct QueryOut {
     pub pipeline: Pipeline,
-    pub columns: Option<Vec<String>>,
+    pub columns: Option<Vec<Name>>,
     /// The KQL type of each output column where the translator knows it (empty
     /// when it knows none).
     pub types: Vec<Option<TypeKind>>,
@@ -159,7 +159,7 @@ impl Tx<'_> {
                 "VALUES needs at least one column",
             );
         }
-        let names: Vec<String> = (1..=width).map(|i| format!("column{i}")).collect();
+        let names: Vec<Name> = (1..=width).map(|i| format!("column{i}").into()).collect();
         let mut rows = Vec::with_capacity(v.rows.len());
         for row in &v.rows {
             if row.len() != width {
@@ -231,7 +231,7 @@ impl Tx<'_> {
             )
             .hint("compute the recursion in the client, or store the closure in a table"));
         }
-        let mut seen: Vec<String> = Vec::new();
+        let mut seen: Vec<Name> = Vec::new();
         for cte in &with.cte_tables {
             if cte.from.is_some() {
                 return fail(codes::CLAUSE, cte.span(), "CTE … FROM is not PostgreSQL");
