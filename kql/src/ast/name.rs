@@ -29,6 +29,7 @@ impl Name {
     pub const INLINE: usize = 22;
 
     /// The empty name.
+    #[inline]
     pub const fn empty() -> Name {
         Name(Repr::Inline {
             len: 0,
@@ -37,6 +38,7 @@ impl Name {
     }
 
     /// A name with the text `s`.
+    #[inline]
     pub fn new(s: &str) -> Name {
         if s.len() <= Name::INLINE {
             let mut bytes = [0; Name::INLINE];
@@ -52,6 +54,7 @@ impl Name {
 
     /// `s` with ASCII letters in lower case (others unchanged), without the
     /// intermediate `String` `str::to_ascii_lowercase` would allocate.
+    #[inline]
     pub fn ascii_lowercase(s: &str) -> Name {
         if s.len() <= Name::INLINE {
             let mut bytes = [0; Name::INLINE];
@@ -67,6 +70,7 @@ impl Name {
         }
     }
 
+    #[inline]
     pub fn as_str(&self) -> &str {
         match &self.0 {
             // SAFETY: `bytes[..len]` is always a copy of a whole `str` (`new`), or
@@ -81,6 +85,7 @@ impl Name {
 }
 
 impl Default for Name {
+    #[inline]
     fn default() -> Name {
         Name::empty()
     }
@@ -88,24 +93,28 @@ impl Default for Name {
 
 impl Deref for Name {
     type Target = str;
+    #[inline]
     fn deref(&self) -> &str {
         self.as_str()
     }
 }
 
 impl AsRef<str> for Name {
+    #[inline]
     fn as_ref(&self) -> &str {
         self.as_str()
     }
 }
 
 impl Borrow<str> for Name {
+    #[inline]
     fn borrow(&self) -> &str {
         self.as_str()
     }
 }
 
 impl PartialEq for Name {
+    #[inline]
     fn eq(&self, other: &Name) -> bool {
         self.as_str() == other.as_str()
     }
@@ -114,84 +123,98 @@ impl PartialEq for Name {
 impl Eq for Name {}
 
 impl PartialOrd for Name {
+    #[inline]
     fn partial_cmp(&self, other: &Name) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
     }
 }
 
 impl Ord for Name {
+    #[inline]
     fn cmp(&self, other: &Name) -> std::cmp::Ordering {
         self.as_str().cmp(other.as_str())
     }
 }
 
 impl Hash for Name {
+    #[inline]
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.as_str().hash(state)
     }
 }
 
 impl PartialEq<str> for Name {
+    #[inline]
     fn eq(&self, other: &str) -> bool {
         self.as_str() == other
     }
 }
 
 impl PartialEq<&str> for Name {
+    #[inline]
     fn eq(&self, other: &&str) -> bool {
         self.as_str() == *other
     }
 }
 
 impl PartialEq<String> for Name {
+    #[inline]
     fn eq(&self, other: &String) -> bool {
         self.as_str() == other.as_str()
     }
 }
 
 impl PartialEq<Name> for str {
+    #[inline]
     fn eq(&self, other: &Name) -> bool {
         self == other.as_str()
     }
 }
 
 impl PartialEq<Name> for &str {
+    #[inline]
     fn eq(&self, other: &Name) -> bool {
         *self == other.as_str()
     }
 }
 
 impl PartialEq<Name> for String {
+    #[inline]
     fn eq(&self, other: &Name) -> bool {
         self.as_str() == other.as_str()
     }
 }
 
 impl fmt::Debug for Name {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self.as_str(), f)
     }
 }
 
 impl fmt::Display for Name {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self.as_str(), f)
     }
 }
 
 impl From<&str> for Name {
+    #[inline]
     fn from(s: &str) -> Name {
         Name::new(s)
     }
 }
 
 impl From<&String> for Name {
+    #[inline]
     fn from(s: &String) -> Name {
         Name::new(s)
     }
 }
 
 impl From<&Name> for Name {
+    #[inline]
     fn from(s: &Name) -> Name {
         s.clone()
     }
@@ -200,6 +223,7 @@ impl From<&Name> for Name {
 impl From<String> for Name {
     /// A short `s` is copied inline (and its buffer freed); a long one keeps its
     /// buffer.
+    #[inline]
     fn from(s: String) -> Name {
         if s.len() <= Name::INLINE {
             Name::new(&s)
@@ -210,6 +234,7 @@ impl From<String> for Name {
 }
 
 impl From<Name> for String {
+    #[inline]
     fn from(n: Name) -> String {
         match n.0 {
             Repr::Heap(s) => s.into_string(),
@@ -219,6 +244,7 @@ impl From<Name> for String {
 }
 
 impl From<&Name> for String {
+    #[inline]
     fn from(n: &Name) -> String {
         n.as_str().to_owned()
     }
