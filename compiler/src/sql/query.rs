@@ -43,19 +43,23 @@ impl Tx<'_> {
                 "this query clause is not PostgreSQL",
             );
         }
+        // Set for this query only, not for its CTEs.
+        let outputs_unused = std::mem::take(&mut self.outputs_unused);
         let scope = self.ctes.len();
         if let Some(with) = &q.with {
             self.with(with)?;
         }
+        self.outputs_unused = outputs_unused;
         let out = self.body_with_order(q);
         self.ctes.truncate(scope);
         out
     }
 
     fn body_with_order(&mut self, q: &sql::Query) -> R<QueryOut> {
+        let outputs_unused = std::mem::take(&mut self.outputs_unused);
         let limit = Limit::of(q)?;
         match &*q.body {
-            sql::SetExpr::Select(s) => self.select(s, q.order_by.as_ref(), limit),
+            sql::SetExpr::Select(s) => self.select(s, q.order_by.as_ref(), limit, outputs_unused),
             body => {
                 let mut out = self.body(body)?;
                 self.order_outputs(&mut out, q.order_by.as_ref(), body)?;
@@ -75,6 +79,7 @@ impl Tx<'_> {
                     skip: None,
                     take: None,
                 },
+                false,
             ),
             sql::SetExpr::Query(q) => self.query(q),
             sql::SetExpr::SetOperation {

@@ -39,6 +39,7 @@ impl<'t> Tx<'t> {
         s: &'q sql::Select,
         order: Option<&'q sql::OrderBy>,
         limit: Limit,
+        outputs_unused: bool,
     ) -> R<QueryOut> {
         check_clauses(s)?;
         if s.from.is_empty() && simple_values(s) {
@@ -109,17 +110,23 @@ impl<'t> Tx<'t> {
         if grouped {
             return self.grouped(s, p, &from, list, sorts, sort_exprs, distinct, limit);
         }
-        let types: Vec<Option<kql::ast::TypeKind>> = list
-            .outputs
-            .iter()
-            .flatten()
-            .map(|o| cx.infer(&o.kql))
-            .collect();
+        // The output types, for an enclosing query (a statement's own query
+        // has none).
+        let types: Vec<Option<kql::ast::TypeKind>> = if outputs_unused {
+            Vec::new()
+        } else {
+            list.outputs
+                .iter()
+                .flatten()
+                .map(|o| cx.infer(&o.kql))
+                .collect()
+        };
         // A lone `*` projects nothing: its outputs give their names and are done.
         let (columns, outputs) = match list.outputs {
             Some(outputs) if list.star => {
                 (Some(outputs.into_iter().map(|o| o.name).collect()), None)
             }
+            Some(outputs) if outputs_unused => (None, Some(outputs)),
             Some(outputs) => (
                 Some(outputs.iter().map(|o| o.name.clone()).collect()),
                 Some(outputs),

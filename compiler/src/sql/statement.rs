@@ -31,6 +31,9 @@ pub(crate) struct Tx<'t> {
     pub fresh: FreshNames<'t>,
     /// Schema changes to apply once the statement has translated.
     pub changes: Vec<SchemaChange>,
+    /// Set while translating a statement's own query, whose output names and
+    /// types no one reads (taken by the first query or select that sees it).
+    pub outputs_unused: bool,
 }
 
 impl<'t> Tx<'t> {
@@ -42,6 +45,7 @@ impl<'t> Tx<'t> {
             ctes: Vec::new(),
             fresh: FreshNames::new(text),
             changes: Vec::new(),
+            outputs_unused: false,
         }
     }
 
@@ -83,6 +87,9 @@ impl<'t> Tx<'t> {
         use sql::Statement as S;
         Ok(match s {
             S::Query(q) => {
+                // A statement's own query: nothing reads its output names and
+                // types afterwards.
+                self.outputs_unused = true;
                 let QueryOut { pipeline, .. } = self.query(q)?;
                 vec![statement(StatementKind::Pipeline(pipeline))]
             }
