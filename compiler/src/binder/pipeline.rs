@@ -74,7 +74,7 @@ pub(crate) fn scan(catalog: &Catalog, t: &Table, qualifier: &str, with_key: bool
         columns,
         schema,
         filter: None,
-        range: Box::default(),
+        range: None,
         key_names,
     }
 }
