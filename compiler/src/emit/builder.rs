@@ -176,7 +176,7 @@ impl Builder {
         self.p.tables.push(TableUse {
             id: t.id,
             schema_version: t.schema_version,
-            name: t.name.to_string(),
+            name: t.name.clone(),
         });
         TableRef((self.p.tables.len() - 1) as u16)
     }
