@@ -124,27 +124,31 @@ pub(crate) fn split(sql: &str, buffer: &mut TokenBuffer) -> R<Vec<RawStatement>>
             SqlError::new(codes::SYNTAX, at, lower_first(&e.message))
         })?;
     // Cut from the end, so each token moves once: `split_off` copies only the
-    // statement after the last `;` left, and the `;` itself is dropped.
-    let mut pieces: Vec<Vec<TokenWithSpan>> = Vec::new();
+    // statement after the last `;` left, and the `;` itself is dropped. The
+    // statements are collected last first, then put in order.
+    let mut out = Vec::new();
     while let Some(i) = tokens.iter().rposition(|t| t.token == Token::SemiColon) {
-        pieces.push(tokens.split_off(i + 1));
+        push_statement(&mut out, tokens.split_off(i + 1));
         tokens.truncate(i);
     }
-    pieces.push(tokens);
-    let mut out = Vec::with_capacity(pieces.len());
-    for piece in pieces.into_iter().rev() {
-        let mut significant = piece
-            .iter()
-            .filter(|t| !matches!(t.token, Token::Whitespace(_)));
-        if let Some(first) = significant.next() {
-            let last = significant.next_back().unwrap_or(first);
-            out.push(RawStatement {
-                span: SqlSpan::new(first.span.start, last.span.end),
-                tokens: piece,
-            });
-        }
-    }
+    push_statement(&mut out, tokens);
+    out.reverse();
     Ok(out)
+}
+
+/// Adds `piece` to `out` as a statement, unless it holds only whitespace and
+/// comments.
+fn push_statement(out: &mut Vec<RawStatement>, piece: Vec<TokenWithSpan>) {
+    let mut significant = piece
+        .iter()
+        .filter(|t| !matches!(t.token, Token::Whitespace(_)));
+    if let Some(first) = significant.next() {
+        let last = significant.next_back().unwrap_or(first);
+        out.push(RawStatement {
+            span: SqlSpan::new(first.span.start, last.span.end),
+            tokens: piece,
+        });
+    }
 }
 
 /// Parses one statement's tokens with the PostgreSQL dialect (the tokens go back
