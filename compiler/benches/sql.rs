@@ -7,8 +7,9 @@
 //! {}, …)`. This is the path the shell's SQL mode takes (`Client::query_translated`).
 //! `KALAVAR_BENCH_BREAKDOWN=1` times each stage, and the path that compiles the
 //! printed text instead (`compile_to_bytes`, as the shell did before).
-//! `KALAVAR_BENCH_PROFILE=translate|whole` runs one of them for 5 seconds, for a
-//! profiler (`valgrind --tool=callgrind`, `perf record`).
+//! `KALAVAR_BENCH_PROFILE=translate|whole|parse` runs one of them (or the peer's
+//! parse) for 5 seconds, for a profiler (`valgrind --tool=callgrind`, `perf
+//! record`).
 //! Target: ratio ≥ 0.5 (the whole path at least half as fast as the parse alone).
 //!
 //! The statements are the queries and writes of the golden corpus
@@ -143,15 +144,16 @@ fn main() {
     );
     let mut translator = Translator::with_schema(schema);
     if let Some(what) = std::env::var_os("KALAVAR_BENCH_PROFILE") {
-        // For a profiler: one stage (`translate`) or the whole path (`whole`),
-        // over and over for 5 seconds.
+        // For a profiler: one stage (`translate`), the whole path (`whole`) or
+        // sqlparser's parse alone (`parse`), over and over for 5 seconds.
         let set = &groups.last().unwrap().1;
-        let whole = what == "whole";
         let start = Instant::now();
         while start.elapsed().as_secs() < 5 {
             pass(set, &mut |s| {
-                if whole {
+                if what == "whole" {
                     sql_to_plan(&mut translator, &catalog, s)
+                } else if what == "parse" {
+                    sql_parse(s)
                 } else {
                     translator
                         .translate(s)

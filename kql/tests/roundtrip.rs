@@ -65,7 +65,10 @@ fn name() -> impl Strategy<Value = String> {
 }
 
 fn ident() -> impl Strategy<Value = Ident> {
-    name().prop_map(|name| Ident { name, span: span() })
+    name().prop_map(|name| Ident {
+        name: name.into(),
+        span: span(),
+    })
 }
 
 fn qualified() -> impl Strategy<Value = QualifiedName> {

@@ -89,7 +89,7 @@ impl Binder<'_> {
                     .hint("add `if not exists`"));
                 }
                 Command::CreateNamespace {
-                    name: name.name.clone(),
+                    name: name.name.to_string(),
                     if_not_exists: *if_not_exists,
                 }
             }
@@ -109,7 +109,7 @@ impl Binder<'_> {
                     self.namespace_exists(name)?;
                 }
                 Command::DropNamespace {
-                    name: name.name.clone(),
+                    name: name.name.to_string(),
                     if_exists: *if_exists,
                 }
             }
@@ -191,7 +191,7 @@ impl Binder<'_> {
                                 ),
                             ));
                         }
-                        AlterAction::RenameColumn(Col(col.id), to.name.clone())
+                        AlterAction::RenameColumn(Col(col.id), to.name.to_string())
                     }
                     AlterTableAction::SetOptions(options) => {
                         AlterAction::SetOptions(self.table_options(options, t.kind)?)
@@ -255,7 +255,7 @@ impl Binder<'_> {
                 self.need_user_role(s.span)?;
                 let (role, ips, enabled) = user_options(options, name.span)?;
                 Command::CreateUser {
-                    name: name.name.clone(),
+                    name: name.name.to_string(),
                     role: role.unwrap_or(Role::User),
                     ips: ips.unwrap_or_default(),
                     enabled: enabled.unwrap_or(true),
@@ -265,7 +265,7 @@ impl Binder<'_> {
                 self.need_user_role(s.span)?;
                 let (role, ips, enabled) = user_options(options, name.span)?;
                 Command::AlterUser {
-                    name: name.name.clone(),
+                    name: name.name.to_string(),
                     role,
                     ips,
                     enabled,
@@ -281,7 +281,7 @@ impl Binder<'_> {
                     ));
                 }
                 Command::DropUser {
-                    name: name.name.clone(),
+                    name: name.name.to_string(),
                     if_exists: *if_exists,
                 }
             }
@@ -304,7 +304,7 @@ impl Binder<'_> {
                     None => None,
                 };
                 Command::IssueCertificate {
-                    user: ic.user.name.clone(),
+                    user: ic.user.name.to_string(),
                     csr,
                     ips: ic.ips.iter().map(|i| i.text.clone()).collect(),
                     valid,
@@ -319,7 +319,7 @@ impl Binder<'_> {
             StatementKind::RevokeCertificates { user } => {
                 self.need_user_role(s.span)?;
                 Command::RevokeCertificates {
-                    user: user.name.clone(),
+                    user: user.name.to_string(),
                 }
             }
             _ => unreachable!("statement::statement handles the other kinds"),
@@ -347,7 +347,7 @@ impl Binder<'_> {
             Some(e) => {
                 let col = Column {
                     id: 0,
-                    name: c.name.name.clone(),
+                    name: c.name.name.to_string(),
                     ty,
                     nullable,
                     default: None,
@@ -386,7 +386,7 @@ impl Binder<'_> {
             None => None,
         };
         Ok(ColumnDef {
-            name: c.name.name.clone(),
+            name: c.name.name.to_string(),
             ty,
             nullable,
             default,
@@ -442,8 +442,8 @@ impl Binder<'_> {
                     "give the key either on columns or as `key (…)`, not both",
                 ));
             }
-            (Some(list), true) => list.iter().map(|i| i.name.clone()).collect(),
-            (None, _) => marked.iter().map(|i| i.name.clone()).collect(),
+            (Some(list), true) => list.iter().map(|i| i.name.to_string()).collect(),
+            (None, _) => marked.iter().map(|i| i.name.to_string()).collect(),
         };
         if ct.columns.is_empty() {
             return Err(BindError::new(
@@ -461,7 +461,7 @@ impl Binder<'_> {
                     format!("column `{}` appears twice", c.name.name),
                 ));
             }
-            columns.push(self.column_def(c, key.contains(&c.name.name))?);
+            columns.push(self.column_def(c, key.iter().any(|k| *k == c.name.name))?);
         }
         for (i, k) in key.iter().enumerate() {
             let span = ct
@@ -496,8 +496,8 @@ impl Binder<'_> {
         }
         let options = self.table_options(&ct.options, kind)?;
         let def = TableDef {
-            namespace: ns.name.clone(),
-            name: ct.name.name.name.clone(),
+            namespace: ns.name.to_string(),
+            name: ct.name.name.name.to_string(),
             kind,
             columns,
             key,
@@ -526,7 +526,7 @@ impl Binder<'_> {
                         ));
                     }
                     let word = match &value.kind {
-                        ExprKind::Column(c) if c.qualifier.is_none() => c.name.name.clone(),
+                        ExprKind::Column(c) if c.qualifier.is_none() => c.name.name.to_string(),
                         ExprKind::Literal(ast::Literal::String(s)) => s.clone(),
                         _ => String::new(),
                     };

@@ -102,12 +102,20 @@ impl Binder<'_> {
     fn column(&self, c: &ColumnRef, scope: &[PlanField]) -> R<Scalar> {
         let q = c.qualifier.as_ref().map(|q| q.name.as_str());
         let name = c.name.name.as_str();
+        let is = |f: &PlanField| {
+            !f.hidden && &*f.name == name && (q.is_none() || f.qualifier.as_deref() == q)
+        };
+        // The one match, found without building a list (one is only built for
+        // the error when there are several).
+        if let Some(i) = scope.iter().position(is)
+            && !scope[i + 1..].iter().any(is)
+        {
+            return Ok(Scalar::column(i, scope[i].ty));
+        }
         let matches: Vec<usize> = scope
             .iter()
             .enumerate()
-            .filter(|(_, f)| {
-                !f.hidden && &*f.name == name && (q.is_none() || f.qualifier.as_deref() == q)
-            })
+            .filter(|(_, f)| is(f))
             .map(|(i, _)| i)
             .collect();
         match matches.as_slice() {

@@ -12,6 +12,7 @@ use kql::ast::{
     Expr, ExprKind, JoinKind, Pipeline, Projection, QualifiedName, RecordField, Source, SourceKind,
     Span, Stage, StageKind,
 };
+use std::borrow::Cow;
 use std::sync::Arc;
 
 type R<T> = Result<T, BindError>;
@@ -29,10 +30,15 @@ pub(crate) fn table_info(catalog: &Catalog, t: &Table) -> TableInfo {
 }
 
 /// A scan of every column of `t` (plus the hidden row key when `with_key`). The
-/// fields share the catalog's names (`t` is one of `catalog`'s tables), so only
-/// the qualifier is allocated, not one name per column.
+/// fields share the catalog's names (`t` is one of `catalog`'s tables), so at most
+/// the qualifier (an alias) is allocated, not one name per column.
 pub(crate) fn scan(catalog: &Catalog, t: &Table, qualifier: &str, with_key: bool) -> Plan {
-    let q: Arc<str> = Arc::from(qualifier);
+    // A table read without an alias is qualified with its own name: the
+    // catalog's copy is shared.
+    let q: Arc<str> = match catalog.bare_name(t) {
+        Some(n) if **n == *qualifier => n.clone(),
+        _ => Arc::from(qualifier),
+    };
     let mut columns: Vec<u32> = Vec::with_capacity(t.columns.len() + usize::from(with_key));
     columns.extend(t.columns.iter().map(|c| c.id));
     let shared = catalog.column_names(t);
@@ -68,23 +74,24 @@ pub(crate) fn scan(catalog: &Catalog, t: &Table, qualifier: &str, with_key: bool
         columns,
         schema,
         filter: None,
-        range: Box::default(),
+        range: None,
         key_names,
     }
 }
 
-/// The name an output column gets when the query does not name it.
-pub(crate) fn output_name(p: &Projection, i: usize) -> String {
+/// The name an output column gets when the query does not name it (borrowed
+/// from the tree when it is written there).
+pub(crate) fn output_name(p: &Projection, i: usize) -> Cow<'_, str> {
     if let Some(n) = &p.name {
-        return n.name.clone();
+        return Cow::Borrowed(&n.name);
     }
     match &p.expr.kind {
-        ExprKind::Column(c) => c.name.name.clone(),
+        ExprKind::Column(c) => Cow::Borrowed(&c.name.name),
         ExprKind::Call { name, args } => match args.first().map(|a| &a.kind) {
-            Some(ExprKind::Column(c)) => format!("{}_{}", name.name, c.name.name),
-            _ => name.name.clone(),
+            Some(ExprKind::Column(c)) => Cow::Owned(format!("{}_{}", name.name, c.name.name)),
+            _ => Cow::Borrowed(&name.name),
         },
-        _ => format!("column{}", i + 1),
+        _ => Cow::Owned(format!("column{}", i + 1)),
     }
 }
 
@@ -178,7 +185,7 @@ impl<'a> Binder<'a> {
         let plan = match &s.kind {
             SourceKind::Table(name) => {
                 if name.namespace.is_none()
-                    && let Some(p) = self.lets.get(&name.name.name)
+                    && let Some(p) = self.lets.get(name.name.name.as_str())
                 {
                     let qualifier = s
                         .alias
@@ -212,7 +219,7 @@ impl<'a> Binder<'a> {
                 let i = match names.iter().position(|n| *n == f.name.name) {
                     Some(i) => i,
                     None => {
-                        names.push(f.name.name.clone());
+                        names.push(f.name.name.to_string());
                         names.len() - 1
                     }
                 };
@@ -301,7 +308,7 @@ impl<'a> Binder<'a> {
                 let mut schema = scope.clone();
                 for a in assigns {
                     let s = self.expr(&a.value, scope, None)?;
-                    let field = PlanField::new(a.name.name.clone(), s.ty, true);
+                    let field = PlanField::new(a.name.name.as_str(), s.ty, true);
                     match schema
                         .iter()
                         .position(|f| !f.hidden && *f.name == *a.name.name)
@@ -424,8 +431,11 @@ impl<'a> Binder<'a> {
                 .hint(format!("name one of them: other = {name}")));
             }
             let field = match s.kind {
-                ScalarKind::Column(c) => scope[c].renamed(name),
-                _ => PlanField::new(name, s.ty, true),
+                // The column under its own name: its field as it is (no name
+                // copied).
+                ScalarKind::Column(c) if *scope[c].name == *name => scope[c].clone(),
+                ScalarKind::Column(c) => scope[c].renamed(&*name),
+                _ => PlanField::new(&*name, s.ty, true),
             };
             schema.push(field);
             exprs.push(s);
@@ -452,8 +462,9 @@ impl<'a> Binder<'a> {
             }
             let name = output_name(p, i);
             let field = match s.kind {
-                ScalarKind::Column(c) => scope[c].renamed(name),
-                _ => PlanField::new(name, s.ty, true),
+                ScalarKind::Column(c) if *scope[c].name == *name => scope[c].clone(),
+                ScalarKind::Column(c) => scope[c].renamed(&*name),
+                _ => PlanField::new(&*name, s.ty, true),
             };
             key_fields.push(field);
             keys.push(s);
@@ -478,7 +489,7 @@ impl<'a> Binder<'a> {
             if key_fields.iter().any(|f| *f.name == *name)
                 || outputs
                     .iter()
-                    .any(|(n, _, _): &(String, Scalar, Span)| *n == name)
+                    .any(|(n, _, _): &(Arc<str>, Scalar, Span)| **n == *name)
             {
                 self.agg = None;
                 return Err(BindError::new(
@@ -487,7 +498,7 @@ impl<'a> Binder<'a> {
                     format!("two output columns are named `{name}`"),
                 ));
             }
-            outputs.push((name, s, p.span));
+            outputs.push((Arc::<str>::from(&*name), s, p.span));
         }
         let collected = self.agg.take().expect("set above");
         let k = keys.len();
@@ -499,10 +510,10 @@ impl<'a> Binder<'a> {
                 .all(|(i, (_, s, _))| matches!(s.kind, ScalarKind::Column(c) if c == k + i));
         let mut schema = key_fields.clone();
         for (i, (_, _, ty)) in collected.aggs.iter().enumerate() {
-            let name = if direct {
+            let name: Arc<str> = if direct {
                 outputs[i].0.clone()
             } else {
-                format!("_agg{i}")
+                format!("_agg{i}").into()
             };
             schema.push(PlanField::new(name, *ty, true));
         }

@@ -22,7 +22,7 @@ impl<'a> Binder<'a> {
         match &s.kind {
             StatementKind::Pipeline(p) => self.pipeline_statement(p),
             StatementKind::Let { name, pipeline } => {
-                if self.lets.contains_key(&name.name) {
+                if self.lets.contains_key(name.name.as_str()) {
                     return Err(BindError::new(
                         BindCode::DuplicateName,
                         name.span,
@@ -37,7 +37,7 @@ impl<'a> Binder<'a> {
                     ));
                 }
                 let plan = self.pipeline(pipeline)?;
-                self.lets.insert(name.name.clone(), plan);
+                self.lets.insert(name.name.to_string(), plan);
                 Ok(BoundStatement::Nothing)
             }
             StatementKind::Insert(v) => self.insert_values(v, false),
@@ -82,7 +82,7 @@ impl<'a> Binder<'a> {
                     }
                 }
                 Ok(BoundStatement::ExecuteAs {
-                    user: user.name.clone(),
+                    user: user.name.to_string(),
                     body: bound,
                 })
             }
@@ -149,7 +149,7 @@ impl<'a> Binder<'a> {
                 format!("`{what}` needs `from TABLE` as its source"),
             ));
         };
-        if name.namespace.is_none() && self.lets.contains_key(&name.name.name) {
+        if name.namespace.is_none() && self.lets.contains_key(name.name.name.as_str()) {
             return Err(BindError::new(
                 BindCode::BadWrite,
                 name.span,

@@ -153,7 +153,7 @@ impl Program {
             p.tables.push(TableUse {
                 id: r.uvar("table id")?,
                 schema_version: r.u32v("schema version")?,
-                name: r.str(FormatLimits::NAME, "table name")?,
+                name: r.str_ref(FormatLimits::NAME, "table name")?.into(),
             });
         }
         let n = r.count(FormatLimits::PARAMS, 2, "parameter count")?;

@@ -54,7 +54,9 @@ pub struct TableUse {
     pub id: TableId,
     pub schema_version: u32,
     /// `namespace.name`, for listings and messages; the id is what counts.
-    pub name: String,
+    /// Shared with the plan the program was emitted from.
+    #[serde(serialize_with = "serialize_name")]
+    pub name: Arc<str>,
 }
 
 /// A parameter slot filled by the execute message.

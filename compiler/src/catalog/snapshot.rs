@@ -184,6 +184,8 @@ pub struct Catalog {
 struct SharedNames {
     /// `namespace.name`.
     qualified: Arc<str>,
+    /// `name`: what the table's columns are qualified with when it has no alias.
+    name: Arc<str>,
     /// The column names, in column order.
     columns: Vec<Arc<str>>,
     /// The key column names, in key order.
@@ -274,6 +276,7 @@ impl Catalog {
         self.by_id.insert(table.id, self.tables.len());
         self.shared.push(SharedNames {
             qualified: Arc::from(table.qualified_name()),
+            name: Arc::from(table.name.as_str()),
             columns: table
                 .columns
                 .iter()
@@ -324,6 +327,11 @@ impl Catalog {
     /// when `table` is not one of this snapshot's own.
     pub(crate) fn column_names(&self, table: &Table) -> Option<&[Arc<str>]> {
         self.shared(table).map(|s| s.columns.as_slice())
+    }
+
+    /// `table`'s bare name, shared, when `table` is one of this snapshot's own.
+    pub(crate) fn bare_name(&self, table: &Table) -> Option<&Arc<str>> {
+        self.shared(table).map(|s| &s.name)
     }
 
     /// `namespace.name` of `table` and its key column names, shared (copied only

@@ -18,6 +18,11 @@ impl Writer {
     }
 
     /// How many bytes are written so far.
+    /// The bytes the buffer has room for.
+    pub fn capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+
     pub fn pos(&self) -> usize {
         self.buf.len()
     }

@@ -7,6 +7,7 @@ use crate::bytecode::{
 };
 use crate::codec::Writer;
 use crate::plan::{PlanField, Scalar, ScalarKind, TableInfo};
+use std::cell::Cell;
 use std::collections::HashMap;
 
 /// A jump target not placed yet.
@@ -49,7 +50,7 @@ impl Interner {
     /// Where the next key's encoding goes (room for a typical statement's keys
     /// is made on the first one).
     fn start(&mut self) -> &mut Writer {
-        if self.map.is_none() && self.len == 0 && self.keys.pos() == 0 {
+        if self.map.is_none() && self.len == 0 && self.keys.capacity() == 0 {
             self.keys = Writer::new();
         }
         &mut self.keys
@@ -105,10 +106,50 @@ impl Interner {
 
 const UNPLACED: Addr = Addr(u32::MAX);
 
+/// A builder's working lists (labels, fixups, the interners' key buffers), kept
+/// per thread from one statement to the next so that emitting a statement does
+/// not allocate them again. Only modest ones are kept.
+#[derive(Default)]
+struct Scratch {
+    labels: Vec<Option<u32>>,
+    fixups: Vec<(usize, Label)>,
+    constant_keys: Writer,
+    expr_keys: Writer,
+}
+
+impl Scratch {
+    /// The most room (in entries or bytes) a kept list may have.
+    const KEPT: usize = 4096;
+
+    fn take() -> Scratch {
+        SCRATCH.take().unwrap_or_default()
+    }
+
+    /// Keeps the lists (emptied) for the next builder on this thread.
+    fn give_back(mut self) {
+        let small = self.labels.capacity() <= Self::KEPT
+            && self.fixups.capacity() <= Self::KEPT
+            && self.constant_keys.capacity() <= Self::KEPT
+            && self.expr_keys.capacity() <= Self::KEPT;
+        if small {
+            self.labels.clear();
+            self.fixups.clear();
+            self.constant_keys.truncate(0);
+            self.expr_keys.truncate(0);
+            SCRATCH.set(Some(self));
+        }
+    }
+}
+
+thread_local! {
+    static SCRATCH: Cell<Option<Scratch>> = const { Cell::new(None) };
+}
+
 impl Builder {
     pub fn new() -> Builder {
         // Sized for a typical statement (a scan or two, a few steps and
         // expressions), so that the lists are not grown one push at a time.
+        let scratch = Scratch::take();
         Builder {
             p: Program {
                 tables: Vec::with_capacity(2),
@@ -120,10 +161,16 @@ impl Builder {
                 insns: Vec::with_capacity(16),
                 ..Program::default()
             },
-            labels: Vec::with_capacity(4),
-            fixups: Vec::with_capacity(4),
-            constant_index: Interner::default(),
-            expr_index: Interner::default(),
+            labels: scratch.labels,
+            fixups: scratch.fixups,
+            constant_index: Interner {
+                keys: scratch.constant_keys,
+                ..Interner::default()
+            },
+            expr_index: Interner {
+                keys: scratch.expr_keys,
+                ..Interner::default()
+            },
         }
     }
 
@@ -176,7 +223,7 @@ impl Builder {
         self.p.tables.push(TableUse {
             id: t.id,
             schema_version: t.schema_version,
-            name: t.name.to_string(),
+            name: t.name.clone(),
         });
         TableRef((self.p.tables.len() - 1) as u16)
     }
@@ -305,7 +352,7 @@ impl Builder {
 
     /// Patches jumps and returns the program.
     pub fn finish(mut self) -> Program {
-        for (at, l) in std::mem::take(&mut self.fixups) {
+        for &(at, l) in &self.fixups {
             let target = Addr(self.labels[l.0].expect("every label is placed"));
             match &mut self.p.insns[at] {
                 Insn::Goto { target: t } => *t = target,
@@ -313,6 +360,13 @@ impl Builder {
                 other => unreachable!("{other:?} has no jump"),
             }
         }
+        Scratch {
+            labels: self.labels,
+            fixups: self.fixups,
+            constant_keys: self.constant_index.keys,
+            expr_keys: self.expr_index.keys,
+        }
+        .give_back();
         self.p
     }
 }
@@ -358,5 +412,22 @@ mod tests {
         let from_map = b.constant(&Value::Int64(2500));
         assert_eq!(b.p.constants[from_map as usize], Value::Int64(2500));
         assert_eq!(b.p.constants.len(), 4 + 2999);
+    }
+
+    /// A builder after another on the same thread reuses its working lists but
+    /// starts empty: nothing interned or labelled before leaks into it.
+    #[test]
+    fn a_builder_starts_empty_after_another() {
+        let mut first = Builder::new();
+        first.constant(&Value::Int64(7));
+        first.constant(&Value::Text("seven".into()));
+        let _ = first.label();
+        first.finish();
+        let mut second = Builder::new();
+        assert_eq!(second.constant(&Value::Text("seven".into())), 0);
+        assert_eq!(second.constant(&Value::Int64(7)), 1);
+        assert_eq!(second.constant(&Value::Text("seven".into())), 0);
+        assert_eq!(second.label(), Label(0));
+        assert_eq!(second.p.constants.len(), 2);
     }
 }

@@ -197,16 +197,19 @@ impl Builder {
                 let cursor = self.cursor(CursorKind::Scan, schema, schema);
                 let table = self.table(table);
                 let filter = self.opt_expr(filter);
-                let range = Box::new(KeyRange {
-                    eq: range.eq.iter().map(|e| self.expr(e)).collect(),
-                    lower: range.lower.as_ref().map(|(e, inclusive)| Bound {
-                        expr: self.expr(e),
-                        inclusive: *inclusive,
-                    }),
-                    upper: range.upper.as_ref().map(|(e, inclusive)| Bound {
-                        expr: self.expr(e),
-                        inclusive: *inclusive,
-                    }),
+                let range = Box::new(match range {
+                    None => KeyRange::default(),
+                    Some(range) => KeyRange {
+                        eq: range.eq.iter().map(|e| self.expr(e)).collect(),
+                        lower: range.lower.as_ref().map(|(e, inclusive)| Bound {
+                            expr: self.expr(e),
+                            inclusive: *inclusive,
+                        }),
+                        upper: range.upper.as_ref().map(|(e, inclusive)| Bound {
+                            expr: self.expr(e),
+                            inclusive: *inclusive,
+                        }),
+                    },
                 });
                 let columns = columns.iter().map(|c| Col(*c)).collect();
                 self.push(Insn::OpenScan {

@@ -49,7 +49,7 @@ pub fn use_keys(mut plan: Plan) -> Plan {
 /// rebuilt.
 fn in_place(plan: &mut Plan) {
     if matches!(plan, Plan::Scan { filter: Some(_), range, key_names, .. }
-        if range.is_full() && !key_names.is_empty())
+        if range.as_deref().is_none_or(ScanRange::is_full) && !key_names.is_empty())
     {
         let Plan::Scan {
             table,
@@ -140,7 +140,7 @@ fn key_access(
         columns,
         schema,
         filter: rest,
-        range: Box::new(range),
+        range: (!range.is_full()).then(|| Box::new(range)),
         key_names,
     }
 }

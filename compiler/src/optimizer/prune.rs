@@ -16,9 +16,26 @@ type Map = Vec<Option<usize>>;
 
 /// Prunes the plan, keeping all of its output columns.
 pub fn prune_columns(mut plan: Plan) -> Plan {
-    let all: Vec<usize> = (0..plan.schema().len()).collect();
+    // `0..n` as a list: a constant one for the usual widths, no allocation.
+    const FIRST: [usize; 64] = {
+        let mut a = [0; 64];
+        let mut i = 0;
+        while i < 64 {
+            a[i] = i;
+            i += 1;
+        }
+        a
+    };
+    let n = plan.schema().len();
+    let owned: Vec<usize>;
+    let all: &[usize] = if n <= FIRST.len() {
+        &FIRST[..n]
+    } else {
+        owned = (0..n).collect();
+        &owned
+    };
     let mut map = Map::new();
-    prune(&mut plan, &all, &mut map);
+    prune(&mut plan, all, &mut map);
     plan
 }
 

@@ -68,7 +68,7 @@ impl Plan {
             } => {
                 let cols: Vec<String> = schema.iter().map(|f| f.name.to_string()).collect();
                 let mut s = format!("Scan {} [{}]", table.name, cols.join(", "));
-                if !range.is_full() {
+                if let Some(range) = range.as_deref().filter(|r| !r.is_full()) {
                     s.push_str(&format!(" range ({})", range_text(range, key_names)));
                 }
                 if let Some(f) = filter {

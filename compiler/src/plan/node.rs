@@ -95,7 +95,8 @@ pub enum Plan {
         columns: Vec<ColumnId>,
         schema: PlanSchema,
         filter: Option<Scalar>,
-        range: Box<ScanRange>,
+        /// `None`: the whole table (most scans, so no range is allocated).
+        range: Option<Box<ScanRange>>,
         /// The table's primary-key column names, in key order.
         key_names: Arc<[String]>,
     },
@@ -255,9 +256,11 @@ impl Plan {
         match self {
             Plan::Scan { filter, range, .. } => {
                 filter.iter_mut().for_each(&mut *f);
-                range.eq.iter_mut().for_each(&mut *f);
-                range.lower.iter_mut().for_each(|b| f(&mut b.0));
-                range.upper.iter_mut().for_each(|b| f(&mut b.0));
+                if let Some(range) = range {
+                    range.eq.iter_mut().for_each(&mut *f);
+                    range.lower.iter_mut().for_each(|b| f(&mut b.0));
+                    range.upper.iter_mut().for_each(|b| f(&mut b.0));
+                }
             }
             Plan::Seek { key, .. } => key.iter_mut().for_each(f),
             Plan::Values { rows, .. } => rows.iter_mut().flatten().for_each(f),

@@ -6,7 +6,7 @@ use kql::ast::*;
 
 pub(crate) const NO_SPAN: Span = Span::new(0, 0);
 
-pub(crate) fn ident(name: impl Into<String>) -> Ident {
+pub(crate) fn ident(name: impl Into<Name>) -> Ident {
     Ident {
         name: name.into(),
         span: NO_SPAN,
@@ -41,7 +41,7 @@ pub(crate) fn column(qualifier: Option<&str>, name: &str) -> Expr {
 }
 
 /// [`column`] from names already owned (folded identifiers), without copying them.
-pub(crate) fn column_owned(qualifier: Option<String>, name: String) -> Expr {
+pub(crate) fn column_owned(qualifier: Option<Name>, name: Name) -> Expr {
     expr(ExprKind::Column(ColumnRef {
         qualifier: qualifier.map(ident),
         name: ident(name),

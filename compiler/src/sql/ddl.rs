@@ -21,8 +21,8 @@ use super::schema::{SchemaChange, TableSchema};
 use super::statement::Tx;
 use super::types::kql_type;
 use kql::ast::{
-    AlterTableAction, ColumnDef, ColumnRef, CreateTable, Expr, ExprKind, Literal, OptionSetting,
-    Statement, StatementKind, TableKind, TypeName,
+    AlterTableAction, ColumnDef, ColumnRef, CreateTable, Expr, ExprKind, Literal, Name,
+    OptionSetting, Statement, StatementKind, TableKind, TypeName,
 };
 use sqlparser::ast::{self as sql, Spanned};
 
@@ -73,8 +73,8 @@ impl Tx<'_> {
             .hint(format!("CREATE SCHEMA app; CREATE TABLE app.{name} (…)")));
         }
         let mut columns = Vec::with_capacity(ct.columns.len());
-        let mut names: Vec<String> = Vec::with_capacity(ct.columns.len());
-        let mut column_key: Vec<String> = Vec::new();
+        let mut names: Vec<Name> = Vec::with_capacity(ct.columns.len());
+        let mut column_key: Vec<Name> = Vec::new();
         let mut types = Vec::with_capacity(ct.columns.len());
         for c in &ct.columns {
             let (def, is_key) = column_def(c)?;
@@ -92,7 +92,7 @@ impl Tx<'_> {
             }
             columns.push(def);
         }
-        let mut table_key: Option<Vec<String>> = None;
+        let mut table_key: Option<Vec<Name>> = None;
         for k in &ct.constraints {
             match k {
                 sql::TableConstraint::PrimaryKey(pk) => {
@@ -537,7 +537,7 @@ fn option_word(v: &sql::Expr) -> Option<String> {
             sql::Value::Number(n, _) => Some(n.clone()),
             _ => None,
         },
-        sql::Expr::Identifier(id) => fold(id).ok(),
+        sql::Expr::Identifier(id) => fold(id).ok().map(String::from),
         _ => None,
     }
 }

@@ -11,7 +11,7 @@ use super::like::Like;
 use super::literal;
 use super::names::fold;
 use super::types::kql_type;
-use kql::ast::{BinaryOp, Expr, ExprKind, Literal, TypeKind, UnaryOp};
+use kql::ast::{BinaryOp, Expr, ExprKind, Literal, Name, TypeKind, UnaryOp};
 use sqlparser::ast::{self as sql, Spanned};
 
 /// Where an expression is translated: the columns `USING` merged, and whether
@@ -20,7 +20,7 @@ use sqlparser::ast::{self as sql, Spanned};
 pub(crate) struct Cx<'a> {
     /// Unqualified names of columns merged by `JOIN … USING`, with the expression
     /// each stands for (`a.k`, `b.k` or `coalesce(a.k, b.k)`).
-    pub using: &'a [(String, Expr)],
+    pub using: &'a [(Name, Expr)],
     /// The relations in scope, for the types of their columns.
     pub relations: &'a [Relation<'a>],
     /// `None` where aggregates are allowed; else the clause that forbids them.
@@ -30,7 +30,7 @@ pub(crate) struct Cx<'a> {
 }
 
 impl<'a> Cx<'a> {
-    pub fn new(using: &'a [(String, Expr)], relations: &'a [Relation<'a>]) -> Self {
+    pub fn new(using: &'a [(Name, Expr)], relations: &'a [Relation<'a>]) -> Self {
         Cx {
             using,
             relations,
@@ -57,7 +57,10 @@ impl<'a> Cx<'a> {
         let name = &c.name.name;
         let mut found = self.relations.iter().filter(|r| match &c.qualifier {
             Some(q) => r.qualifier.as_deref() == Some(q.name.as_str()),
-            None => r.columns.as_ref().is_some_and(|cs| cs.contains(name)),
+            None => r
+                .columns
+                .as_ref()
+                .is_some_and(|cs| cs.iter().any(|c| c == name)),
         });
         let r = found.next()?;
         if found.next().is_some() {

@@ -15,7 +15,7 @@ use super::names::{fold, table_name};
 use super::query::QueryOut;
 use super::schema::Schema;
 use super::statement::Tx;
-use kql::ast::{BinaryOp, Expr, JoinKind, Pipeline, Source, SourceKind, StageKind, TypeKind};
+use kql::ast::{BinaryOp, Expr, JoinKind, Name, Pipeline, Source, SourceKind, StageKind, TypeKind};
 use sqlparser::ast::{self as sql, Spanned};
 use std::borrow::Cow;
 
@@ -25,11 +25,11 @@ use std::borrow::Cow;
 pub(crate) struct Relation<'s> {
     /// The name its columns are qualified with (`t` or the alias); `None` for a
     /// subquery without an alias.
-    pub qualifier: Option<String>,
+    pub qualifier: Option<Name>,
     /// Its columns, when the translator knows them.
-    pub columns: Option<Cow<'s, [String]>>,
+    pub columns: Option<Cow<'s, [Name]>>,
     /// The KQL types of the columns whose types are known.
-    pub types: Cow<'s, [(String, TypeKind)]>,
+    pub types: Cow<'s, [(Name, TypeKind)]>,
 }
 
 /// The translated `FROM` clause.
@@ -37,7 +37,7 @@ pub(crate) struct From<'q> {
     pub pipeline: Pipeline,
     pub relations: Vec<Relation<'q>>,
     /// Columns merged by `USING`, by unqualified name.
-    pub using: Vec<(String, Expr)>,
+    pub using: Vec<(Name, Expr)>,
     /// The `WHERE` conditions still to apply (all of them unless a comma join took
     /// some).
     pub filter: Vec<&'q sql::Expr>,
@@ -47,11 +47,11 @@ impl From<'_> {
     /// The columns of every relation, in order, when all are known: what `*` means
     /// (qualifier and name; the columns merged by `USING` first, unqualified).
     /// Borrowed, so expanding `*` copies each name only where it is kept.
-    pub fn star(&self) -> Option<impl Iterator<Item = (Option<&str>, &str)> + Clone + '_> {
+    pub fn star(&self) -> Option<impl Iterator<Item = (Option<&str>, &Name)> + Clone + '_> {
         if self.relations.iter().any(|r| r.columns.is_none()) {
             return None;
         }
-        let merged = self.using.iter().map(|(n, _)| (None, n.as_str()));
+        let merged = self.using.iter().map(|(n, _)| (None, n));
         let rest = self.relations.iter().flat_map(move |r| {
             let q = r.qualifier.as_deref();
             r.columns
@@ -59,7 +59,7 @@ impl From<'_> {
                 .unwrap_or_default()
                 .iter()
                 .filter(move |c| !self.using.iter().any(|(n, _)| n == *c))
-                .map(move |c| (q, c.as_str()))
+                .map(move |c| (q, c))
         });
         Some(merged.chain(rest))
     }
@@ -636,7 +636,7 @@ pub(crate) fn split_and<'q>(e: &'q sql::Expr, out: &mut Vec<&'q sql::Expr>) {
 
 /// The qualifiers of the relations an expression reads, when every column in it
 /// can be placed (qualified, or the only relation with that known column name).
-fn owners(e: &sql::Expr, relations: &[&Relation]) -> Option<Vec<String>> {
+fn owners(e: &sql::Expr, relations: &[&Relation]) -> Option<Vec<Name>> {
     let mut out = Vec::new();
     let mut ok = true;
     visit_columns(e, &mut |parts: &[sql::Ident]| {
@@ -685,8 +685,8 @@ fn is_equality_across(e: &sql::Expr, new: Option<&str>, relations: &[&Relation])
     let (Some(l), Some(r)) = (owners(left, relations), owners(right, relations)) else {
         return false;
     };
-    let only_new = |o: &Vec<String>| !o.is_empty() && o.iter().all(|q| Some(q.as_str()) == new);
-    let no_new = |o: &Vec<String>| !o.is_empty() && o.iter().all(|q| Some(q.as_str()) != new);
+    let only_new = |o: &Vec<Name>| !o.is_empty() && o.iter().all(|q| Some(q.as_str()) == new);
+    let no_new = |o: &Vec<Name>| !o.is_empty() && o.iter().all(|q| Some(q.as_str()) != new);
     (only_new(&l) && no_new(&r)) || (only_new(&r) && no_new(&l))
 }
 

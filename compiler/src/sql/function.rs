@@ -21,7 +21,7 @@ use super::build::{binary, call, cast, string};
 use super::error::{R, SqlError, codes, fail};
 use super::expr::Cx;
 use super::names::fold;
-use kql::ast::{BinaryOp, Expr, ExprKind, Literal, TypeKind};
+use kql::ast::{BinaryOp, Expr, ExprKind, Literal, Name, TypeKind};
 use sqlparser::ast::{self as sql, Spanned};
 
 /// The aggregates PostgreSQL and KQL share (by their SQL names).
@@ -371,7 +371,7 @@ impl Cx<'_> {
 const AVG_SCALE: u8 = 16;
 
 /// The function's name: one part, or `pg_catalog.name`.
-fn function_name(f: &sql::Function) -> R<String> {
+fn function_name(f: &sql::Function) -> R<Name> {
     let parts: Vec<&sql::Ident> = f.name.0.iter().filter_map(|p| p.as_ident()).collect();
     if parts.len() != f.name.0.len() {
         return fail(

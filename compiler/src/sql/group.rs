@@ -24,7 +24,7 @@ use super::query::QueryOut;
 use super::rewrite::replace;
 use super::select::{SelectList, select_names};
 use super::statement::Tx;
-use kql::ast::{Expr, ExprKind, Pipeline, Projection, StageKind, TypeKind};
+use kql::ast::{Expr, ExprKind, Name, Pipeline, Projection, StageKind, TypeKind};
 use sqlparser::ast::{self as sql, Spanned};
 
 struct Key {
@@ -33,7 +33,7 @@ struct Key {
     /// How the rows after the `aggregate` stage refer to it.
     reference: Expr,
     /// Its column name after the `aggregate` stage.
-    name: String,
+    name: Name,
     projection: Projection,
 }
 
@@ -41,7 +41,7 @@ struct Key {
 enum Post {
     Key(usize),
     /// An aggregate-stage column of this name.
-    Computed(String),
+    Computed(Name),
 }
 
 impl Tx<'_> {
@@ -74,7 +74,7 @@ impl Tx<'_> {
         let rewrite = |e: &Expr| replace(e, &key_of);
 
         // The select list over the grouped rows.
-        let mut computed: Vec<(String, Expr)> = Vec::new();
+        let mut computed: Vec<(Name, Expr)> = Vec::new();
         let mut post = Vec::with_capacity(outputs.len());
         for o in &outputs {
             let r = rewrite(&o.kql);
@@ -92,7 +92,7 @@ impl Tx<'_> {
             computed.push((name.clone(), r));
             post.push(Post::Computed(name));
         }
-        let by_name = |computed: &[(String, Expr)], e: &Expr| -> Option<Expr> {
+        let by_name = |computed: &[(Name, Expr)], e: &Expr| -> Option<Expr> {
             computed
                 .iter()
                 .find(|(_, c)| c == e)
@@ -169,7 +169,7 @@ impl Tx<'_> {
         if let Some(h) = having {
             p.stages.push(stage(StageKind::Where(h)));
         }
-        let finals: Vec<(String, Expr)> = outputs
+        let finals: Vec<(Name, Expr)> = outputs
             .iter()
             .zip(&post)
             .map(|(o, p)| {
@@ -209,7 +209,7 @@ impl Tx<'_> {
         }
         p.stages.extend(limit.stages());
         // The aggregate's own columns: keys, then computed columns.
-        let natural: Vec<(String, Expr)> = keys
+        let natural: Vec<(Name, Expr)> = keys
             .iter()
             .map(|k| (k.name.clone(), k.reference.clone()))
             .chain(computed.iter().map(|(n, _)| (n.clone(), column(None, n))))

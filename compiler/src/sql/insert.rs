@@ -14,8 +14,8 @@ use super::names::{fold, single, table_name};
 use super::query::QueryOut;
 use super::statement::Tx;
 use kql::ast::{
-    Expr, InsertRows, InsertValues, QualifiedName, RecordField, SinkKind, StageKind, Statement,
-    StatementKind,
+    Expr, InsertRows, InsertValues, Name, QualifiedName, RecordField, SinkKind, StageKind,
+    Statement, StatementKind,
 };
 use sqlparser::ast::{self as sql, Spanned};
 
@@ -57,7 +57,7 @@ impl Tx<'_> {
         let (ns, table) = table_name(name)?;
         let target = qualified(ns.as_deref(), &table);
         let known = self.schema.table(ns.as_deref(), &table).cloned();
-        let columns: Vec<String> = if i.columns.is_empty() {
+        let columns: Vec<Name> = if i.columns.is_empty() {
             match &known {
                 Some(t) => t.columns.clone(),
                 None => {
@@ -181,7 +181,7 @@ impl Tx<'_> {
     fn insert_values(
         &mut self,
         target: QualifiedName,
-        columns: &[String],
+        columns: &[Name],
         types: &[Option<kql::ast::TypeKind>],
         v: &sql::Values,
         upsert: bool,
@@ -246,7 +246,7 @@ impl Tx<'_> {
         on: &sql::OnInsert,
         table: &str,
         known: Option<&super::schema::TableSchema>,
-        columns: &[String],
+        columns: &[Name],
         i: &sql::Insert,
     ) -> R<()> {
         let refuse = |span, why: String| -> R<()> {
@@ -270,7 +270,7 @@ impl Tx<'_> {
             }
             sql::OnConflictAction::DoUpdate(u) => u,
         };
-        let target: Vec<String> = match &c.conflict_target {
+        let target: Vec<Name> = match &c.conflict_target {
             Some(sql::ConflictTarget::Columns(cols)) => cols.iter().map(fold).collect::<R<_>>()?,
             Some(sql::ConflictTarget::OnConstraint(n)) => {
                 return refuse(
@@ -317,7 +317,7 @@ impl Tx<'_> {
                 ),
             );
         }
-        let mut set: Vec<String> = Vec::new();
+        let mut set: Vec<Name> = Vec::new();
         for a in &update.assignments {
             let col = match &a.target {
                 sql::AssignmentTarget::ColumnName(n) => {

@@ -4,19 +4,20 @@
 //! columns a translation needs.
 
 use super::error::{R, SqlError, codes, fail};
+use kql::ast::Name;
 use sqlparser::ast::{self as sql, Spanned};
 use std::collections::HashSet;
 
 /// The name an identifier denotes.
-pub(crate) fn fold(id: &sql::Ident) -> R<String> {
+pub(crate) fn fold(id: &sql::Ident) -> R<Name> {
     match id.quote_style {
-        None => Ok(id.value.to_ascii_lowercase()),
+        None => Ok(Name::ascii_lowercase(&id.value)),
         Some('"') if id.value.is_empty() => fail(
             codes::NAME,
             id.span,
             "a quoted name cannot be empty (PostgreSQL rejects `\"\"` too)",
         ),
-        Some('"') => Ok(id.value.clone()),
+        Some('"') => Ok(Name::new(&id.value)),
         Some(q) => fail(
             codes::NAME,
             id.span,
@@ -26,7 +27,7 @@ pub(crate) fn fold(id: &sql::Ident) -> R<String> {
 }
 
 /// One part of a dotted name, folded.
-fn part(part: &sql::ObjectNamePart) -> R<String> {
+fn part(part: &sql::ObjectNamePart) -> R<Name> {
     match part {
         sql::ObjectNamePart::Identifier(id) => fold(id),
         other => fail(
@@ -38,13 +39,13 @@ fn part(part: &sql::ObjectNamePart) -> R<String> {
 }
 
 /// The parts of a dotted name, folded.
-pub(crate) fn object_parts(name: &sql::ObjectName) -> R<Vec<String>> {
+pub(crate) fn object_parts(name: &sql::ObjectName) -> R<Vec<Name>> {
     name.0.iter().map(part).collect()
 }
 
 /// `[namespace.]name` from a table name (a schema-qualified name's schema is the
 /// KQL namespace; a database part is refused).
-pub(crate) fn table_name(name: &sql::ObjectName) -> R<(Option<String>, String)> {
+pub(crate) fn table_name(name: &sql::ObjectName) -> R<(Option<Name>, Name)> {
     // One or two parts (almost every name) are folded without a list of parts.
     match name.0.as_slice() {
         [n] => Ok((None, part(n)?)),
@@ -63,7 +64,7 @@ pub(crate) fn table_name(name: &sql::ObjectName) -> R<(Option<String>, String)> 
 }
 
 /// A name with exactly one part (a column in a list, a schema name).
-pub(crate) fn single(name: &sql::ObjectName, what: &str) -> R<String> {
+pub(crate) fn single(name: &sql::ObjectName, what: &str) -> R<Name> {
     if let [n] = name.0.as_slice() {
         return part(n);
     }
@@ -79,15 +80,15 @@ pub(crate) fn single(name: &sql::ObjectName, what: &str) -> R<String> {
 /// The name PostgreSQL gives an output column that has no alias, when it gives
 /// one (`count(*)` → `count`, `x::text` → `x`); `None` where PostgreSQL says
 /// `?column?`.
-pub(crate) fn derived_name(e: &sql::Expr) -> Option<String> {
+pub(crate) fn derived_name(e: &sql::Expr) -> Option<Name> {
     name_with_strength(e).map(|(n, _)| n)
 }
 
 /// PostgreSQL's FigureColname: a name and how strongly the expression suggests
 /// it (2 for a column or function, 1 for a type name or CASE).
-fn name_with_strength(e: &sql::Expr) -> Option<(String, u8)> {
+fn name_with_strength(e: &sql::Expr) -> Option<(Name, u8)> {
     use sql::Expr as E;
-    let strong = |s: String| Some((s, 2));
+    let strong = |s: Name| Some((s, 2));
     match e {
         E::Identifier(id) => fold(id).ok().and_then(strong),
         E::CompoundIdentifier(parts) => parts.last().and_then(|p| fold(p).ok()).and_then(strong),
@@ -103,9 +104,9 @@ fn name_with_strength(e: &sql::Expr) -> Option<(String, u8)> {
             expr, data_type, ..
         } => match name_with_strength(expr) {
             Some((n, 2)) => Some((n, 2)),
-            _ => pg_type_name(data_type).map(|t| (t.to_string(), 1)),
+            _ => pg_type_name(data_type).map(|t| (Name::new(t), 1)),
         },
-        E::TypedString(t) => pg_type_name(&t.data_type).map(|n| (n.to_string(), 1)),
+        E::TypedString(t) => pg_type_name(&t.data_type).map(|n| (Name::new(n), 1)),
         E::Interval(_) => Some(("interval".into(), 1)),
         E::Case { .. } => Some(("case".into(), 1)),
         E::Substring { .. } => strong("substring".into()),
@@ -170,7 +171,7 @@ impl<'s> FreshNames<'s> {
     }
 
     /// `_{stem}{n}` for the smallest n ≥ 1 not taken.
-    pub fn fresh(&mut self, stem: &str) -> String {
+    pub fn fresh(&mut self, stem: &str) -> Name {
         let lower = self
             .lower
             .get_or_insert_with(|| self.text.to_ascii_lowercase());
@@ -178,7 +179,7 @@ impl<'s> FreshNames<'s> {
         loop {
             let name = format!("_{stem}{n}");
             if !lower.contains(&name.to_ascii_lowercase()) && self.taken.insert(name.clone()) {
-                return name;
+                return name.into();
             }
             n += 1;
         }
@@ -187,7 +188,7 @@ impl<'s> FreshNames<'s> {
 
 /// Makes output names unique the way a user would: the second `id` becomes `id_2`
 /// (KQL needs distinct output names; PostgreSQL allows repeats).
-pub(crate) fn dedupe(names: &mut [String]) {
+pub(crate) fn dedupe(names: &mut [Name]) {
     // Select lists are short and rarely repeat a name: a pairwise scan finds
     // that without building any set.
     let repeated = names.len() > 64
@@ -198,8 +199,8 @@ pub(crate) fn dedupe(names: &mut [String]) {
     if !repeated {
         return;
     }
-    let mut seen: HashSet<String> = HashSet::new();
-    let all: HashSet<String> = names.iter().cloned().collect();
+    let mut seen: HashSet<Name> = HashSet::new();
+    let all: HashSet<Name> = names.iter().cloned().collect();
     for name in names.iter_mut() {
         if seen.insert(name.clone()) {
             continue;
@@ -207,8 +208,8 @@ pub(crate) fn dedupe(names: &mut [String]) {
         let mut n = 2;
         loop {
             let candidate = format!("{name}_{n}");
-            if !all.contains(&candidate) && seen.insert(candidate.clone()) {
-                *name = candidate;
+            if !all.contains(candidate.as_str()) && seen.insert(Name::new(&candidate)) {
+                *name = candidate.into();
                 break;
             }
             n += 1;

@@ -8,7 +8,7 @@ use super::build::{NO_SPAN, ident, stage};
 use super::error::{R, SqlError, codes, fail};
 use super::expr::Cx;
 use super::names::fold;
-use kql::ast::{Expr, ExprKind, Literal, SortKey, Stage, StageKind};
+use kql::ast::{Expr, ExprKind, Literal, Name, SortKey, Stage, StageKind};
 use sqlparser::ast::{self as sql, Spanned};
 use sqlparser::tokenizer::Span as SqlSpan;
 
@@ -16,17 +16,17 @@ use sqlparser::tokenizer::Span as SqlSpan;
 #[derive(Debug, Clone)]
 pub(crate) struct Output {
     /// Its name in the result (made unique).
-    pub name: String,
+    pub name: Name,
     /// Its name before it was made unique, when that differs (`ORDER BY name`
     /// matches [`Output::original`]).
-    pub renamed_from: Option<String>,
+    pub renamed_from: Option<Name>,
     /// The expression, translated over the input.
     pub kql: Expr,
 }
 
 impl Output {
     /// An output under its own name.
-    pub fn new(name: String, kql: Expr) -> Output {
+    pub fn new(name: Name, kql: Expr) -> Output {
         Output {
             name,
             renamed_from: None,

@@ -10,13 +10,13 @@ use super::expr::Cx;
 use super::names::fold;
 use super::order::{Limit, Output, SortTarget, resolve};
 use super::statement::{CteEntry, Tx};
-use kql::ast::{Pipeline, RecordField, SourceKind, StageKind, StatementKind, TypeKind};
+use kql::ast::{Name, Pipeline, RecordField, SourceKind, StageKind, StatementKind, TypeKind};
 use sqlparser::ast::{self as sql, Spanned};
 
 /// A translated query: its pipeline and, when known, its output column names.
 pub(crate) struct QueryOut {
     pub pipeline: Pipeline,
-    pub columns: Option<Vec<String>>,
+    pub columns: Option<Vec<Name>>,
     /// The KQL type of each output column where the translator knows it (empty
     /// when it knows none).
     pub types: Vec<Option<TypeKind>>,
@@ -43,19 +43,23 @@ impl Tx<'_> {
                 "this query clause is not PostgreSQL",
             );
         }
+        // Set for this query only, not for its CTEs.
+        let outputs_unused = std::mem::take(&mut self.outputs_unused);
         let scope = self.ctes.len();
         if let Some(with) = &q.with {
             self.with(with)?;
         }
+        self.outputs_unused = outputs_unused;
         let out = self.body_with_order(q);
         self.ctes.truncate(scope);
         out
     }
 
     fn body_with_order(&mut self, q: &sql::Query) -> R<QueryOut> {
+        let outputs_unused = std::mem::take(&mut self.outputs_unused);
         let limit = Limit::of(q)?;
         match &*q.body {
-            sql::SetExpr::Select(s) => self.select(s, q.order_by.as_ref(), limit),
+            sql::SetExpr::Select(s) => self.select(s, q.order_by.as_ref(), limit, outputs_unused),
             body => {
                 let mut out = self.body(body)?;
                 self.order_outputs(&mut out, q.order_by.as_ref(), body)?;
@@ -75,6 +79,7 @@ impl Tx<'_> {
                     skip: None,
                     take: None,
                 },
+                false,
             ),
             sql::SetExpr::Query(q) => self.query(q),
             sql::SetExpr::SetOperation {
@@ -159,7 +164,7 @@ impl Tx<'_> {
                 "VALUES needs at least one column",
             );
         }
-        let names: Vec<String> = (1..=width).map(|i| format!("column{i}")).collect();
+        let names: Vec<Name> = (1..=width).map(|i| format!("column{i}").into()).collect();
         let mut rows = Vec::with_capacity(v.rows.len());
         for row in &v.rows {
             if row.len() != width {
@@ -231,7 +236,7 @@ impl Tx<'_> {
             )
             .hint("compute the recursion in the client, or store the closure in a table"));
         }
-        let mut seen: Vec<String> = Vec::new();
+        let mut seen: Vec<Name> = Vec::new();
         for cte in &with.cte_tables {
             if cte.from.is_some() {
                 return fail(codes::CLAUSE, cte.span(), "CTE … FROM is not PostgreSQL");

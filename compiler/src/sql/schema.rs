@@ -6,17 +6,17 @@
 //! and column types, so that a string literal compared with or stored into a date
 //! or timestamp column becomes a date or timestamp, as PostgreSQL reads it.
 
-use kql::ast::TypeKind;
+use kql::ast::{Name, TypeKind};
 
 /// One table: `namespace.name (columns…)` with its key columns and the KQL types
 /// of the columns whose types are known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableSchema {
-    pub namespace: Option<String>,
-    pub name: String,
-    pub columns: Vec<String>,
-    pub key: Vec<String>,
-    pub types: Vec<(String, TypeKind)>,
+    pub namespace: Option<Name>,
+    pub name: Name,
+    pub columns: Vec<Name>,
+    pub key: Vec<Name>,
+    pub types: Vec<(Name, TypeKind)>,
 }
 
 impl TableSchema {
@@ -95,10 +95,10 @@ impl Schema {
 #[derive(Debug, Clone)]
 pub(crate) enum SchemaChange {
     Create(TableSchema),
-    Drop(Option<String>, String),
-    AddColumn(Option<String>, String, String, TypeKind),
-    DropColumn(Option<String>, String, String),
-    RenameColumn(Option<String>, String, String, String),
+    Drop(Option<Name>, Name),
+    AddColumn(Option<Name>, Name, Name, TypeKind),
+    DropColumn(Option<Name>, Name, Name),
+    RenameColumn(Option<Name>, Name, Name, Name),
 }
 
 impl Schema {
@@ -139,14 +139,14 @@ impl Schema {
         let mut schema = Schema::new();
         for t in catalog.user_defined_tables() {
             schema.add_table(TableSchema {
-                namespace: Some(t.namespace.clone()),
-                name: t.name.clone(),
-                columns: t.columns.iter().map(|c| c.name.clone()).collect(),
-                key: t.key.clone(),
+                namespace: Some(Name::new(&t.namespace)),
+                name: Name::new(&t.name),
+                columns: t.columns.iter().map(|c| Name::new(&c.name)).collect(),
+                key: t.key.iter().map(Name::from).collect(),
                 types: t
                     .columns
                     .iter()
-                    .filter_map(|c| type_kind(c.ty).map(|k| (c.name.clone(), k)))
+                    .filter_map(|c| type_kind(c.ty).map(|k| (Name::new(&c.name), k)))
                     .collect(),
             });
         }

@@ -22,7 +22,7 @@ use super::names::{dedupe, derived_name, fold};
 use super::order::{Limit, Output, SortTarget, resolve};
 use super::query::QueryOut;
 use super::statement::Tx;
-use kql::ast::{Expr, RecordField, SourceKind, StageKind};
+use kql::ast::{Expr, Name, RecordField, SourceKind, StageKind};
 use sqlparser::ast::{self as sql, Spanned};
 
 /// The select list after `*` is expanded (when it can be).
@@ -39,6 +39,7 @@ impl<'t> Tx<'t> {
         s: &'q sql::Select,
         order: Option<&'q sql::OrderBy>,
         limit: Limit,
+        outputs_unused: bool,
     ) -> R<QueryOut> {
         check_clauses(s)?;
         if s.from.is_empty() && simple_values(s) {
@@ -109,17 +110,23 @@ impl<'t> Tx<'t> {
         if grouped {
             return self.grouped(s, p, &from, list, sorts, sort_exprs, distinct, limit);
         }
-        let types: Vec<Option<kql::ast::TypeKind>> = list
-            .outputs
-            .iter()
-            .flatten()
-            .map(|o| cx.infer(&o.kql))
-            .collect();
+        // The output types, for an enclosing query (a statement's own query
+        // has none).
+        let types: Vec<Option<kql::ast::TypeKind>> = if outputs_unused {
+            Vec::new()
+        } else {
+            list.outputs
+                .iter()
+                .flatten()
+                .map(|o| cx.infer(&o.kql))
+                .collect()
+        };
         // A lone `*` projects nothing: its outputs give their names and are done.
         let (columns, outputs) = match list.outputs {
             Some(outputs) if list.star => {
                 (Some(outputs.into_iter().map(|o| o.name).collect()), None)
             }
+            Some(outputs) if outputs_unused => (None, Some(outputs)),
             Some(outputs) => (
                 Some(outputs.iter().map(|o| o.name.clone()).collect()),
                 Some(outputs),
@@ -335,8 +342,8 @@ pub(crate) fn select_list(items: &[sql::SelectItem], from: &From<'_>) -> R<Selec
         match item {
             sql::SelectItem::UnnamedExpr(e) => {
                 let kql = cx.expr(e)?;
-                let name =
-                    derived_name(e).unwrap_or_else(|| format!("column{}", outputs.len() + 1));
+                let name = derived_name(e)
+                    .unwrap_or_else(|| format!("column{}", outputs.len() + 1).into());
                 outputs.push(Output::new(name, kql));
             }
             sql::SelectItem::ExprWithAlias { expr, alias } => {
@@ -372,7 +379,7 @@ pub(crate) fn select_list(items: &[sql::SelectItem], from: &From<'_>) -> R<Selec
                                     .unwrap_or_else(|| column(None, c)),
                                 Some(q) => column(Some(q), c),
                             };
-                            outputs.push(Output::new(c.to_owned(), kql));
+                            outputs.push(Output::new(c.clone(), kql));
                         }
                     }
                     None if star => {
@@ -442,7 +449,7 @@ pub(crate) fn select_list(items: &[sql::SelectItem], from: &From<'_>) -> R<Selec
             .enumerate()
             .any(|(i, o)| outputs[..i].iter().any(|p| p.name == o.name));
     if repeated {
-        let mut names: Vec<String> = outputs.iter().map(|o| o.name.clone()).collect();
+        let mut names: Vec<Name> = outputs.iter().map(|o| o.name.clone()).collect();
         dedupe(&mut names);
         for (o, n) in outputs.iter_mut().zip(names) {
             if o.name != n {
@@ -474,7 +481,7 @@ fn check_wildcard(opts: &sql::WildcardAdditionalOptions, item: &sql::SelectItem)
 }
 
 fn unknown_star(item: &sql::SelectItem, from: &From<'_>) -> SqlError {
-    let unknown: Vec<String> = from
+    let unknown: Vec<Name> = from
         .relations
         .iter()
         .filter(|r| r.columns.is_none())
@@ -502,7 +509,7 @@ fn unknown_star(item: &sql::SelectItem, from: &From<'_>) -> SqlError {
 
 /// The projection of outputs that are already computed columns (after an
 /// aggregate).
-pub(crate) fn select_names(outputs: &[(String, Expr)]) -> StageKind {
+pub(crate) fn select_names(outputs: &[(Name, Expr)]) -> StageKind {
     StageKind::Select(
         outputs
             .iter()

@@ -124,27 +124,31 @@ pub(crate) fn split(sql: &str, buffer: &mut TokenBuffer) -> R<Vec<RawStatement>>
             SqlError::new(codes::SYNTAX, at, lower_first(&e.message))
         })?;
     // Cut from the end, so each token moves once: `split_off` copies only the
-    // statement after the last `;` left, and the `;` itself is dropped.
-    let mut pieces: Vec<Vec<TokenWithSpan>> = Vec::new();
+    // statement after the last `;` left, and the `;` itself is dropped. The
+    // statements are collected last first, then put in order.
+    let mut out = Vec::new();
     while let Some(i) = tokens.iter().rposition(|t| t.token == Token::SemiColon) {
-        pieces.push(tokens.split_off(i + 1));
+        push_statement(&mut out, tokens.split_off(i + 1));
         tokens.truncate(i);
     }
-    pieces.push(tokens);
-    let mut out = Vec::with_capacity(pieces.len());
-    for piece in pieces.into_iter().rev() {
-        let mut significant = piece
-            .iter()
-            .filter(|t| !matches!(t.token, Token::Whitespace(_)));
-        if let Some(first) = significant.next() {
-            let last = significant.next_back().unwrap_or(first);
-            out.push(RawStatement {
-                span: SqlSpan::new(first.span.start, last.span.end),
-                tokens: piece,
-            });
-        }
-    }
+    push_statement(&mut out, tokens);
+    out.reverse();
     Ok(out)
+}
+
+/// Adds `piece` to `out` as a statement, unless it holds only whitespace and
+/// comments.
+fn push_statement(out: &mut Vec<RawStatement>, piece: Vec<TokenWithSpan>) {
+    let mut significant = piece
+        .iter()
+        .filter(|t| !matches!(t.token, Token::Whitespace(_)));
+    if let Some(first) = significant.next() {
+        let last = significant.next_back().unwrap_or(first);
+        out.push(RawStatement {
+            span: SqlSpan::new(first.span.start, last.span.end),
+            tokens: piece,
+        });
+    }
 }
 
 /// Parses one statement's tokens with the PostgreSQL dialect (the tokens go back
@@ -156,9 +160,10 @@ pub(crate) fn parse_with<T>(
     f: impl FnOnce(&Statement) -> R<T>,
 ) -> R<T> {
     let dialect = PostgreSqlDialect {};
-    let mut parser = Parser::new(&dialect)
-        .with_recursion_limit(MAX_SQL_DEPTH)
-        .with_tokens_with_locations(raw.tokens);
+    // `Parser::new` already limits recursion to sqlparser's default, which is
+    // `MAX_SQL_DEPTH` (a test holds them equal): setting the limit again would
+    // allocate a second counter for every statement.
+    let mut parser = Parser::new(&dialect).with_tokens_with_locations(raw.tokens);
     let end = SqlSpan::new(raw.span.end, raw.span.end);
     let statement = parser.parse_statement().map_err(|e| parse_error(e, end))?;
     let next = parser.peek_token();
@@ -225,6 +230,39 @@ fn lower_first(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Parsing without setting a limit refuses exactly what a parser limited
+    /// to `MAX_SQL_DEPTH` refuses, nesting parentheses or subqueries around it.
+    #[test]
+    fn the_default_recursion_limit_is_max_sql_depth() {
+        let dialect = PostgreSqlDialect {};
+        let mut buffer = TokenBuffer::default();
+        let mut outcomes = Vec::new();
+        for n in MAX_SQL_DEPTH - 5..MAX_SQL_DEPTH + 5 {
+            for sql in [
+                format!("SELECT {}1{}", "(".repeat(n), ")".repeat(n)),
+                format!(
+                    "SELECT * FROM {}t{}",
+                    "(SELECT * FROM ".repeat(n),
+                    ")".repeat(n)
+                ),
+            ] {
+                let limited = Parser::new(&dialect)
+                    .with_recursion_limit(MAX_SQL_DEPTH)
+                    .try_with_sql(&sql)
+                    .and_then(|mut p| p.parse_statement());
+                let raw = split(&sql, &mut buffer).unwrap().remove(0);
+                let ours = parse_with(raw, &mut buffer, |_| Ok(()));
+                assert_eq!(ours.is_ok(), limited.is_ok(), "{sql}");
+                if let Err(e) = ours {
+                    assert_eq!(e.code, codes::TOO_DEEP, "{sql}");
+                }
+                outcomes.push(limited.is_ok());
+            }
+        }
+        // Both sides of the limit were tried.
+        assert!(outcomes.contains(&true) && outcomes.contains(&false));
+    }
 
     /// The offset by the definition: line `line`'s start plus `column - 1`
     /// characters, clamped to the line; past the text, its end.

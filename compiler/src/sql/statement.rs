@@ -7,16 +7,16 @@ use super::error::{R, SqlError, codes, fail};
 use super::names::FreshNames;
 use super::query::QueryOut;
 use super::schema::{Schema, SchemaChange};
-use kql::ast::{Statement, StatementKind};
+use kql::ast::{Name, Statement, StatementKind};
 use sqlparser::ast::{self as sql, Spanned};
 
 /// A CTE in scope: the SQL name, the `let` it became, its columns when known.
 pub(crate) struct CteEntry {
-    pub sql_name: String,
-    pub let_name: String,
-    pub columns: Option<Vec<String>>,
+    pub sql_name: Name,
+    pub let_name: Name,
+    pub columns: Option<Vec<Name>>,
     /// The KQL types of its columns, where known.
-    pub types: Vec<(String, kql::ast::TypeKind)>,
+    pub types: Vec<(Name, kql::ast::TypeKind)>,
 }
 
 /// The state of translating one statement.
@@ -25,16 +25,19 @@ pub(crate) struct Tx<'t> {
     /// `let`s to emit before the statement.
     pub lets: Vec<Statement>,
     /// Every `let` name of the script so far (a KQL `let` lasts for the script).
-    pub used_lets: &'t mut Vec<String>,
+    pub used_lets: &'t mut Vec<Name>,
     /// CTEs in scope, innermost last.
     pub ctes: Vec<CteEntry>,
     pub fresh: FreshNames<'t>,
     /// Schema changes to apply once the statement has translated.
     pub changes: Vec<SchemaChange>,
+    /// Set while translating a statement's own query, whose output names and
+    /// types no one reads (taken by the first query or select that sees it).
+    pub outputs_unused: bool,
 }
 
 impl<'t> Tx<'t> {
-    pub fn new(schema: &'t Schema, used_lets: &'t mut Vec<String>, text: &'t str) -> Self {
+    pub fn new(schema: &'t Schema, used_lets: &'t mut Vec<Name>, text: &'t str) -> Self {
         Tx {
             schema,
             lets: Vec::new(),
@@ -42,6 +45,7 @@ impl<'t> Tx<'t> {
             ctes: Vec::new(),
             fresh: FreshNames::new(text),
             changes: Vec::new(),
+            outputs_unused: false,
         }
     }
 
@@ -56,11 +60,11 @@ impl<'t> Tx<'t> {
     }
 
     /// A `let` name for a CTE, unique in the script.
-    pub fn let_name(&mut self, name: &str) -> String {
-        let mut candidate = name.to_string();
+    pub fn let_name(&mut self, name: &str) -> Name {
+        let mut candidate = Name::new(name);
         let mut n = 2;
         while self.used_lets.contains(&candidate) {
-            candidate = format!("{name}_{n}");
+            candidate = format!("{name}_{n}").into();
             n += 1;
         }
         self.used_lets.push(candidate.clone());
@@ -83,6 +87,9 @@ impl<'t> Tx<'t> {
         use sql::Statement as S;
         Ok(match s {
             S::Query(q) => {
+                // A statement's own query: nothing reads its output names and
+                // types afterwards.
+                self.outputs_unused = true;
                 let QueryOut { pipeline, .. } = self.query(q)?;
                 vec![statement(StatementKind::Pipeline(pipeline))]
             }

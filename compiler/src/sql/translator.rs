@@ -55,8 +55,16 @@ impl Translator {
     /// string) gives a single error. `CREATE`, `ALTER` and `DROP TABLE` update the
     /// schema as they translate.
     pub fn translate_statements(&mut self, sql: &str) -> Vec<Result<Translation, Diagnostic>> {
+        let mut out = Vec::new();
+        self.each_statement(sql, |r| out.push(r));
+        out
+    }
+
+    /// [`Translator::translate_statements`], handing each result to `f` as it
+    /// comes instead of collecting them.
+    fn each_statement(&mut self, sql: &str, mut f: impl FnMut(Result<Translation, Diagnostic>)) {
         if sql.len() > kql::limits::MAX_INPUT_BYTES {
-            return vec![Err(Diagnostic::new(
+            f(Err(Diagnostic::new(
                 codes::INPUT_TOO_LARGE,
                 Span::new(0, 0),
                 format!(
@@ -65,15 +73,18 @@ impl Translator {
                     kql::limits::MAX_INPUT_BYTES
                 ),
             )
-            .with_hint("split the input into several requests"))];
+            .with_hint("split the input into several requests")));
+            return;
         }
         let lines = LineIndex::new(sql);
         let raws = match source::split(sql, &mut self.tokens) {
             Ok(r) => r,
-            Err(e) => return vec![Err(diagnostic(e, &lines))],
+            Err(e) => {
+                f(Err(diagnostic(e, &lines)));
+                return;
+            }
         };
         let mut used_lets = Vec::new();
-        let mut out = Vec::with_capacity(raws.len());
         for raw in raws {
             let span = lines.span(raw.span);
             let raw_span = raw.span;
@@ -100,12 +111,11 @@ impl Translator {
                     for c in changes {
                         self.schema.apply(c);
                     }
-                    out.push(Ok(Translation { span, statements }));
+                    f(Ok(Translation { span, statements }))
                 }
-                Err(e) => out.push(Err(diagnostic(fallback(e, raw_span), &lines))),
+                Err(e) => f(Err(diagnostic(fallback(e, raw_span), &lines))),
             }
         }
-        out
     }
 
     /// Translates a whole script: the KQL statements of every SQL statement, or
@@ -114,26 +124,31 @@ impl Translator {
     pub fn translate(&mut self, sql: &str) -> Result<Script, Diagnostics> {
         let mut statements = Vec::new();
         let mut errors = Vec::new();
-        for r in self.translate_statements(sql) {
-            match r {
-                Ok(t) if statements.is_empty() => statements = t.statements,
-                Ok(t) => statements.extend(t.statements),
-                Err(d) => {
-                    if errors.len() == kql::limits::MAX_DIAGNOSTICS {
-                        errors.push(Diagnostic::new(
-                            codes::TOO_MANY_ERRORS,
-                            d.span,
-                            format!(
-                                "more than {} errors; the rest are not reported",
-                                kql::limits::MAX_DIAGNOSTICS
-                            ),
-                        ));
-                        break;
-                    }
+        let mut full = false;
+        // Each statement as it translates: no list of translations in between.
+        // Every statement still translates (its schema changes apply) after
+        // the errors are full.
+        self.each_statement(sql, |r| match r {
+            Ok(_) if full => {}
+            Ok(t) if statements.is_empty() => statements = t.statements,
+            Ok(t) => statements.extend(t.statements),
+            Err(_) if full => {}
+            Err(d) => {
+                if errors.len() == kql::limits::MAX_DIAGNOSTICS {
+                    errors.push(Diagnostic::new(
+                        codes::TOO_MANY_ERRORS,
+                        d.span,
+                        format!(
+                            "more than {} errors; the rest are not reported",
+                            kql::limits::MAX_DIAGNOSTICS
+                        ),
+                    ));
+                    full = true;
+                } else {
                     errors.push(d);
                 }
             }
-        }
+        });
         if errors.is_empty() {
             Ok(Script { statements })
         } else {

@@ -8,12 +8,14 @@
 //! stages, `statement` everything a script can contain.
 
 mod expr;
+mod name;
 mod pipeline;
 mod span;
 mod spans;
 mod statement;
 
 pub use expr::*;
+pub use name::Name;
 pub use pipeline::*;
 pub use span::*;
 pub use spans::ClearSpans;

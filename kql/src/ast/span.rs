@@ -1,5 +1,7 @@
 //! Source positions: byte ranges into the text a statement was parsed from.
 
+use super::Name;
+
 /// A half-open byte range `start..end` into the source text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
 pub struct Span {
@@ -27,7 +29,7 @@ impl Span {
 /// case-sensitive.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Ident {
-    pub name: String,
+    pub name: Name,
     pub span: Span,
 }
 

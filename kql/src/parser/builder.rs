@@ -70,14 +70,14 @@ impl<'s> Builder<'s> {
 
     pub fn ident(&self, l: usize, r: usize) -> Ident {
         Ident {
-            name: self.src[l..r].to_owned(),
+            name: Name::new(&self.src[l..r]),
             span: sp(l, r),
         }
     }
 
     pub fn quoted_ident(&self, text: &str, l: usize, r: usize) -> Ident {
         Ident {
-            name: unquote_ident(text).into_owned(),
+            name: Name::new(&unquote_ident(text)),
             span: sp(l, r),
         }
     }

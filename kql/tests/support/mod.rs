@@ -61,7 +61,7 @@ pub fn statement_tree(s: &Statement) -> String {
 fn name(q: &QualifiedName) -> String {
     match &q.namespace {
         Some(ns) => format!("{}.{}", ns.name, q.name.name),
-        None => q.name.name.clone(),
+        None => q.name.name.to_string(),
     }
 }
 

@@ -40,7 +40,7 @@ impl Names<'_> {
         self.p
             .tables
             .get(t.index())
-            .map(|t| t.name.clone())
+            .map(|t| t.name.to_string())
             .unwrap_or_else(|| format!("{t}?"))
     }
 

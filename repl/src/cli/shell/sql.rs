@@ -5,7 +5,7 @@
 //! `SELECT *` next to other columns, `INSERT` without a column list and `ON
 //! CONFLICT` upserts know their columns.
 
-use kql::ast::{Script, StatementKind, TypeKind};
+use kql::ast::{Name, Script, StatementKind, TypeKind};
 use kql_compiler::catalog::Catalog;
 use kql_compiler::sql::{Schema, TableSchema};
 use kql_compiler::types::DataType;
@@ -89,14 +89,14 @@ pub fn schema_of(catalog: &Catalog) -> Schema {
     let mut schema = Schema::new();
     for t in catalog.user_defined_tables() {
         schema.add_table(TableSchema {
-            namespace: Some(t.namespace.clone()),
-            name: t.name.clone(),
-            columns: t.columns.iter().map(|c| c.name.clone()).collect(),
-            key: t.key.clone(),
+            namespace: Some(Name::new(&t.namespace)),
+            name: Name::new(&t.name),
+            columns: t.columns.iter().map(|c| Name::new(&c.name)).collect(),
+            key: t.key.iter().map(Name::from).collect(),
             types: t
                 .columns
                 .iter()
-                .filter_map(|c| type_kind(c.ty).map(|k| (c.name.clone(), k)))
+                .filter_map(|c| type_kind(c.ty).map(|k| (Name::new(&c.name), k)))
                 .collect(),
         });
     }
