@@ -42,6 +42,27 @@ pub fn encode(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<Vec<Vec<u8>
     Ok(parts)
 }
 
+/// The column names and KQL types a compact `Row` answer of `schema` carries.
+pub fn row_columns(schema: &SchemaRef) -> Vec<(String, String)> {
+    schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let t = crate::vm::types::from_arrow(f.data_type());
+            let json = f
+                .metadata()
+                .get("ARROW:extension:name")
+                .is_some_and(|n| n == "arrow.json");
+            let ty = if json {
+                "json".to_owned()
+            } else {
+                t.to_string()
+            };
+            (f.name().clone(), ty)
+        })
+        .collect()
+}
+
 /// A statement's results for one request.
 pub struct ResultSink<'a> {
     request: u32,
@@ -98,23 +119,7 @@ impl<'a> ResultSink<'a> {
             && rows_affected == 0
             && let (Some(schema), [b]) = (&self.schema, self.pending.as_slice())
         {
-            let columns = schema
-                .fields()
-                .iter()
-                .map(|f| {
-                    let t = crate::vm::types::from_arrow(f.data_type());
-                    let json = f
-                        .metadata()
-                        .get("ARROW:extension:name")
-                        .is_some_and(|n| n == "arrow.json");
-                    let ty = if json {
-                        "json".to_owned()
-                    } else {
-                        t.to_string()
-                    };
-                    (f.name().clone(), ty)
-                })
-                .collect();
+            let columns = row_columns(schema);
             let values = b
                 .columns()
                 .iter()

@@ -154,7 +154,8 @@ impl std::fmt::Debug for Vm {
     }
 }
 
-fn now_us() -> i64 {
+/// Now, in µs since the epoch (`now()` of a run).
+pub(crate) fn now_us() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1000) as i64
 }
 
@@ -378,7 +379,7 @@ impl Vm {
 }
 
 /// Adds the instruction to an error of the VM's own.
-fn locate(mut e: ExecError, at: usize, insn: &Insn) -> ExecError {
+pub(crate) fn locate(mut e: ExecError, at: usize, insn: &Insn) -> ExecError {
     if e.code.starts_with('X') {
         e.message = format!(
             "{} (at instruction {at}, {})",

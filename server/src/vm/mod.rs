@@ -25,6 +25,7 @@ pub mod expr;
 pub mod hash;
 pub mod machine;
 pub mod ops;
+pub mod point;
 pub mod prepared;
 pub mod rowkey;
 pub mod types;
@@ -34,4 +35,5 @@ pub use context::{
 };
 pub use error::{ExecError, XCode};
 pub use machine::{Outcome, TxnOp, Vm};
+pub use point::{PointGet, PointRun};
 pub use prepared::{PlanKind, Prepared, plan_hash};

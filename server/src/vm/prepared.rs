@@ -11,6 +11,7 @@ use kql_compiler::bytecode::{Insn, OpClass, VerifiedProgram};
 use kql_compiler::catalog::SYSTEM_TABLE_ID_BASE;
 
 use super::error::Result;
+use super::point::PointGet;
 use super::types::{arrow_schema, value_array};
 
 /// What a plan does, which decides how the session runs it.
@@ -42,6 +43,8 @@ pub struct Prepared {
     /// Each constant as a one-row array.
     pub consts: Vec<ArrayRef>,
     pub kind: PlanKind,
+    /// The plan as one point get, when it is exactly that (see [`PointGet::of`]).
+    pub point: Option<PointGet>,
     /// Whether the plan looks short enough to run where its request arrives (see
     /// [`short_of`]).
     short: bool,
@@ -121,7 +124,7 @@ fn kind_of(program: &VerifiedProgram) -> PlanKind {
 
 impl Prepared {
     pub fn new(program: VerifiedProgram, hash: [u8; 32]) -> Result<Arc<Prepared>> {
-        let schemas = program.schemas.iter().map(arrow_schema).collect();
+        let schemas: Vec<SchemaRef> = program.schemas.iter().map(arrow_schema).collect();
         let consts = program
             .constants
             .iter()
@@ -129,12 +132,16 @@ impl Prepared {
             .collect::<Result<_>>()?;
         let kind = kind_of(&program);
         let short = short_of(&program, kind);
+        let point = (kind == PlanKind::Read)
+            .then(|| PointGet::of(&program, &schemas))
+            .flatten();
         Ok(Arc::new(Prepared {
             program,
             hash,
             schemas,
             consts,
             kind,
+            point,
             short,
             overran: AtomicU32::new(0),
         }))

@@ -180,6 +180,36 @@ impl<'a> TypedCol<'a> {
     }
 }
 
+/// The value of a row-format payload of a column of type `dt` (what
+/// [`ColumnBuilder::append_payload`] appends, as a scalar).
+pub(crate) fn payload_scalar(dt: &DataType, p: &[u8]) -> Result<ScalarValue> {
+    use ScalarValue as S;
+    Ok(match dt {
+        DataType::Bool => S::Bool(arr::<1>(p)?[0] != 0),
+        DataType::Int16 => S::Int16(i16::from_le_bytes(arr(p)?)),
+        DataType::Int32 => S::Int32(i32::from_le_bytes(arr(p)?)),
+        DataType::Date => S::Date(i32::from_le_bytes(arr(p)?)),
+        DataType::Int64 => S::Int64(i64::from_le_bytes(arr(p)?)),
+        DataType::Timestamp => S::Timestamp(i64::from_le_bytes(arr(p)?)),
+        DataType::Time => S::Time(i64::from_le_bytes(arr(p)?)),
+        DataType::Float32 => S::Float32(f32::from_le_bytes(arr(p)?)),
+        DataType::Float64 => S::Float64(f64::from_le_bytes(arr(p)?)),
+        DataType::Decimal(prec, scale) => S::Decimal(i128::from_le_bytes(arr(p)?), *prec, *scale),
+        DataType::Text | DataType::Json => {
+            let s = std::str::from_utf8(p)
+                .map_err(|_| StorageError::corrupt("row text is not UTF-8"))?
+                .to_owned();
+            if *dt == DataType::Json {
+                S::Json(s)
+            } else {
+                S::Text(s)
+            }
+        }
+        DataType::Bytes => S::Bytes(p.to_vec()),
+        DataType::Uuid => S::Uuid(arr::<16>(p)?),
+    })
+}
+
 /// Builds one Arrow column of a given [`DataType`].
 pub(crate) enum ColumnBuilder {
     Bool(BooleanBuilder),

@@ -107,15 +107,15 @@ pub(crate) fn put_scalar(out: &mut Vec<u8>, v: &ScalarValue) -> Result<()> {
 }
 
 /// The types of a table's key parts (`Int64` for the hidden row id).
-pub(crate) fn key_types(def: &TableDef) -> Vec<(String, DataType)> {
+pub(crate) fn key_types(def: &TableDef) -> Vec<(&str, DataType)> {
     if def.primary_key.is_empty() {
-        return vec![("__rowid".to_string(), DataType::Int64)];
+        return vec![("__rowid", DataType::Int64)];
     }
     def.primary_key
         .iter()
         .map(|id| {
             let c = def.column(*id).expect("key columns are never dropped");
-            (c.name.clone(), c.data_type)
+            (c.name.as_str(), c.data_type)
         })
         .collect()
 }
@@ -134,11 +134,7 @@ pub(crate) fn encode_key(
             "table {} has {} key part(s) ({}), got {} value(s)",
             def.qualified_name(),
             types.len(),
-            types
-                .iter()
-                .map(|(n, _)| n.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
+            types.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
             values.len()
         )));
     }

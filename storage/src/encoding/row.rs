@@ -12,9 +12,9 @@
 
 use crate::catalog::{ColumnId, TableDef};
 use crate::error::{Result, StorageError};
-use crate::types::ScalarValue;
+use crate::types::{DataType, ScalarValue};
 
-use super::column::{ColumnBuilder, TypedCol};
+use super::column::{ColumnBuilder, TypedCol, payload_scalar};
 
 pub(crate) const WNULL: u8 = 0;
 pub(crate) const W1: u8 = 1;
@@ -87,6 +87,50 @@ impl RowDecoder {
 
     /// Appends one row to `builders` (one per projected column).
     pub(crate) fn decode(&mut self, row: &[u8], builders: &mut [ColumnBuilder]) -> Result<()> {
+        self.walk(row, |slot, payload| match payload {
+            None => {
+                builders[slot].append_null();
+                Ok(())
+            }
+            Some(p) => builders[slot].append_payload(p),
+        })?;
+        for (slot, seen) in self.seen.iter().enumerate() {
+            if !seen {
+                builders[slot].append_scalar(&self.backfill[slot])?;
+            }
+        }
+        Ok(())
+    }
+
+    /// One row as scalars of the projected columns' `types` (one per projected
+    /// column): the point get's answer, without Arrow builders.
+    pub(crate) fn decode_scalars(
+        &mut self,
+        row: &[u8],
+        types: &[DataType],
+    ) -> Result<Vec<ScalarValue>> {
+        let mut out = vec![ScalarValue::Null; types.len()];
+        self.walk(row, |slot, payload| {
+            if let Some(p) = payload {
+                out[slot] = payload_scalar(&types[slot], p)?;
+            }
+            Ok(())
+        })?;
+        for (slot, seen) in self.seen.iter().enumerate() {
+            if !seen {
+                out[slot] = self.backfill[slot].clone();
+            }
+        }
+        Ok(out)
+    }
+
+    /// Hands each projected column's entry of `row` to `f` (its slot and payload,
+    /// `None` for null), the first entry of a column only, marking it `seen`.
+    fn walk(
+        &mut self,
+        row: &[u8],
+        mut f: impl FnMut(usize, Option<&[u8]>) -> Result<()>,
+    ) -> Result<()> {
         self.seen.iter_mut().for_each(|s| *s = false);
         let mut pos = 0;
         while pos < row.len() {
@@ -111,19 +155,10 @@ impl RowDecoder {
                 let slot = *slot;
                 if !self.seen[slot] {
                     self.seen[slot] = true;
-                    if width == WNULL {
-                        builders[slot].append_null();
-                    } else {
-                        builders[slot].append_payload(&row[pos..end])?;
-                    }
+                    f(slot, (width != WNULL).then(|| &row[pos..end]))?;
                 }
             }
             pos = end;
-        }
-        for (slot, seen) in self.seen.iter().enumerate() {
-            if !seen {
-                builders[slot].append_scalar(&self.backfill[slot])?;
-            }
         }
         Ok(())
     }

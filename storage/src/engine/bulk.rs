@@ -25,6 +25,7 @@ use super::rows::{EncodedRow, KeySource, encode_batch};
 use crate::catalog::{TableId, UserId};
 use crate::encoding::value;
 use crate::error::{Result, StorageError};
+use crate::scan::hot_cache::HotWrite;
 use crate::util::now_us;
 
 impl Engine {
@@ -135,7 +136,7 @@ impl Engine {
             let pairs = rows.iter().map(|(e, _, _)| (&e.key[..], &e.row[..]));
             // Sequence numbers are never reused, even those of a failed ingestion
             // (its counters may already be written).
-            let r = inner.ingest_rows(pairs, first, at, def.has_hidden_key());
+            let r = inner.ingest_rows(part, pairs, first, at, def.has_hidden_key());
             state.last_seq = last;
             r?
         } else {
@@ -149,7 +150,12 @@ impl Engine {
                 bytes += (e.key.len() + v.len()) as i64;
                 batch.put_cf(hot, &e.key, &v);
             }
-            inner.write_commit(batch, last)?;
+            let mut writes = rows.iter().map(|(e, _, _)| HotWrite {
+                part,
+                key: &e.key,
+                row: Some(&e.row[..]),
+            });
+            inner.write_commit(batch, last, vec![part], &mut writes)?;
             state.last_seq = last;
             bytes
         };

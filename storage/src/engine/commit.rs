@@ -22,6 +22,7 @@ use super::txn::{CommitInfo, HotObs, Txn};
 use crate::cold::PartitionId;
 use crate::encoding::value;
 use crate::error::{Result, StorageError};
+use crate::scan::hot_cache::HotWrite;
 use crate::util::now_us;
 
 /// Most transactions [`Engine::commit_group`] takes at once (a longer list is
@@ -117,7 +118,15 @@ pub(super) fn commit_group(inner: &Arc<Inner>, txns: Vec<Txn>) -> Vec<Result<Com
     if accepted.is_empty() {
         return out;
     }
-    if let Err(e) = inner.write_commit(staged.batch, staged.seq) {
+    let parts: Vec<PartitionId> = staged.per_part.keys().copied().collect();
+    let mut writes = accepted.iter().flat_map(|&i| {
+        txns[i].writes.iter().map(|(key, p)| HotWrite {
+            part: p.part,
+            key,
+            row: (!p.tombstone).then_some(&p.row[..]),
+        })
+    });
+    if let Err(e) = inner.write_commit(staged.batch, staged.seq, parts, &mut writes) {
         for i in accepted {
             out[i] = Err(copy_error(&e));
         }

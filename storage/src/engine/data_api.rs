@@ -83,6 +83,23 @@ impl Engine {
         self.inner.hit_to_batch(&def, &plan, hit)
     }
 
+    /// [`Engine::get`] answering the row's values, one per column of `projection`
+    /// (every current column for `None`), instead of a one-row batch: the short path
+    /// of a point get that answers one row, with no Arrow arrays built for it.
+    pub fn get_values(
+        &self,
+        table: TableId,
+        owner: Option<UserId>,
+        key: &[ScalarValue],
+        projection: Option<&[ColumnId]>,
+    ) -> Result<Option<Vec<ScalarValue>>> {
+        let (def, part) = self.inner.resolve(table, owner)?;
+        let k = crate::encoding::key::encode_key(&def, owner, key, false)?;
+        let plan = super::read::GetPlan::new(&def, projection, key)?;
+        let (_, _, hit) = self.inner.lookup_committed(part, &k, &plan.wanted)?;
+        self.inner.hit_to_values(&def, &plan, hit)
+    }
+
     /// A scan of committed data at one consistent snapshot.
     pub fn scan(&self, spec: ScanSpec) -> Result<ScanIter> {
         ScanIter::new(&self.inner, spec, None)

@@ -11,6 +11,7 @@ use crate::catalog::{PendingErase, TableId, TableKind, UserId};
 use crate::cold::layout;
 use crate::encoding::key::{partition_prefix, prefix_successor, table_prefix};
 use crate::error::{Result, StorageError};
+use crate::scan::hot_cache::Scope;
 
 impl Inner {
     /// Carries out one recorded erasure, then marks it done.
@@ -32,6 +33,7 @@ impl Inner {
             let end = prefix_successor(prefix).expect("prefixes start with a table id");
             let mut wo = WriteOptions::default();
             wo.set_sync(self.fsync());
+            let _cached = self.hot_scan_cache.begin(Scope::All);
             self.db.delete_range_cf_opt(cf, prefix, &end[..], &wo)?;
         }
         // A range tombstone in a memtable turns that memtable's bloom filter off for

@@ -36,6 +36,7 @@ use crate::encoding::row::RowDecoder;
 use crate::encoding::value;
 use crate::error::{Result, StorageError};
 use crate::options::Durability;
+use crate::scan::hot_cache::Scope;
 use crate::util::write_atomic_steps;
 
 /// A flush that deletes at least this many hot versions compacts the partition's hot
@@ -253,6 +254,8 @@ impl Inner {
             }
             let mut wo = WriteOptions::default();
             wo.set_sync(self.options.durability == Durability::Sync);
+            // The partition's cached hot scans go with the versions removed.
+            let _cached = self.hot_scan_cache.begin(Scope::Parts(vec![part.id]));
             self.db.write_opt(batch, &wo)?;
             part.install(ColdView {
                 manifest,

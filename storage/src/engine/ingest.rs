@@ -28,8 +28,10 @@ use rocksdb::{
 use super::handle::Inner;
 use super::open::{HOT_CF, rocks_options};
 use crate::catalog::{CATALOG_CF, meta_key};
+use crate::cold::PartitionId;
 use crate::encoding::value;
 use crate::error::{Result, StorageError};
+use crate::scan::hot_cache::Scope;
 
 /// Loads of fewer rows go through a write batch. An ingestion costs five syncs (the
 /// file twice, the directory, the MANIFEST twice: 6–9.5 ms on the benchmark machine)
@@ -93,6 +95,7 @@ impl Inner {
     /// On error nothing is visible, now or after a restart.
     pub(crate) fn ingest_rows<'a>(
         &self,
+        part: PartitionId,
         rows: impl ExactSizeIterator<Item = (&'a [u8], &'a [u8])>,
         first_seq: u64,
         at: i64,
@@ -130,10 +133,12 @@ impl Inner {
         let mut io = IngestExternalFileOptions::default();
         io.set_move_files(true);
         let cf = self.db.cf_handle(HOT_CF).expect("hot cf");
+        // An ingested file whose keys overlap nothing may take no sequence number: the
+        // partition's cached scans are dropped (and none is kept meanwhile).
+        let guard = self.hot_scan_cache.begin(Scope::Parts(vec![part]));
         self.db
             .ingest_external_file_cf_opts(cf, &io, vec![&file.0])?;
-        // An ingested file whose keys overlap nothing may take no sequence number.
-        self.hot_scan_cache.invalidate();
+        drop(guard);
         self.failpoint("load.ingested");
         drop(file);
         if let Some(f) = readback {

@@ -26,6 +26,7 @@ use crate::encoding::key::{partition_prefix, prefix_successor};
 use crate::encoding::value;
 use crate::error::Result;
 use crate::options::Durability;
+use crate::scan::hot_cache::Scope;
 use crate::util::now_us;
 
 /// One thing [`Engine::run_due_jobs`] did.
@@ -151,7 +152,11 @@ impl Engine {
         }
         let mut wo = WriteOptions::default();
         wo.set_sync(inner.options.durability == Durability::Sync);
+        let cached = inner
+            .hot_scan_cache
+            .begin(Scope::Parts(vec![PartitionId { table, owner: None }]));
         inner.db.write_opt(batch, &wo)?;
+        drop(cached);
         let p = inner.partition(PartitionId { table, owner: None });
         p.hot_rows.fetch_sub(n as i64, Ordering::Relaxed);
         p.hot_bytes.fetch_sub(bytes, Ordering::Relaxed);

@@ -19,7 +19,7 @@ use crate::encoding::column::ColumnBuilder;
 use crate::encoding::row::RowDecoder;
 use crate::encoding::value;
 use crate::error::{Result, StorageError};
-use crate::types::ScalarValue;
+use crate::types::{DataType, ScalarValue};
 
 /// The newest committed version of a key.
 pub(crate) enum LookupHit {
@@ -301,6 +301,61 @@ impl Inner {
                     arrays,
                     &arrow_array::RecordBatchOptions::new().with_row_count(Some(1)),
                 )?))
+            }
+        }
+    }
+}
+
+impl Inner {
+    /// The values of a lookup result, one per [`GetPlan::cols`] entry (`None` for
+    /// absent or deleted): what [`Inner::hit_to_batch`] answers, as scalars.
+    pub(crate) fn hit_to_values(
+        &self,
+        def: &TableDef,
+        plan: &GetPlan,
+        hit: LookupHit,
+    ) -> Result<Option<Vec<ScalarValue>>> {
+        let type_of = |id: &ColumnId| def.column(*id).expect("checked").data_type;
+        match hit {
+            LookupHit::Absent
+            | LookupHit::Hot {
+                tombstone: true, ..
+            }
+            | LookupHit::Cold { deleted: true, .. } => Ok(None),
+            LookupHit::Hot { row, .. } => {
+                // Each column decoded once, even when `cols` repeats one.
+                let mut unique: Vec<ColumnId> = Vec::with_capacity(plan.cols.len());
+                let mut slots = Vec::with_capacity(plan.cols.len());
+                for id in &plan.cols {
+                    slots.push(match unique.iter().position(|u| u == id) {
+                        Some(s) => s,
+                        None => {
+                            unique.push(*id);
+                            unique.len() - 1
+                        }
+                    });
+                }
+                let types: Vec<DataType> = unique.iter().map(type_of).collect();
+                let decoded = RowDecoder::new(def, &unique).decode_scalars(&row, &types)?;
+                if unique.len() == plan.cols.len() {
+                    return Ok(Some(decoded));
+                }
+                Ok(Some(slots.iter().map(|s| decoded[*s].clone()).collect()))
+            }
+            LookupHit::Cold { values, .. } => {
+                let mut values = values.into_iter();
+                let mut out = Vec::with_capacity(plan.cols.len());
+                for (id, known) in plan.cols.iter().zip(&plan.known) {
+                    let c = def.column(*id).expect("checked");
+                    out.push(match known {
+                        Some(v) => v.clone(),
+                        None => match values.next().flatten() {
+                            Some(a) => ScalarValue::from_array(a.as_ref(), 0, &c.data_type)?,
+                            None => c.backfill.coerce_to(&c.data_type)?,
+                        },
+                    });
+                }
+                Ok(Some(out))
             }
         }
     }

@@ -36,6 +36,7 @@ use crate::cold::PartitionId;
 use crate::encoding::key::encode_key;
 use crate::error::{Result, StorageError};
 use crate::options::Durability;
+use crate::scan::hot_cache::{HotWrite, Scope};
 use crate::scan::{ScanIter, ScanSpec};
 use crate::types::ScalarValue;
 
@@ -355,8 +356,15 @@ impl Txn {
 impl Inner {
     /// Writes a commit's batch with the catalog's sequence and row-id high-water
     /// marks (`seq` is the last sequence the batch uses), synced at the engine's
-    /// durability. Called under the commit lock.
-    pub(crate) fn write_commit(&self, mut batch: WriteBatch, seq: u64) -> Result<()> {
+    /// durability, and records its hot `writes` (to the partitions `parts`) in the hot
+    /// scan cache. Called under the commit lock.
+    pub(crate) fn write_commit<'w>(
+        &self,
+        mut batch: WriteBatch,
+        seq: u64,
+        parts: Vec<PartitionId>,
+        writes: &mut dyn Iterator<Item = HotWrite<'w>>,
+    ) -> Result<()> {
         let cat_cf = self.db.cf_handle(CATALOG_CF).expect("catalog cf");
         batch.put_cf(cat_cf, meta_key("seq"), seq.to_be_bytes());
         batch.put_cf(
@@ -367,7 +375,13 @@ impl Inner {
         self.failpoint_error("commit.write")?;
         let mut wo = WriteOptions::default();
         wo.set_sync(self.options.durability == Durability::Sync);
+        // Registered before the write, recorded after it: a scan never misses it
+        // (see `scan::hot_cache`). A failed write drops the partitions' entries.
+        let guard = self.hot_scan_cache.begin(Scope::Parts(parts));
+        let lower = self.db.latest_sequence_number() + 1;
         self.db.write_opt(batch, &wo)?;
+        let upper = self.db.latest_sequence_number();
+        guard.recorded(lower, upper, writes);
         Ok(())
     }
 }

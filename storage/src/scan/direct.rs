@@ -16,8 +16,9 @@ use crate::engine::Inner;
 use crate::error::{Result, StorageError};
 
 use super::hot::hot_iter;
-use super::hot_cache::CacheKey;
+use super::hot_cache::{CacheKey, Keys};
 use super::iter::Chunk;
+use crate::encoding::key::partition_prefix;
 
 /// Entries one thread reads before the rest of a range is split across threads.
 pub(crate) const SPLIT_AFTER: usize = 32 * 1024;
@@ -25,23 +26,27 @@ pub(crate) const SPLIT_AFTER: usize = 32 * 1024;
 type Snapshot<'a> = rocksdb::SnapshotWithThreadMode<'a, rocksdb::DB>;
 
 /// The live hot rows of `key`'s range and columns at `snapshot`: from the hot scan
-/// cache when it holds them for the snapshot's sequence number `seq` (known exactly)
-/// in the cache generation read before the snapshot was taken, else decoded (and, for
+/// cache when it can tell them for the snapshot's sequence number `seq` (known
+/// exactly; `token` read before the snapshot was taken), else decoded (and, for
 /// ranges of at least [`SPLIT_AFTER`] rows, cached).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn read_direct(
     inner: &Inner,
     snapshot: &Snapshot<'_>,
-    generation: u64,
+    token: u64,
     seq: Option<u64>,
     key: CacheKey,
     fill_cache: bool,
     def: &TableDef,
 ) -> Result<VecDeque<Chunk>> {
-    if let Some(hit) = seq.and_then(|s| inner.hot_scan_cache.get(generation, s, &key)) {
+    if let Some(s) = seq
+        && let Some(hit) = inner.hot_scan_cache.get(token, s, &key, def)?
+    {
         return Ok(hit);
     }
-    let chunks = decode_hot(
+    // Keys are kept (without the partition prefix) only when the rows may be cached.
+    let prefix_len = partition_prefix(key.part.table, key.part.owner).len();
+    let (chunks, keys) = decode_hot(
         inner,
         snapshot,
         &key.lo,
@@ -51,18 +56,22 @@ pub(crate) fn read_direct(
         &key.cols,
         key.batch_size,
         inner.options.scan_threads,
+        seq.map(|_| prefix_len),
     )?;
-    if let Some(seq) = seq
-        && chunks.iter().map(|c| c.rows).sum::<usize>() >= SPLIT_AFTER
+    if let (Some(seq), Some(keys)) = (seq, keys)
+        && keys.len() >= SPLIT_AFTER
     {
-        inner.hot_scan_cache.put(generation, seq, key, &chunks);
+        inner
+            .hot_scan_cache
+            .put(token, seq, key, &chunks, keys, prefix_len);
     }
     Ok(chunks)
 }
 
 /// Decodes the live hot rows of `[lo, hi)` into chunks of at most `batch_size` rows of
 /// the `read_cols` of `def` (tombstones skipped), in key order, with up to `threads`
-/// threads.
+/// threads; with the live rows' keys (without their first `keep_keys` bytes) when
+/// asked.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn decode_hot(
     inner: &Inner,
@@ -74,9 +83,10 @@ pub(crate) fn decode_hot(
     read_cols: &[ColumnId],
     batch_size: usize,
     threads: usize,
-) -> Result<VecDeque<Chunk>> {
+    keep_keys: Option<usize>,
+) -> Result<(VecDeque<Chunk>, Option<Keys>)> {
     let mut it = hot_iter(inner, snapshot, lo, hi, cache);
-    let mut sink = Sink::new(def, read_cols, batch_size);
+    let mut sink = Sink::new(def, read_cols, batch_size, keep_keys);
     let first_stop = if threads > 1 { SPLIT_AFTER } else { usize::MAX };
     sink.drain(&mut it, None, first_stop)?;
     let Some(next) = it.key().map(<[u8]>::to_vec) else {
@@ -96,13 +106,13 @@ pub(crate) fn decode_hot(
         let end = cuts.get(i + 1).map(Vec::as_slice).unwrap_or(hi);
         bounds.push((c.as_slice(), end));
     }
-    let parts: Vec<Result<VecDeque<Chunk>>> = std::thread::scope(|s| {
+    let parts: Vec<Result<(VecDeque<Chunk>, Option<Keys>)>> = std::thread::scope(|s| {
         let handles: Vec<_> = bounds
             .iter()
             .map(|&(a, b)| {
                 s.spawn(move || {
                     let mut it = hot_iter(inner, snapshot, a, b, cache);
-                    let mut sink = Sink::new(def, read_cols, batch_size);
+                    let mut sink = Sink::new(def, read_cols, batch_size, keep_keys);
                     sink.drain(&mut it, None, usize::MAX)?;
                     Ok(sink.finish())
                 })
@@ -121,10 +131,15 @@ pub(crate) fn decode_hot(
         out
     });
     let mut out = VecDeque::new();
+    let mut keys = keep_keys.map(|_| Keys::default());
     for p in parts {
-        out.extend(p?);
+        let (chunks, k) = p?;
+        out.extend(chunks);
+        if let (Some(all), Some(k)) = (keys.as_mut(), k) {
+            all.append(k);
+        }
     }
-    Ok(out)
+    Ok((out, keys))
 }
 
 /// The last hot key in `[from, hi)`, tombstones included.
@@ -181,10 +196,17 @@ struct Sink {
     rows: usize,
     batch_size: usize,
     out: VecDeque<Chunk>,
+    /// The live rows' keys without their first `.0` bytes, when kept.
+    keys: Option<(usize, Keys)>,
 }
 
 impl Sink {
-    fn new(def: &TableDef, read_cols: &[ColumnId], batch_size: usize) -> Sink {
+    fn new(
+        def: &TableDef,
+        read_cols: &[ColumnId],
+        batch_size: usize,
+        keep_keys: Option<usize>,
+    ) -> Sink {
         let types: Vec<_> = read_cols
             .iter()
             .map(|id| def.column(*id).expect("current").data_type)
@@ -197,6 +219,7 @@ impl Sink {
             rows: 0,
             batch_size,
             out: VecDeque::new(),
+            keys: keep_keys.map(|n| (n, Keys::default())),
         }
     }
 
@@ -219,6 +242,9 @@ impl Sink {
             let hv = crate::encoding::value::decode(v)?;
             if !hv.tombstone {
                 self.dec.decode(hv.row, &mut self.builders)?;
+                if let Some((strip, keys)) = self.keys.as_mut() {
+                    keys.push(k.get(*strip..).unwrap_or_default());
+                }
                 self.rows += 1;
                 if self.rows == self.batch_size {
                     let full =
@@ -238,7 +264,7 @@ impl Sink {
         Ok(())
     }
 
-    fn finish(&mut self) -> VecDeque<Chunk> {
+    fn finish(&mut self) -> (VecDeque<Chunk>, Option<Keys>) {
         if self.rows > 0 {
             let last = std::mem::replace(&mut self.builders, fresh(&self.types, 0));
             self.out.push_back(Chunk {
@@ -248,7 +274,10 @@ impl Sink {
             });
             self.rows = 0;
         }
-        std::mem::take(&mut self.out)
+        (
+            std::mem::take(&mut self.out),
+            self.keys.take().map(|(_, k)| k),
+        )
     }
 }
 

@@ -246,8 +246,9 @@ impl ScanIter {
         let (hot, ready, view) = {
             let _view_lock = inner.view_lock.read().expect("view lock");
             // The snapshot's sequence number, when no write slipped in while it was
-            // taken (the hot scan cache is keyed by it).
-            let generation = inner.hot_scan_cache.generation();
+            // taken (the hot scan cache answers for it), and the cache's token, read
+            // before.
+            let token = inner.hot_scan_cache.token();
             let before = inner.db.latest_sequence_number();
             let snapshot = inner.db.snapshot();
             let exact_seq = (inner.db.latest_sequence_number() == before).then_some(before);
@@ -263,8 +264,9 @@ impl ScanIter {
                     hi: hi.clone(),
                     cols: read_cols.clone(),
                     batch_size: spec.batch_size,
+                    schema_version: def.schema_version,
                 };
-                let ready = read_direct(inner, &snapshot, generation, exact_seq, key, cache, &def)?;
+                let ready = read_direct(inner, &snapshot, token, exact_seq, key, cache, &def)?;
                 (Vec::new(), ready, view)
             } else if lo < hi {
                 (

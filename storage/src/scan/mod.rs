@@ -2,7 +2,7 @@
 //! [`ScanIter`] of Arrow record batches that merges the hot tier over the cold one.
 //! [`spec`] is the request, [`predicate`] binds and evaluates predicates, [`hot`] reads
 //! the hot side ([`direct`] decodes a range only the hot tier holds, split across
-//! threads, and [`hot_cache`] keeps large ones until the next write), [`cluster`]
+//! threads, and [`hot_cache`] keeps large ones, patched by later commits), [`cluster`]
 //! decides versions among overlapping segments, [`merge`] is the streaming k-way merge
 //! by key (ordered scans, compaction) over [`sources`], and [`iter`] plans and
 //! streams.

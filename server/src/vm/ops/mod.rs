@@ -76,13 +76,20 @@ pub(crate) fn bound(vm: &Vm, cx: &Ctx<'_>, e: Option<ExprId>, what: &str) -> Res
 
 /// The definition of plan table `t`, checked against the version the plan pinned.
 pub(crate) fn table_def(vm: &Vm, cx: &Ctx<'_>, t: TableRef) -> Result<Arc<TableDef>> {
-    let used =
-        vm.p.program
-            .tables
-            .get(t.index())
-            .ok_or_else(|| ExecError::internal(format!("table {t} is not in the plan")))?;
-    let def = cx
-        .db
+    plan_table_def(&vm.p.program, cx.db, t)
+}
+
+/// [`table_def`] of a program, outside a run.
+pub(crate) fn plan_table_def(
+    program: &kql_compiler::bytecode::VerifiedProgram,
+    db: &crate::db::Database,
+    t: TableRef,
+) -> Result<Arc<TableDef>> {
+    let used = program
+        .tables
+        .get(t.index())
+        .ok_or_else(|| ExecError::internal(format!("table {t} is not in the plan")))?;
+    let def = db
         .engine
         .catalog()
         .table(TableId(used.id))
