@@ -268,8 +268,10 @@ mod tests {
         let c = Config::default().engine_options();
         assert_eq!(c.hot_scan_cache_bytes, 64 << 20);
         assert_eq!(c.scan_threads, defaults.scan_threads);
+        assert_eq!(c.wal_prefill_bytes, 64 << 20);
         let c = load_str(
-            "[storage]\nhot_scan_cache_mb = 0\nscan_threads = 3\nfsync = \"never\"\n",
+            "[storage]\nhot_scan_cache_mb = 0\nscan_threads = 3\nfsync = \"never\"\n\
+             wal_prefill_mb = 0\n",
             no_env(),
         )
         .unwrap()
@@ -277,6 +279,7 @@ mod tests {
         assert_eq!(c.hot_scan_cache_bytes, 0);
         assert_eq!(c.scan_threads, 3);
         assert_eq!(c.durability, kalavar_storage::Durability::NoSync);
+        assert_eq!(c.wal_prefill_bytes, 0);
     }
 
     #[test]

@@ -73,6 +73,7 @@ pub struct StorageSection {
     pub flush_rows: u64,
     pub flush_interval_s: u64,
     pub fsync: Fsync,
+    pub wal_prefill_mb: u64,
     pub jobs_interval_ms: u64,
     pub hot_scan_cache_mb: u64,
     pub scan_threads: u64,
@@ -233,6 +234,8 @@ impl Config {
                 Fsync::Never => kalavar_storage::Durability::NoSync,
             },
             memory_budget_bytes: self.storage.memory_budget_mb.saturating_mul(1 << 20),
+            wal_prefill_bytes: usize::try_from(self.storage.wal_prefill_mb.saturating_mul(1 << 20))
+                .unwrap_or(usize::MAX),
             flush_defaults: kalavar_storage::FlushPolicy {
                 max_hot_rows: self.storage.flush_rows,
                 interval_secs: self.storage.flush_interval_s,

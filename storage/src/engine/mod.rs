@@ -20,6 +20,7 @@ mod read;
 mod rows;
 mod stats;
 mod txn;
+mod wal;
 
 pub use commit::MAX_COMMIT_GROUP;
 pub use compact::CompactReport;

@@ -30,7 +30,7 @@ use crate::cold::layout;
 use crate::cold::partition::{Partitions, load_partition_dir};
 use crate::encoding::value;
 use crate::error::{Result, StorageError};
-use crate::options::EngineOptions;
+use crate::options::{Durability, EngineOptions};
 
 /// The on-disk format this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -89,6 +89,16 @@ pub(crate) fn rocks_options(o: &EngineOptions) -> (Options, Options, Options) {
     db.set_max_background_jobs(2);
     db.set_keep_log_file_num(3);
     db.set_max_total_wal_size(256 << 20);
+    // Logs no longer needed are kept and written again from their start (see
+    // `wal.rs`); RocksDB's default recovery mode (point in time) allows it.
+    db.set_recycle_log_file_num(super::wal::RECYCLED_LOGS);
+    // Every commit also writes the catalog column family (the sequence and row-id
+    // high-water marks), so a log is needed until *both* memtables it fed are
+    // flushed. Flushing them together when the hot memtable fills frees the old log
+    // at once, for the next switch to recycle; otherwise logs would wait for the
+    // small catalog memtable to fill or for `max_total_wal_size`, and most switches
+    // would start a fresh log.
+    db.set_atomic_flush(true);
     let cache = Cache::new_lru_cache(o.block_cache_bytes);
     let mut table = BlockBasedOptions::default();
     table.set_block_cache(&cache);
@@ -151,6 +161,10 @@ impl Engine {
                 StorageError::from(e)
             }
         })?;
+        if options.durability == Durability::Sync {
+            let bytes = options.wal_prefill_bytes.min(options.write_buffer_bytes);
+            super::wal::prime(&db, &hot_dir, bytes)?;
+        }
         // Only now, holding RocksDB's lock: no other process loads into this directory.
         super::ingest::remove_stale_load_files(&dir)?;
         let (snapshot, pending) = crate::catalog::load_catalog(&db)?;
