@@ -33,7 +33,9 @@ pub struct UserProfile {
     pub serial: String,
 }
 
-/// The configuration tests start from: loopback, port 0, short deadlines.
+/// The configuration tests start from: loopback, port 0, short deadlines, and a 4 MiB
+/// write-ahead log prefill (the default 64 MiB writes ≈ 128 MB at every start; a
+/// small one still puts each server on a recycled log).
 pub fn test_config(data_dir: &Path, listen: &[&str]) -> Config {
     let mut config = Config::default();
     config.server.data_dir = data_dir.to_owned();
@@ -43,6 +45,7 @@ pub fn test_config(data_dir: &Path, listen: &[&str]) -> Config {
         .collect();
     config.limits.handshake_timeout_ms = 1000;
     config.log.level = "warn".into();
+    config.storage.wal_prefill_mb = 4;
     config
 }
 
