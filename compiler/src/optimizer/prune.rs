@@ -6,13 +6,70 @@
 //! each old output position, its new position. A node is rebuilt only where its
 //! shape changes (a projection added or removed); kept columns are filtered out of
 //! the node's lists in place, and one map buffer is passed down the chain of
-//! single-input operators instead of one being allocated per node. A scan that
-//! would read no column still reads one (its first key column, or its first
-//! column), so batches keep a row count.
+//! single-input operators instead of one being allocated per node. The working
+//! lists (columns an operator needs, a join side's map) come from a per-thread
+//! pool kept between statements, so pruning a usual plan allocates nothing. A
+//! scan that would read no column still reads one (its first key column, or its
+//! first column), so batches keep a row count.
 
 use crate::plan::{Plan, PlanField, Scalar, ScalarKind};
+use std::cell::Cell;
 
 type Map = Vec<Option<usize>>;
+
+/// Emptied working lists, reused from one node (and statement) to the next.
+#[derive(Default)]
+struct Pool {
+    lists: Vec<Vec<usize>>,
+    maps: Vec<Map>,
+}
+
+impl Pool {
+    /// The most room (in entries) a kept list may have, and the most lists kept.
+    const KEPT: usize = 1024;
+
+    fn take() -> Pool {
+        POOL.take().unwrap_or_default()
+    }
+
+    /// Keeps the pool for the next statement on this thread.
+    fn give_back(self) {
+        POOL.set(Some(self));
+    }
+
+    fn list(&mut self) -> Vec<usize> {
+        self.lists.pop().unwrap_or_default()
+    }
+
+    /// A list holding `from`.
+    fn list_of(&mut self, from: &[usize]) -> Vec<usize> {
+        let mut l = self.list();
+        l.extend_from_slice(from);
+        l
+    }
+
+    fn put(&mut self, mut l: Vec<usize>) {
+        if l.capacity() <= Self::KEPT && self.lists.len() < Self::KEPT {
+            l.clear();
+            self.lists.push(l);
+        }
+    }
+
+    fn map(&mut self) -> Map {
+        self.maps.pop().unwrap_or_default()
+    }
+
+    fn put_map(&mut self, mut m: Map) {
+        if m.capacity() <= Self::KEPT && self.maps.len() < Self::KEPT {
+            m.clear();
+            self.maps.push(m);
+        }
+    }
+}
+
+thread_local! {
+    static POOL: Cell<Option<Pool>> = const { Cell::new(None) };
+}
 
 /// Prunes the plan, keeping all of its output columns.
 pub fn prune_columns(mut plan: Plan) -> Plan {
@@ -34,8 +91,11 @@ pub fn prune_columns(mut plan: Plan) -> Plan {
         owned = (0..n).collect();
         &owned
     };
-    let mut map = Map::new();
-    prune(&mut plan, all, &mut map);
+    let mut pool = Pool::take();
+    let mut map = pool.map();
+    prune(&mut plan, all, &mut map, &mut pool);
+    pool.put_map(map);
+    pool.give_back();
     plan
 }
 
@@ -45,10 +105,9 @@ fn cols_of<'a>(exprs: impl IntoIterator<Item = &'a Scalar>, out: &mut Vec<usize>
     }
 }
 
-fn sorted(mut v: Vec<usize>) -> Vec<usize> {
+fn sort(v: &mut Vec<usize>) {
     v.sort_unstable();
     v.dedup();
-    v
 }
 
 fn remap(e: &mut Scalar, m: &Map) {
@@ -113,7 +172,7 @@ fn exact(plan: &mut Plan, m: &Map, needed: &[usize]) {
     };
 }
 
-fn prune(plan: &mut Plan, needed: &[usize], m: &mut Map) {
+fn prune(plan: &mut Plan, needed: &[usize], m: &mut Map, pool: &mut Pool) {
     let old_len = plan.schema().len();
     let identity = needed.len() == old_len;
     // Set when a projection turns out to pass its input through unchanged.
@@ -131,19 +190,16 @@ fn prune(plan: &mut Plan, needed: &[usize], m: &mut Map) {
             ..
         } => {
             // Without a filter, `needed` (sorted, deduplicated) is the list as is.
-            let mut keep = match filter {
-                None => std::borrow::Cow::Borrowed(needed),
-                Some(f) => {
-                    let mut keep = needed.to_vec();
-                    f.columns(&mut keep);
-                    std::borrow::Cow::Owned(sorted(keep))
-                }
-            };
+            let mut keep = pool.list_of(needed);
+            if let Some(f) = filter {
+                f.columns(&mut keep);
+                sort(&mut keep);
+            }
             if keep.is_empty() {
                 let first_key = key_names
                     .first()
                     .and_then(|k| schema.iter().position(|f| *f.name == **k));
-                keep.to_mut().push(first_key.unwrap_or(0));
+                keep.push(first_key.unwrap_or(0));
             }
             keep_map(m, old_len, &keep);
             if let Some(f) = filter.as_mut() {
@@ -151,6 +207,7 @@ fn prune(plan: &mut Plan, needed: &[usize], m: &mut Map) {
             }
             retain_at(columns, &keep);
             retain_at(schema, &keep);
+            pool.put(keep);
         }
         Plan::Seek {
             columns, schema, ..
@@ -170,9 +227,11 @@ fn prune(plan: &mut Plan, needed: &[usize], m: &mut Map) {
         }
         Plan::Subscribe { .. } => identity_map(m, old_len),
         Plan::Filter { input, predicate } => {
-            let mut need = needed.to_vec();
+            let mut need = pool.list_of(needed);
             predicate.columns(&mut need);
-            prune(input, &sorted(need), m);
+            sort(&mut need);
+            prune(input, &need, m, pool);
+            pool.put(need);
             remap(predicate, m);
         }
         Plan::Project {
@@ -188,9 +247,11 @@ fn prune(plan: &mut Plan, needed: &[usize], m: &mut Map) {
             // Usually every output is kept: then nothing moves.
             retain_at(exprs, &keep);
             retain_at(schema, &keep);
-            let mut need = Vec::new();
+            let mut need = pool.list();
             cols_of(exprs.iter(), &mut need);
-            prune(input, &sorted(need), m);
+            sort(&mut need);
+            prune(input, &need, m, pool);
+            pool.put(need);
             for e in exprs.iter_mut() {
                 remap(e, m);
             }
@@ -210,10 +271,12 @@ fn prune(plan: &mut Plan, needed: &[usize], m: &mut Map) {
         Plan::Aggregate {
             input, keys, aggs, ..
         } => {
-            let mut need = Vec::new();
+            let mut need = pool.list();
             cols_of(keys.iter(), &mut need);
             cols_of(aggs.iter().filter_map(|a| a.1.as_ref()), &mut need);
-            prune(input, &sorted(need), m);
+            sort(&mut need);
+            prune(input, &need, m, pool);
+            pool.put(need);
             for k in keys.iter_mut() {
                 remap(k, m);
             }
@@ -223,17 +286,21 @@ fn prune(plan: &mut Plan, needed: &[usize], m: &mut Map) {
             identity_map(m, old_len);
         }
         Plan::Sort { input, keys } | Plan::TopK { input, keys, .. } => {
-            let mut need = needed.to_vec();
+            let mut need = pool.list_of(needed);
             cols_of(keys.iter().map(|k| &k.expr), &mut need);
-            prune(input, &sorted(need), m);
+            sort(&mut need);
+            prune(input, &need, m, pool);
+            pool.put(need);
             for k in keys.iter_mut() {
                 remap(&mut k.expr, m);
             }
         }
-        Plan::Limit { input, .. } => prune(input, needed, m),
+        Plan::Limit { input, .. } => prune(input, needed, m, pool),
         Plan::Distinct { input } => {
-            let all: Vec<usize> = (0..old_len).collect();
-            prune(input, &all, m);
+            let mut all = pool.list();
+            all.extend(0..old_len);
+            prune(input, &all, m, pool);
+            pool.put(all);
         }
         Plan::Join {
             left,
@@ -243,18 +310,20 @@ fn prune(plan: &mut Plan, needed: &[usize], m: &mut Map) {
             ..
         } => {
             let nl = left.schema().len();
-            let mut lneed: Vec<usize> = needed.iter().copied().filter(|c| *c < nl).collect();
-            let mut rneed: Vec<usize> = needed
-                .iter()
-                .filter(|c| **c >= nl)
-                .map(|c| c - nl)
-                .collect();
+            let mut lneed = pool.list();
+            lneed.extend(needed.iter().copied().filter(|c| *c < nl));
+            let mut rneed = pool.list();
+            rneed.extend(needed.iter().filter(|c| **c >= nl).map(|c| c - nl));
             cols_of(keys.left.iter(), &mut lneed);
             cols_of(keys.right.iter(), &mut rneed);
-            let mut ml = Map::new();
-            let mut mr = Map::new();
-            prune(left, &sorted(lneed), &mut ml);
-            prune(right, &sorted(rneed), &mut mr);
+            sort(&mut lneed);
+            sort(&mut rneed);
+            let mut ml = pool.map();
+            let mut mr = pool.map();
+            prune(left, &lneed, &mut ml, pool);
+            prune(right, &rneed, &mut mr, pool);
+            pool.put(lneed);
+            pool.put(rneed);
             for k in keys.left.iter_mut() {
                 remap(k, &ml);
             }
@@ -276,16 +345,20 @@ fn prune(plan: &mut Plan, needed: &[usize], m: &mut Map) {
                     out[new].nullable = schema[old].nullable;
                 }
             }
+            pool.put_map(ml);
+            pool.put_map(mr);
             *schema = out;
         }
         Plan::Union { left, right } => {
             let needed = at_least_one(needed);
-            let mut ml = Map::new();
-            let mut mr = Map::new();
-            prune(left, &needed, &mut ml);
-            prune(right, &needed, &mut mr);
+            let mut ml = pool.map();
+            let mut mr = pool.map();
+            prune(left, &needed, &mut ml, pool);
+            prune(right, &needed, &mut mr, pool);
             exact(left, &ml, &needed);
             exact(right, &mr, &needed);
+            pool.put_map(ml);
+            pool.put_map(mr);
             keep_map(m, old_len, &needed);
         }
     }
