@@ -88,6 +88,28 @@ impl<'t> Tx<'t> {
             p.stages
                 .push(stage(StageKind::Where(and_all(parts).expect("not empty"))));
         }
+        // A statement's own `SELECT * FROM …` without ORDER BY, grouping or USING:
+        // the rows as they are, and nothing reads the outputs' names or types, so
+        // they are not built (the path below gives the same pipeline).
+        if outputs_unused
+            && order.is_none()
+            && !s.from.is_empty()
+            && from.using.is_empty()
+            && s.having.is_none()
+            && matches!(&s.group_by, sql::GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty())
+            && let [item @ sql::SelectItem::Wildcard(opts)] = s.projection.as_slice()
+        {
+            check_wildcard(opts, item)?;
+            if matches!(s.distinct, Some(sql::Distinct::Distinct)) {
+                p.stages.push(stage(StageKind::Distinct(Vec::new())));
+            }
+            p.stages.extend(limit.stages());
+            return Ok(QueryOut {
+                pipeline: p,
+                columns: None,
+                types: Vec::new(),
+            });
+        }
         let list = select_list(&s.projection, &from)?;
         let sorts = resolve(order, list.outputs.as_deref())?;
         let cx = Cx::over(&from);
