@@ -8,7 +8,7 @@ mod support;
 
 use std::sync::atomic::Ordering;
 
-use kalavar_protocol::{Param, ServerMessage, Value};
+use kalavar_protocol::{Param, Value};
 use kalavar_server::db::ExecLimits;
 use kalavar_server::exec::{Executor, Request, Short};
 use kalavar_server::vm::plan_hash;
@@ -42,22 +42,7 @@ fn short(ex: &mut Executor, hash: &[u8; 32], params: &[Param]) -> Result<Res, St
             }
             let mut res = Res::default();
             for m in messages {
-                match m {
-                    ServerMessage::Batch { arrow_ipc, .. } => {
-                        let b = kalavar_protocol::ipc::decode_batches(&arrow_ipc).unwrap();
-                        if b.is_empty() {
-                            res.schema_only += 1;
-                        }
-                        res.batches.extend(b);
-                    }
-                    ServerMessage::Complete { rows_affected, .. } => {
-                        res.rows_affected = rows_affected
-                    }
-                    ServerMessage::Row {
-                        columns, values, ..
-                    } => res.row = Some((columns, values)),
-                    other => panic!("unexpected {other:?}"),
-                }
+                collect(&mut res, m);
             }
             Ok(res)
         }

@@ -123,7 +123,8 @@ impl TestDb {
     }
 }
 
-fn collect(res: &mut Res, m: ServerMessage) {
+/// Adds one answer message to `res` (batches decoded, the compact row, the count).
+pub fn collect(res: &mut Res, m: ServerMessage) {
     match m {
         ServerMessage::Batch { arrow_ipc, .. } => {
             let batches = kalavar_protocol::ipc::decode_batches(&arrow_ipc).unwrap();
