@@ -123,14 +123,23 @@ impl PendingCommit {
             // No thread: nothing was applied; the executor commits as before.
             return Short::Declined;
         };
-        let outcome = committer
-            .submit(self.txn, self.plan)
-            .await
-            .unwrap_or_else(|_| {
-                Outcome::Failed(ExecError::internal(
-                    "the commit thread dropped a commit; whether it was applied is unknown",
-                ))
-            });
+        // Nothing else in flight: commit right here, as a group of one, and block
+        // this runtime thread for the write and its sync (as a PostgreSQL backend
+        // blocks in its own `fdatasync`). A lone writer then pays no hand-over to the
+        // commit thread and back — two thread wake-ups per insert. At most one
+        // leader exists at a time, so at most one runtime thread is blocked this way;
+        // writers arriving meanwhile queue for the thread and share its syncs.
+        let outcome = match committer.try_lead() {
+            Some(leader) => leader.commit(self.txn, self.plan),
+            None => committer
+                .submit(self.txn, self.plan)
+                .await
+                .unwrap_or_else(|_| {
+                    Outcome::Failed(ExecError::internal(
+                        "the commit thread dropped a commit; whether it was applied is unknown",
+                    ))
+                }),
+        };
         let failed = match outcome {
             Outcome::Again => return Short::Declined,
             Outcome::Committed => None,
