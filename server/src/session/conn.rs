@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use kalavar_protocol::frame::{FrameAssembler, HANDSHAKE_MAX_FRAME_BYTES};
+use kalavar_protocol::frame::{FrameAssembler, HANDSHAKE_MAX_FRAME_BYTES, HEADER_LEN};
 use kalavar_protocol::limits::MAX_LOADS_IN_FLIGHT;
 use kalavar_protocol::net::canonical;
 use kalavar_protocol::version::{
@@ -203,8 +203,59 @@ fn goodbye(closing: &watch::Receiver<Option<Closing>>) -> End {
 }
 
 async fn send<S: AsyncWrite + Unpin>(stream: &mut S, msg: &ServerMessage) -> std::io::Result<()> {
-    stream.write_all(&msg.encode()).await?;
+    send_all(stream, [msg]).await
+}
+
+/// Messages already waiting are written together up to about this many bytes.
+const COALESCE_BYTES: usize = 64 * 1024;
+
+/// Writes `messages` framed into one buffer, then flushes once: a statement's
+/// `Batch` and its `Complete` leave in one TLS record and one system call, so the
+/// client wakes once for the whole answer.
+async fn send_all<'a, S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    messages: impl IntoIterator<Item = &'a ServerMessage>,
+) -> std::io::Result<()> {
+    let mut buf = Vec::new();
+    for msg in messages {
+        let body = msg.encode_body();
+        buf.reserve(HEADER_LEN + body.len());
+        buf.extend_from_slice(&(body.len() as u32).to_be_bytes());
+        buf.extend_from_slice(&body);
+    }
+    stream.write_all(&buf).await?;
     stream.flush().await
+}
+
+/// Roughly how many bytes `msg` takes on the wire (its Arrow payload; others are
+/// small).
+fn approx_bytes(msg: &ServerMessage) -> usize {
+    match msg {
+        ServerMessage::Batch { arrow_ipc, .. } | ServerMessage::Change { arrow_ipc, .. } => {
+            arrow_ipc.len()
+        }
+        _ => 64,
+    }
+}
+
+/// `first` and whatever else the executor has queued already (up to
+/// [`COALESCE_BYTES`] of batches), in order, for one [`send_all`].
+fn with_queued(
+    first: ServerMessage,
+    out_rx: &mut mpsc::Receiver<ServerMessage>,
+) -> Vec<ServerMessage> {
+    let mut size = approx_bytes(&first);
+    let mut all = vec![first];
+    while size < COALESCE_BYTES {
+        match out_rx.try_recv() {
+            Ok(m) => {
+                size += approx_bytes(&m);
+                all.push(m);
+            }
+            Err(_) => break,
+        }
+    }
+    all
 }
 
 /// Reads until one frame is complete. `pending` holds bytes read but not yet fed.
@@ -351,7 +402,10 @@ impl Session {
                     });
                 }
                 Event::Out(msg) => {
-                    if send(stream, &msg).await.is_err() {
+                    if send_all(stream, &with_queued(msg, &mut out_rx))
+                        .await
+                        .is_err()
+                    {
                         break End::Quiet;
                     }
                     continue;
@@ -427,7 +481,10 @@ impl Session {
                     // Nothing queued or running: the executor's answers are all in
                     // `out_rx` already; they go first.
                     while let Ok(m) = out_rx.try_recv() {
-                        if send(stream, &m).await.is_err() {
+                        if send_all(stream, &with_queued(m, &mut out_rx))
+                            .await
+                            .is_err()
+                        {
                             break 'session End::Quiet;
                         }
                     }
@@ -473,10 +530,11 @@ impl Session {
                         }
                     };
                     let error = error.map(|e| work::error_message(request, &e));
-                    for m in messages.iter().chain(error.as_ref()) {
-                        if send(stream, m).await.is_err() {
-                            break 'session End::Quiet;
-                        }
+                    if send_all(stream, messages.iter().chain(error.as_ref()))
+                        .await
+                        .is_err()
+                    {
+                        break 'session End::Quiet;
                     }
                     None
                 }
