@@ -4,7 +4,7 @@
 use super::admin::AdminResponse;
 use super::value::Value;
 use crate::error::ProtocolError;
-use crate::frame::frame;
+use crate::frame::HEADER_LEN;
 use crate::limits::{MAX_MESSAGE_BYTES, MAX_NAME_BYTES, MAX_PARAMS};
 use crate::role::Role;
 use crate::wire::{Reader, Writer};
@@ -119,6 +119,29 @@ mod tag {
     pub const ROW: u8 = 0x4B;
 }
 
+/// The body of a `Row` answer.
+fn write_row(w: &mut Writer, request: u32, columns: &[(String, String)], values: &[Value]) {
+    w.u8(tag::ROW);
+    w.u32(request);
+    w.list(columns, |w, (name, ty)| {
+        w.str(name);
+        w.str(ty);
+    });
+    w.list(values, |w, v| v.encode(w));
+}
+
+/// Appends a frame to `out`: room for the length prefix, the body `body` writes,
+/// then the prefix filled in.
+fn framed(out: &mut Vec<u8>, body: impl FnOnce(&mut Writer)) {
+    let start = out.len();
+    out.extend_from_slice(&[0; HEADER_LEN]);
+    let mut w = Writer::with_buffer(std::mem::take(out));
+    body(&mut w);
+    *out = w.into_bytes();
+    let len = (out.len() - start - HEADER_LEN) as u32;
+    out[start..start + HEADER_LEN].copy_from_slice(&len.to_be_bytes());
+}
+
 impl ServerMessage {
     pub fn name(&self) -> &'static str {
         match self {
@@ -148,6 +171,29 @@ impl ServerMessage {
 
     pub fn encode_body(&self) -> Vec<u8> {
         let mut w = Writer::new();
+        self.write_body(&mut w);
+        w.into_bytes()
+    }
+
+    /// Appends the whole frame (length prefix and body) to `out`: a sender that
+    /// keeps one buffer for its frames allocates nothing per message.
+    pub fn encode_into(&self, out: &mut Vec<u8>) {
+        framed(out, |w| self.write_body(w));
+    }
+
+    /// Appends the frame of a `Row` answer to `out`, from borrowed columns and values
+    /// (the same bytes as `ServerMessage::Row { .. }.encode()`): a server answering a
+    /// prepared point get keeps the columns once per plan, not once per answer.
+    pub fn encode_row_into(
+        out: &mut Vec<u8>,
+        request: u32,
+        columns: &[(String, String)],
+        values: &[Value],
+    ) {
+        framed(out, |w| write_row(w, request, columns, values));
+    }
+
+    fn write_body(&self, w: &mut Writer) {
         match self {
             Self::Welcome(welcome) => {
                 w.u8(tag::WELCOME);
@@ -171,15 +217,7 @@ impl ServerMessage {
                 request,
                 columns,
                 values,
-            } => {
-                w.u8(tag::ROW);
-                w.u32(*request);
-                w.list(columns, |w, (name, ty)| {
-                    w.str(name);
-                    w.str(ty);
-                });
-                w.list(values, |w, v| v.encode(w));
-            }
+            } => write_row(w, *request, columns, values),
             Self::Complete {
                 request,
                 rows_affected,
@@ -248,14 +286,15 @@ impl ServerMessage {
             Self::AdminResult { request, result } => {
                 w.u8(tag::ADMIN_RESULT);
                 w.u32(*request);
-                result.encode(&mut w);
+                result.encode(w);
             }
         }
-        w.into_bytes()
     }
 
     pub fn encode(&self) -> Vec<u8> {
-        frame(&self.encode_body())
+        let mut out = Vec::new();
+        self.encode_into(&mut out);
+        out
     }
 
     pub fn decode(body: &[u8]) -> Result<Self, ProtocolError> {

@@ -327,6 +327,26 @@ fn every_server_message_round_trips() {
 }
 
 #[test]
+fn frames_appended_to_a_buffer_are_the_frames_encode_makes() {
+    let mut out = vec![0xAA];
+    let mut expected = vec![0xAA];
+    for msg in server_samples() {
+        msg.encode_into(&mut out);
+        expected.extend(crate::frame::frame(&msg.encode_body()));
+        if let ServerMessage::Row {
+            request,
+            columns,
+            values,
+        } = &msg
+        {
+            ServerMessage::encode_row_into(&mut out, *request, columns, values);
+            expected.extend(msg.encode());
+        }
+    }
+    assert_eq!(out, expected);
+}
+
+#[test]
 fn every_truncation_and_extension_is_an_error() {
     for msg in client_samples() {
         let body = msg.encode_body();

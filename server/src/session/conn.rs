@@ -207,6 +207,39 @@ async fn send<S: AsyncWrite + Unpin>(stream: &mut S, msg: &ServerMessage) -> std
     stream.flush().await
 }
 
+/// A session's buffer for outgoing frames larger than this is freed after use, not
+/// kept (a `Batch` is about a megabyte; an idle session should not hold one).
+const KEEP_OUT_BUFFER: usize = 64 * 1024;
+
+/// Like [`send`], encoding into the session's buffer `buf` (no allocation per
+/// message once it has grown to the session's usual answer).
+async fn send_in<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    buf: &mut Vec<u8>,
+    msg: &ServerMessage,
+) -> std::io::Result<()> {
+    buf.clear();
+    msg.encode_into(buf);
+    write_out(stream, buf).await
+}
+
+/// Writes and flushes the frames in `buf`, then empties it.
+async fn write_out<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    let written = async {
+        stream.write_all(buf).await?;
+        stream.flush().await
+    }
+    .await;
+    buf.clear();
+    if buf.capacity() > KEEP_OUT_BUFFER {
+        *buf = Vec::new();
+    }
+    written
+}
+
 /// Reads until one frame is complete. `pending` holds bytes read but not yet fed.
 async fn next_frame<S: AsyncRead + Unpin>(
     stream: &mut S,
@@ -320,6 +353,7 @@ impl Session {
             activity.clone(),
             compact,
         ));
+        let mut wbuf = Vec::new();
         let mut last_heard = Instant::now();
         // One timer for the session, set again only when it fires early (a request
         // came since): not a timer armed and dropped per request.
@@ -351,7 +385,7 @@ impl Session {
                     });
                 }
                 Event::Out(msg) => {
-                    if send(stream, &msg).await.is_err() {
+                    if send_in(stream, &mut wbuf, &msg).await.is_err() {
                         break End::Quiet;
                     }
                     continue;
@@ -427,7 +461,7 @@ impl Session {
                     // Nothing queued or running: the executor's answers are all in
                     // `out_rx` already; they go first.
                     while let Ok(m) = out_rx.try_recv() {
-                        if send(stream, &m).await.is_err() {
+                        if send_in(stream, &mut wbuf, &m).await.is_err() {
                             break 'session End::Quiet;
                         }
                     }
@@ -450,6 +484,13 @@ impl Session {
                             continue;
                         }
                         Short::Ran(messages, error) => (messages, error),
+                        Short::Row(row) => {
+                            row.encode_into(&mut wbuf);
+                            if write_out(stream, &mut wbuf).await.is_err() {
+                                break 'session End::Quiet;
+                            }
+                            continue;
+                        }
                         Short::Commit(pending) => {
                             // The commit thread writes and syncs it; the session waits
                             // (its next request must see this write). A close does not
@@ -474,7 +515,7 @@ impl Session {
                     };
                     let error = error.map(|e| work::error_message(request, &e));
                     for m in messages.iter().chain(error.as_ref()) {
-                        if send(stream, m).await.is_err() {
+                        if send_in(stream, &mut wbuf, m).await.is_err() {
                             break 'session End::Quiet;
                         }
                     }
@@ -563,7 +604,7 @@ impl Session {
                 },
             };
             if let Some(answer) = answer
-                && send(stream, &answer).await.is_err()
+                && send_in(stream, &mut wbuf, &answer).await.is_err()
             {
                 break End::Quiet;
             }

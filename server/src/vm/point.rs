@@ -15,6 +15,8 @@
 //! plan in the VM instead. The session decides when the path is taken (see
 //! `Executor::try_short`): a compact answer, outside a transaction.
 
+use std::sync::Arc;
+
 use arrow_array::ArrayRef;
 use arrow_schema::{Field, SchemaRef};
 use kalavar_protocol::Value;
@@ -39,8 +41,11 @@ pub struct PointGet {
     columns: Vec<ColumnId>,
     /// The Arrow schema of the register `SeekKey` writes and `Emit` sends.
     pub schema: SchemaRef,
-    /// The column names and types of the compact answer, computed once.
-    pub row_columns: Vec<(String, String)>,
+    /// The column names and types of the compact answer, computed once and shared
+    /// by every answer.
+    pub row_columns: Arc<[(String, String)]>,
+    /// Per output column, whether its text is JSON (the field's extension type).
+    json: Vec<bool>,
 }
 
 /// What [`PointGet::run`] found.
@@ -113,7 +118,8 @@ impl PointGet {
             table: *table,
             key: key.clone(),
             columns: columns.iter().map(|c| ColumnId(c.0)).collect(),
-            row_columns: crate::exec::output::row_columns(&schema),
+            row_columns: crate::exec::output::row_columns(&schema).into(),
+            json: schema.fields().iter().map(|f| is_json(f)).collect(),
             schema,
         })
     }
@@ -199,8 +205,8 @@ impl PointGet {
         }
         let values = values
             .into_iter()
-            .zip(schema.fields())
-            .map(|(v, f)| cell(v, f))
+            .zip(&self.json)
+            .map(|(v, json)| cell(v, *json))
             .collect();
         Ok(PointRun::Row(values))
     }
@@ -215,9 +221,16 @@ fn scalar_bytes(v: &ScalarValue) -> usize {
     }
 }
 
-/// One compact cell from a stored value of the field's type: what the compact
-/// answer of the VM's one-row batch holds (`exec::output`).
-fn cell(v: ScalarValue, f: &Field) -> Value {
+/// Whether the field holds JSON text (`arrow.json`), as the compact answer says.
+fn is_json(f: &Field) -> bool {
+    f.metadata()
+        .get("ARROW:extension:name")
+        .is_some_and(|n| n == "arrow.json")
+}
+
+/// One compact cell from a stored value of the field's type (`json`: a JSON text
+/// field): what the compact answer of the VM's one-row batch holds (`exec::output`).
+fn cell(v: ScalarValue, json: bool) -> Value {
     use ScalarValue as S;
     match v {
         S::Null => Value::Null,
@@ -233,11 +246,11 @@ fn cell(v: ScalarValue, f: &Field) -> Value {
             scale: scale.max(0) as u8,
         },
         S::Text(s) | S::Json(s) => {
-            let json = f
-                .metadata()
-                .get("ARROW:extension:name")
-                .is_some_and(|n| n == "arrow.json");
-            if json { Value::Json(s) } else { Value::Text(s) }
+            if json {
+                Value::Json(s)
+            } else {
+                Value::Text(s)
+            }
         }
         S::Bytes(b) => Value::Bytes(b),
         S::Timestamp(t) => Value::Timestamp(t),
