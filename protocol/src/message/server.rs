@@ -130,6 +130,30 @@ fn write_row(w: &mut Writer, request: u32, columns: &[(String, String)], values:
     w.list(values, |w, v| v.encode(w));
 }
 
+/// A `Row` answer whose column names and types are borrowed from the frame body
+/// ([`ServerMessage::decode_row`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowRef<'a> {
+    pub request: u32,
+    pub columns: Vec<(&'a str, &'a str)>,
+    pub values: Vec<Value>,
+}
+
+/// The fields of a `Row` answer after its type byte.
+fn read_row<'a>(r: &mut Reader<'a>) -> Result<RowRef<'a>, ProtocolError> {
+    Ok(RowRef {
+        request: r.u32("request id")?,
+        // A column takes at least two 4-byte string lengths; a value one tag byte.
+        columns: r.list(MAX_PARAMS, 8, "row columns", |r| {
+            Ok((
+                r.str_ref(MAX_NAME_BYTES, "column name")?,
+                r.str_ref(MAX_NAME_BYTES, "column type")?,
+            ))
+        })?,
+        values: r.list(MAX_PARAMS, 1, "row values", Value::decode)?,
+    })
+}
+
 /// Appends a frame to `out`: room for the length prefix, the body `body` writes,
 /// then the prefix filled in.
 fn framed(out: &mut Vec<u8>, body: impl FnOnce(&mut Writer)) {
@@ -320,17 +344,18 @@ impl ServerMessage {
                 request: r.u32("request id")?,
                 arrow_ipc: r.bytes(usize::MAX, "Arrow IPC")?.to_vec(),
             },
-            tag::ROW => Self::Row {
-                request: r.u32("request id")?,
-                // A column takes at least two 4-byte string lengths; a value one tag byte.
-                columns: r.list(MAX_PARAMS, 8, "row columns", |r| {
-                    Ok((
-                        r.str(MAX_NAME_BYTES, "column name")?,
-                        r.str(MAX_NAME_BYTES, "column type")?,
-                    ))
-                })?,
-                values: r.list(MAX_PARAMS, 1, "row values", Value::decode)?,
-            },
+            tag::ROW => {
+                let row = read_row(&mut r)?;
+                Self::Row {
+                    request: row.request,
+                    columns: row
+                        .columns
+                        .into_iter()
+                        .map(|(n, t)| (n.to_owned(), t.to_owned()))
+                        .collect(),
+                    values: row.values,
+                }
+            }
             tag::COMPLETE => Self::Complete {
                 request: r.u32("request id")?,
                 rows_affected: r.u64("rows affected")?,
@@ -385,5 +410,19 @@ impl ServerMessage {
         };
         r.finish(msg.name())?;
         Ok(msg)
+    }
+
+    /// `Some` when `body` is a `Row` answer, decoded with the same checks and errors
+    /// as [`ServerMessage::decode`] but with its column names and types borrowed from
+    /// `body`: a client that already knows the columns copies none of them.
+    pub fn decode_row(body: &[u8]) -> Result<Option<RowRef<'_>>, ProtocolError> {
+        if body.first() != Some(&tag::ROW) {
+            return Ok(None);
+        }
+        let mut r = Reader::new(body);
+        r.u8("message type")?;
+        let row = read_row(&mut r)?;
+        r.finish("Row")?;
+        Ok(Some(row))
     }
 }

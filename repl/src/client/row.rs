@@ -59,26 +59,37 @@ pub(super) struct RowShape {
 }
 
 impl RowShape {
-    pub(super) fn new(columns: &[(String, String)]) -> Result<RowShape, ClientError> {
+    pub(super) fn new<N: AsRef<str>, T: AsRef<str>>(
+        columns: &[(N, T)],
+    ) -> Result<RowShape, ClientError> {
         let mut fields = Vec::with_capacity(columns.len());
         let mut types = Vec::with_capacity(columns.len());
         for (name, ty) in columns {
-            let ty: DataType = ty
+            let (name, ty) = (name.as_ref(), ty.as_ref());
+            let parsed: DataType = ty
                 .parse()
                 .map_err(|_| bad(format!("column `{name}` has unknown type `{ty}`")))?;
-            fields.push(Field::new(name, arrow_type(ty), true));
-            types.push(ty);
+            fields.push(Field::new(name, arrow_type(parsed), true));
+            types.push(parsed);
         }
         Ok(RowShape {
-            columns: columns.to_vec(),
+            columns: columns
+                .iter()
+                .map(|(n, t)| (n.as_ref().to_owned(), t.as_ref().to_owned()))
+                .collect(),
             types,
             schema: Arc::new(Schema::new(fields)),
         })
     }
 
     /// Whether a `Row` answer with `columns` has this shape.
-    pub(super) fn fits(&self, columns: &[(String, String)]) -> bool {
-        self.columns == columns
+    pub(super) fn fits<N: AsRef<str>, T: AsRef<str>>(&self, columns: &[(N, T)]) -> bool {
+        self.columns.len() == columns.len()
+            && self
+                .columns
+                .iter()
+                .zip(columns)
+                .all(|((a, b), (n, t))| a == n.as_ref() && b == t.as_ref())
     }
 
     /// The one-row batch of `values` in this shape.
