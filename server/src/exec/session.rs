@@ -395,15 +395,18 @@ impl Executor {
         let Ok(bound) = params::bind(&p.program.params, params, true) else {
             return Short::Declined;
         };
-        let mut budget = self.budget(self.short_cancel.clone(), true);
+        // No deadline for the point get (it reads one row; its time is measured
+        // against the slice afterwards); the VM's run gets the slice.
+        let mut budget = self.budget(self.short_cancel.clone(), false);
         if compact
             && let Some(point) = &p.point
             && let Some(short) = self.point_short(&db, &p, point, who, &bound, &budget, request)
         {
             return short;
         }
-        let slice_end = Instant::now() + SHORT_SLICE;
-        budget.deadline = Some(budget.deadline.map_or(slice_end, |d| d.min(slice_end)));
+        let now = Instant::now();
+        let slice_end = now + SHORT_SLICE;
+        budget.deadline = Some(slice_end.min(now + db.limits.timeout));
         let mut messages = Vec::new();
         let full = Cell::new(false);
         let mut keep = |m: ServerMessage| {

@@ -166,7 +166,17 @@ impl PointGet {
                     "expression {e} does not exist"
                 )))
             })?;
-            let a = eval_constant(expr, &ev).map_err(at_seek)?;
+            // A key part that is one parameter or one constant is that array, as
+            // the evaluator would return it; anything else is evaluated.
+            let a = match expr.nodes.as_slice() {
+                [Node::Param { index }] => params.get(usize::from(*index)).cloned(),
+                [Node::Const { index }] => p.consts.get(*index as usize).cloned(),
+                _ => None,
+            };
+            let a = match a {
+                Some(a) => a,
+                None => eval_constant(expr, &ev).map_err(at_seek)?,
+            };
             let part = storage_scalar(a.as_ref(), 0, from_arrow(a.data_type())).map_err(at_seek)?;
             if part.is_null() {
                 return Ok(PointRun::Absent);
