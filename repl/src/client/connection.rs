@@ -75,7 +75,7 @@ pub struct Client {
     /// The frame being read.
     pub(super) inbox: Inbox,
     /// The columns of the last one-row answer, parsed.
-    pub(super) row_shape: Option<RowShape>,
+    pub(super) row_shape: Option<Arc<RowShape>>,
     /// Where `ExecuteCached` requests are encoded (kept between requests).
     pub(super) send_buf: Vec<u8>,
     /// How long a read other than a statement's answer waits without a byte.

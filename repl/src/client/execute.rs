@@ -13,6 +13,7 @@
 //!    when the catalog turns out to have changed (another session made the table).
 
 use std::os::fd::AsRawFd;
+use std::sync::Arc;
 use std::time::Duration;
 
 use kalavar_protocol::{ClientMessage, Param, ServerMessage, ipc};
@@ -211,13 +212,11 @@ impl Client {
                 // parsed once per shape, not once per answer.
                 let shape = match self.row_shape.take() {
                     Some(shape) if shape.fits(&row.columns) => shape,
-                    _ => RowShape::new(&row.columns)?,
+                    _ => Arc::new(RowShape::new(&row.columns)?),
                 };
-                let batch = shape.batch(&row.values);
-                self.row_shape = Some(shape);
-                let batch = batch?;
-                result.schema = Some(batch.schema());
-                result.batches.push(batch);
+                self.row_shape = Some(shape.clone());
+                // Kept as values: the batch is built if the caller reads the rows.
+                result.set_row(shape, row.values)?;
                 return Ok(result);
             }
             match Self::message(&body)? {
@@ -228,10 +227,7 @@ impl Client {
                     let (schema, batches) = ipc::decode_stream(&arrow_ipc)
                         .map_err(|e| ClientError::Protocol(format!("result rows: {e}")))?;
                     // An empty stream still names the columns of a result with no rows.
-                    if result.schema.is_none() {
-                        result.schema = Some(schema);
-                    }
-                    result.batches.extend(batches);
+                    result.extend(schema, batches);
                 }
                 ServerMessage::Complete {
                     request: r,
