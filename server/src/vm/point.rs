@@ -153,12 +153,9 @@ impl PointGet {
                 _ => return Ok(PointRun::Declined),
             }
         }
-        let ev = EvalCtx {
-            consts: &p.consts,
-            params,
-            now_us: now_us(),
-            user: &who.effective,
-        };
+        // Made (and the clock read, for `now()`) only for a key part that is
+        // evaluated; every evaluated part sees the same time.
+        let mut ev: Option<EvalCtx<'_>> = None;
         let mut parts = Vec::with_capacity(self.key.len());
         for e in &self.key {
             let expr = p.program.exprs.get(e.index()).ok_or_else(|| {
@@ -175,7 +172,15 @@ impl PointGet {
             };
             let a = match a {
                 Some(a) => a,
-                None => eval_constant(expr, &ev).map_err(at_seek)?,
+                None => {
+                    let ev = ev.get_or_insert_with(|| EvalCtx {
+                        consts: &p.consts,
+                        params,
+                        now_us: now_us(),
+                        user: &who.effective,
+                    });
+                    eval_constant(expr, ev).map_err(at_seek)?
+                }
             };
             let part = storage_scalar(a.as_ref(), 0, from_arrow(a.data_type())).map_err(at_seek)?;
             if part.is_null() {
