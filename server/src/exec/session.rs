@@ -28,7 +28,7 @@ use kql_compiler::identity::Role;
 use super::commit::Outcome;
 use super::output::{ResultSink, Send};
 use super::params;
-use super::prepare::{self, check_pins};
+use super::prepare::{self, check_pins, check_pins_at};
 use super::query::Script;
 use crate::db::{CatalogViews, Counters, Database};
 use crate::live::RowChange;
@@ -505,8 +505,10 @@ impl Executor {
                 }
             };
             let _shared = db.ddl.read().unwrap_or_else(|e| e.into_inner());
-            check_pins(db, p)?;
-            point.run(p, db, who, params, budget)
+            // One catalog snapshot for the pins, the table and the owner.
+            let catalog = db.engine.catalog();
+            check_pins_at(&catalog, p)?;
+            point.run(p, db, &catalog, who, params, budget)
         }))
         .unwrap_or_else(|_| {
             Err(ExecError::new(

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use arrow_array::ArrayRef;
 use arrow_schema::{Field, SchemaRef};
 use kalavar_protocol::Value;
-use kalavar_storage::{ColumnId, ScalarValue, TableKind};
+use kalavar_storage::{CatalogSnapshot, ColumnId, ScalarValue, TableKind};
 use kql_compiler::bytecode::{ExprId, Insn, Node, TableRef, VerifiedProgram};
 use kql_compiler::catalog::{KEY_COLUMN_ID, SYSTEM_TABLE_ID_BASE};
 
@@ -28,7 +28,7 @@ use super::context::{Budget, Who};
 use super::error::{ExecError, Result, XCode};
 use super::expr::{EvalCtx, eval_constant};
 use super::machine::now_us;
-use super::ops::plan_table_def;
+use super::ops::plan_table_def_at;
 use super::prepared::Prepared;
 use super::types::{from_arrow, storage_scalar};
 use crate::db::Database;
@@ -125,12 +125,14 @@ impl PointGet {
     }
 
     /// Looks the row up for `who` (already resolved for `execute as`) with the bound
-    /// `params`. Errors are the VM's for the same plan; the caller holds the DDL lock
-    /// shared and has checked the plan's pins.
+    /// `params`, the table and the owner taken from `catalog`. Errors are the VM's for
+    /// the same plan; the caller holds the DDL lock shared and has checked the plan's
+    /// pins in `catalog`.
     pub fn run(
         &self,
         p: &Prepared,
         db: &Database,
+        catalog: &CatalogSnapshot,
         who: &Who,
         params: &[ArrayRef],
         budget: &Budget,
@@ -141,7 +143,7 @@ impl PointGet {
             .first()
             .ok_or_else(|| ExecError::internal("a point get without its instruction"))?;
         let at_seek = |e: ExecError| super::machine::locate(e, 0, seek);
-        let def = plan_table_def(&p.program, db, self.table).map_err(at_seek)?;
+        let def = plan_table_def_at(&p.program, catalog, self.table).map_err(at_seek)?;
         if def.has_hidden_key() {
             return Ok(PointRun::Declined);
         }
@@ -191,7 +193,7 @@ impl PointGet {
         let owner = (def.kind == TableKind::User).then_some(who.owner);
         let Some(values) = db
             .engine
-            .get_values(def.id, owner, &parts, Some(&self.columns))
+            .get_values_at(catalog, def.id, owner, &parts, Some(&self.columns))
             .map_err(|e| at_seek(e.into()))?
         else {
             return Ok(PointRun::Absent);

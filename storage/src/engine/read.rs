@@ -11,7 +11,7 @@ use arrow_schema::Schema;
 use super::handle::Inner;
 use super::open::HOT_CF;
 use super::txn::HotObs;
-use crate::catalog::{ColumnId, TableDef, TableId, TableKind, UserId};
+use crate::catalog::{CatalogSnapshot, ColumnId, TableDef, TableId, TableKind, UserId};
 use crate::cold::PartitionId;
 use crate::cold::lookup::Wanted;
 use crate::cold::partition::Partition;
@@ -81,7 +81,15 @@ impl Inner {
         table: TableId,
         owner: Option<UserId>,
     ) -> Result<(Arc<TableDef>, PartitionId)> {
-        let cat = self.catalog.snapshot();
+        Self::resolve_in(&self.catalog.snapshot(), table, owner)
+    }
+
+    /// [`Inner::resolve`] in one catalog snapshot.
+    pub(crate) fn resolve_in(
+        cat: &CatalogSnapshot,
+        table: TableId,
+        owner: Option<UserId>,
+    ) -> Result<(Arc<TableDef>, PartitionId)> {
         let def = cat
             .table(table)
             .cloned()
