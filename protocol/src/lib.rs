@@ -23,7 +23,7 @@ pub use certinfo::CertSummary;
 pub use error::ProtocolError;
 pub use message::{
     AdminRequest, AdminResponse, CertInfo, ChangeKind, ClientMessage, ErrorSpan, Language,
-    LoadMode, Param, ServerMessage, Statement, UserInfo, Value, Welcome,
+    LoadMode, Param, RowRef, ServerMessage, Statement, UserInfo, Value, Welcome,
 };
 pub use net::IpNet;
 pub use role::Role;

@@ -186,10 +186,15 @@ impl<'a> Reader<'a> {
 
     /// Length-prefixed UTF-8, at most `max` bytes long.
     pub fn str(&mut self, max: usize, field: &'static str) -> Result<String, ProtocolError> {
+        self.str_ref(max, field).map(str::to_owned)
+    }
+
+    /// [`Reader::str`] borrowed from the buffer.
+    pub fn str_ref(&mut self, max: usize, field: &'static str) -> Result<&'a str, ProtocolError> {
         let at = self.pos;
         let bytes = self.bytes(max, field)?;
         match std::str::from_utf8(bytes) {
-            Ok(s) => Ok(s.to_owned()),
+            Ok(s) => Ok(s),
             Err(e) => Err(ProtocolError::Invalid {
                 field,
                 offset: at,

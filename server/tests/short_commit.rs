@@ -52,6 +52,7 @@ fn pending(s: Short) -> PendingCommit {
     match s {
         Short::Commit(c) => c,
         Short::Ran(_, e) => panic!("ran without waiting for a commit ({e:?})"),
+        Short::Row(r) => panic!("a write answered a row ({r:?})"),
         Short::Declined => panic!("declined"),
     }
 }

@@ -46,6 +46,7 @@ fn answer(messages: &[ServerMessage]) -> (Vec<RecordBatch>, Option<u64>) {
 fn ran(s: Short) -> (Vec<ServerMessage>, Option<kalavar_server::vm::ExecError>) {
     match s {
         Short::Ran(m, e) => (m, e),
+        Short::Row(r) => (vec![r.into_message()], None),
         Short::Declined => panic!("the short path declined"),
         Short::Commit(_) => panic!("a write waits for a synced commit without fsync"),
     }
@@ -233,7 +234,7 @@ fn limits_hold_and_a_long_plan_is_declined_then_queued() {
     // longer than the slice, declined and left to the queue, which fails the same).
     match alice.try_short(&h, 1, &params(0, 20_000), false) {
         Short::Ran(_, Some(e)) => assert_eq!(e.code, "X011", "{e}"),
-        Short::Ran(_, None) => panic!("20,000 rows passed a limit of 5,000"),
+        Short::Ran(_, None) | Short::Row(_) => panic!("20,000 rows passed a limit of 5,000"),
         Short::Declined | Short::Commit(_) => {}
     }
     // Casting and sorting 20,000 rows takes well over the slice: declined (nothing
@@ -244,7 +245,7 @@ fn limits_hold_and_a_long_plan_is_declined_then_queued() {
     for _ in 0..60 {
         match alice.try_short(&h, 1, &params(0, 20_000), false) {
             Short::Declined => in_a_row += 1,
-            Short::Ran(..) | Short::Commit(_) => in_a_row = 0,
+            Short::Ran(..) | Short::Row(_) | Short::Commit(_) => in_a_row = 0,
         }
         if in_a_row == 3 {
             break;

@@ -77,11 +77,7 @@ fn a_subscription_starts_from_the_last_rows_and_follows_commits() {
     let e = sub.next_within(WAIT).unwrap().expect("alice's insert");
     assert_eq!(e.kind, ChangeKind::Insert);
     assert_eq!(e.num_rows(), 1);
-    let rows = QueryResult {
-        schema: Some(e.batches[0].schema()),
-        batches: e.batches.clone(),
-        ..QueryResult::default()
-    };
+    let rows = QueryResult::new(Some(e.batches[0].schema()), e.batches.clone());
     assert_eq!(
         rows.column("id"),
         Some(vec!["10".to_owned()]),

@@ -138,6 +138,14 @@ fn decode_language(r: &mut Reader<'_>) -> Result<Language, ProtocolError> {
     }
 }
 
+/// The body of an `ExecuteCached` request.
+fn write_execute_cached(w: &mut Writer, request: u32, hash: &[u8; 32], params: &[Param]) {
+    w.u8(tag::EXECUTE_CACHED);
+    w.u32(request);
+    w.raw(hash);
+    encode_params(w, params);
+}
+
 impl ClientMessage {
     /// The message's name, for logs and errors.
     pub fn name(&self) -> &'static str {
@@ -201,6 +209,24 @@ impl ClientMessage {
         out
     }
 
+    /// Appends the frame of an `ExecuteCached` request to `out` (the bytes of
+    /// `ClientMessage::ExecuteCached { .. }.encode()`) from borrowed parameters: a
+    /// client running a prepared statement again copies nothing into a message.
+    pub fn encode_execute_cached_into(
+        out: &mut Vec<u8>,
+        request: u32,
+        hash: &[u8; 32],
+        params: &[Param],
+    ) {
+        let start = out.len();
+        out.extend_from_slice(&[0; HEADER_LEN]);
+        let mut w = Writer::with_buffer(std::mem::take(out));
+        write_execute_cached(&mut w, request, hash, params);
+        *out = w.into_bytes();
+        let len = (out.len() - start - HEADER_LEN) as u32;
+        out[start..start + HEADER_LEN].copy_from_slice(&len.to_be_bytes());
+    }
+
     fn write_body(&self, w: &mut Writer) {
         match self {
             Self::Hello {
@@ -231,12 +257,7 @@ impl ClientMessage {
                 request,
                 hash,
                 params,
-            } => {
-                w.u8(tag::EXECUTE_CACHED);
-                w.u32(*request);
-                w.raw(hash);
-                encode_params(w, params);
-            }
+            } => write_execute_cached(w, *request, hash, params),
             Self::Query {
                 request,
                 language,

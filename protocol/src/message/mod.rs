@@ -13,5 +13,5 @@ mod tests;
 
 pub use admin::{AdminRequest, AdminResponse, CertInfo, UserInfo};
 pub use client::{ClientMessage, Language, LoadMode, Statement};
-pub use server::{ChangeKind, ErrorSpan, ServerMessage, Welcome};
+pub use server::{ChangeKind, ErrorSpan, RowRef, ServerMessage, Welcome};
 pub use value::{Param, Value};

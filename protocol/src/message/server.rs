@@ -4,7 +4,7 @@
 use super::admin::AdminResponse;
 use super::value::Value;
 use crate::error::ProtocolError;
-use crate::frame::frame;
+use crate::frame::HEADER_LEN;
 use crate::limits::{MAX_MESSAGE_BYTES, MAX_NAME_BYTES, MAX_PARAMS};
 use crate::role::Role;
 use crate::wire::{Reader, Writer};
@@ -119,6 +119,53 @@ mod tag {
     pub const ROW: u8 = 0x4B;
 }
 
+/// The body of a `Row` answer.
+fn write_row(w: &mut Writer, request: u32, columns: &[(String, String)], values: &[Value]) {
+    w.u8(tag::ROW);
+    w.u32(request);
+    w.list(columns, |w, (name, ty)| {
+        w.str(name);
+        w.str(ty);
+    });
+    w.list(values, |w, v| v.encode(w));
+}
+
+/// A `Row` answer whose column names and types are borrowed from the frame body
+/// ([`ServerMessage::decode_row`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowRef<'a> {
+    pub request: u32,
+    pub columns: Vec<(&'a str, &'a str)>,
+    pub values: Vec<Value>,
+}
+
+/// The fields of a `Row` answer after its type byte.
+fn read_row<'a>(r: &mut Reader<'a>) -> Result<RowRef<'a>, ProtocolError> {
+    Ok(RowRef {
+        request: r.u32("request id")?,
+        // A column takes at least two 4-byte string lengths; a value one tag byte.
+        columns: r.list(MAX_PARAMS, 8, "row columns", |r| {
+            Ok((
+                r.str_ref(MAX_NAME_BYTES, "column name")?,
+                r.str_ref(MAX_NAME_BYTES, "column type")?,
+            ))
+        })?,
+        values: r.list(MAX_PARAMS, 1, "row values", Value::decode)?,
+    })
+}
+
+/// Appends a frame to `out`: room for the length prefix, the body `body` writes,
+/// then the prefix filled in.
+fn framed(out: &mut Vec<u8>, body: impl FnOnce(&mut Writer)) {
+    let start = out.len();
+    out.extend_from_slice(&[0; HEADER_LEN]);
+    let mut w = Writer::with_buffer(std::mem::take(out));
+    body(&mut w);
+    *out = w.into_bytes();
+    let len = (out.len() - start - HEADER_LEN) as u32;
+    out[start..start + HEADER_LEN].copy_from_slice(&len.to_be_bytes());
+}
+
 impl ServerMessage {
     pub fn name(&self) -> &'static str {
         match self {
@@ -148,6 +195,29 @@ impl ServerMessage {
 
     pub fn encode_body(&self) -> Vec<u8> {
         let mut w = Writer::new();
+        self.write_body(&mut w);
+        w.into_bytes()
+    }
+
+    /// Appends the whole frame (length prefix and body) to `out`: a sender that
+    /// keeps one buffer for its frames allocates nothing per message.
+    pub fn encode_into(&self, out: &mut Vec<u8>) {
+        framed(out, |w| self.write_body(w));
+    }
+
+    /// Appends the frame of a `Row` answer to `out`, from borrowed columns and values
+    /// (the same bytes as `ServerMessage::Row { .. }.encode()`): a server answering a
+    /// prepared point get keeps the columns once per plan, not once per answer.
+    pub fn encode_row_into(
+        out: &mut Vec<u8>,
+        request: u32,
+        columns: &[(String, String)],
+        values: &[Value],
+    ) {
+        framed(out, |w| write_row(w, request, columns, values));
+    }
+
+    fn write_body(&self, w: &mut Writer) {
         match self {
             Self::Welcome(welcome) => {
                 w.u8(tag::WELCOME);
@@ -171,15 +241,7 @@ impl ServerMessage {
                 request,
                 columns,
                 values,
-            } => {
-                w.u8(tag::ROW);
-                w.u32(*request);
-                w.list(columns, |w, (name, ty)| {
-                    w.str(name);
-                    w.str(ty);
-                });
-                w.list(values, |w, v| v.encode(w));
-            }
+            } => write_row(w, *request, columns, values),
             Self::Complete {
                 request,
                 rows_affected,
@@ -248,14 +310,15 @@ impl ServerMessage {
             Self::AdminResult { request, result } => {
                 w.u8(tag::ADMIN_RESULT);
                 w.u32(*request);
-                result.encode(&mut w);
+                result.encode(w);
             }
         }
-        w.into_bytes()
     }
 
     pub fn encode(&self) -> Vec<u8> {
-        frame(&self.encode_body())
+        let mut out = Vec::new();
+        self.encode_into(&mut out);
+        out
     }
 
     pub fn decode(body: &[u8]) -> Result<Self, ProtocolError> {
@@ -281,17 +344,18 @@ impl ServerMessage {
                 request: r.u32("request id")?,
                 arrow_ipc: r.bytes(usize::MAX, "Arrow IPC")?.to_vec(),
             },
-            tag::ROW => Self::Row {
-                request: r.u32("request id")?,
-                // A column takes at least two 4-byte string lengths; a value one tag byte.
-                columns: r.list(MAX_PARAMS, 8, "row columns", |r| {
-                    Ok((
-                        r.str(MAX_NAME_BYTES, "column name")?,
-                        r.str(MAX_NAME_BYTES, "column type")?,
-                    ))
-                })?,
-                values: r.list(MAX_PARAMS, 1, "row values", Value::decode)?,
-            },
+            tag::ROW => {
+                let row = read_row(&mut r)?;
+                Self::Row {
+                    request: row.request,
+                    columns: row
+                        .columns
+                        .into_iter()
+                        .map(|(n, t)| (n.to_owned(), t.to_owned()))
+                        .collect(),
+                    values: row.values,
+                }
+            }
             tag::COMPLETE => Self::Complete {
                 request: r.u32("request id")?,
                 rows_affected: r.u64("rows affected")?,
@@ -346,5 +410,19 @@ impl ServerMessage {
         };
         r.finish(msg.name())?;
         Ok(msg)
+    }
+
+    /// `Some` when `body` is a `Row` answer, decoded with the same checks and errors
+    /// as [`ServerMessage::decode`] but with its column names and types borrowed from
+    /// `body`: a client that already knows the columns copies none of them.
+    pub fn decode_row(body: &[u8]) -> Result<Option<RowRef<'_>>, ProtocolError> {
+        if body.first() != Some(&tag::ROW) {
+            return Ok(None);
+        }
+        let mut r = Reader::new(body);
+        r.u8("message type")?;
+        let row = read_row(&mut r)?;
+        r.finish("Row")?;
+        Ok(Some(row))
     }
 }

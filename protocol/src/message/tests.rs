@@ -327,6 +327,83 @@ fn every_server_message_round_trips() {
 }
 
 #[test]
+fn frames_appended_to_a_buffer_are_the_frames_encode_makes() {
+    let mut out = vec![0xAA];
+    let mut expected = vec![0xAA];
+    for msg in server_samples() {
+        msg.encode_into(&mut out);
+        expected.extend(crate::frame::frame(&msg.encode_body()));
+        if let ServerMessage::Row {
+            request,
+            columns,
+            values,
+        } = &msg
+        {
+            ServerMessage::encode_row_into(&mut out, *request, columns, values);
+            expected.extend(msg.encode());
+        }
+    }
+    assert_eq!(out, expected);
+}
+
+#[test]
+fn a_row_read_borrowed_is_the_row_decode_reads() {
+    for msg in server_samples() {
+        let body = msg.encode_body();
+        let borrowed = ServerMessage::decode_row(&body).unwrap();
+        match &msg {
+            ServerMessage::Row {
+                request,
+                columns,
+                values,
+            } => {
+                let row = borrowed.expect("a Row");
+                assert_eq!(row.request, *request);
+                let owned: Vec<(String, String)> = row
+                    .columns
+                    .iter()
+                    .map(|(n, t)| (n.to_string(), t.to_string()))
+                    .collect();
+                assert_eq!(&owned, columns);
+                assert_eq!(&row.values, values);
+                // Cut or extended, it fails as decode fails.
+                for cut in 1..body.len() {
+                    let a = ServerMessage::decode_row(&body[..cut]).unwrap_err();
+                    let b = ServerMessage::decode(&body[..cut]).unwrap_err();
+                    assert_eq!(a.to_string(), b.to_string());
+                }
+                let mut longer = body.clone();
+                longer.push(0);
+                assert_eq!(
+                    ServerMessage::decode_row(&longer).unwrap_err().to_string(),
+                    ServerMessage::decode(&longer).unwrap_err().to_string()
+                );
+            }
+            _ => assert!(borrowed.is_none(), "{msg:?}"),
+        }
+    }
+}
+
+#[test]
+fn an_execute_cached_appended_to_a_buffer_is_the_message_encode_makes() {
+    let mut out = vec![1, 2];
+    let mut expected = vec![1, 2];
+    for msg in client_samples() {
+        if let ClientMessage::ExecuteCached {
+            request,
+            hash,
+            params,
+        } = &msg
+        {
+            ClientMessage::encode_execute_cached_into(&mut out, *request, hash, params);
+            expected.extend(msg.encode());
+        }
+    }
+    assert!(expected.len() > 2, "no ExecuteCached sample");
+    assert_eq!(out, expected);
+}
+
+#[test]
 fn every_truncation_and_extension_is_an_error() {
     for msg in client_samples() {
         let body = msg.encode_body();

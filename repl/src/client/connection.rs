@@ -75,7 +75,9 @@ pub struct Client {
     /// The frame being read.
     pub(super) inbox: Inbox,
     /// The columns of the last one-row answer, parsed.
-    pub(super) row_shape: Option<RowShape>,
+    pub(super) row_shape: Option<Arc<RowShape>>,
+    /// Where `ExecuteCached` requests are encoded (kept between requests).
+    pub(super) send_buf: Vec<u8>,
     /// How long a read other than a statement's answer waits without a byte.
     timeout: Duration,
 }
@@ -188,6 +190,7 @@ impl Client {
             compiles: 0,
             inbox: Inbox::default(),
             row_shape: None,
+            send_buf: Vec::new(),
             timeout: options.timeout,
         })
     }

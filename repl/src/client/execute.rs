@@ -13,6 +13,7 @@
 //!    when the catalog turns out to have changed (another session made the table).
 
 use std::os::fd::AsRawFd;
+use std::sync::Arc;
 use std::time::Duration;
 
 use kalavar_protocol::{ClientMessage, Param, ServerMessage, ipc};
@@ -163,13 +164,24 @@ impl Client {
         hash: [u8; 32],
         params: Vec<Param>,
     ) -> Result<QueryResult, ClientError> {
+        self.execute_cached_with(&hash, &params)
+    }
+
+    /// [`Client::execute_cached`] with borrowed values, encoded into the
+    /// connection's send buffer (nothing allocated per request).
+    pub(super) fn execute_cached_with(
+        &mut self,
+        hash: &[u8; 32],
+        params: &[Param],
+    ) -> Result<QueryResult, ClientError> {
         let request = self.next_request();
         self.cancel.clear();
-        self.send(&ClientMessage::ExecuteCached {
-            request,
-            hash,
-            params,
-        })?;
+        let mut buf = std::mem::take(&mut self.send_buf);
+        buf.clear();
+        ClientMessage::encode_execute_cached_into(&mut buf, request, hash, params);
+        let sent = self.send_raw(&buf);
+        self.send_buf = buf;
+        sent?;
         self.read_result(request)
     }
 
@@ -188,6 +200,25 @@ impl Client {
                 }
                 Ok(())
             })?;
+            // A one-row answer is read with its column names borrowed: they are
+            // compared with the last answer's, not copied.
+            if let Some(row) = ServerMessage::decode_row(&body)
+                .map_err(|e| ClientError::Protocol(e.to_string()))?
+            {
+                if row.request != request {
+                    continue;
+                }
+                // A whole one-row answer; no Complete follows. The columns are
+                // parsed once per shape, not once per answer.
+                let shape = match self.row_shape.take() {
+                    Some(shape) if shape.fits(&row.columns) => shape,
+                    _ => Arc::new(RowShape::new(&row.columns)?),
+                };
+                self.row_shape = Some(shape.clone());
+                // Kept as values: the batch is built if the caller reads the rows.
+                result.set_row(shape, row.values)?;
+                return Ok(result);
+            }
             match Self::message(&body)? {
                 ServerMessage::Batch {
                     request: r,
@@ -196,28 +227,7 @@ impl Client {
                     let (schema, batches) = ipc::decode_stream(&arrow_ipc)
                         .map_err(|e| ClientError::Protocol(format!("result rows: {e}")))?;
                     // An empty stream still names the columns of a result with no rows.
-                    if result.schema.is_none() {
-                        result.schema = Some(schema);
-                    }
-                    result.batches.extend(batches);
-                }
-                ServerMessage::Row {
-                    request: r,
-                    columns,
-                    values,
-                } if r == request => {
-                    // A whole one-row answer; no Complete follows. The columns are
-                    // parsed once per shape, not once per answer.
-                    let shape = match self.row_shape.take() {
-                        Some(shape) if shape.fits(&columns) => shape,
-                        _ => RowShape::new(&columns)?,
-                    };
-                    let batch = shape.batch(&values);
-                    self.row_shape = Some(shape);
-                    let batch = batch?;
-                    result.schema = Some(batch.schema());
-                    result.batches.push(batch);
-                    return Ok(result);
+                    result.extend(schema, batches);
                 }
                 ServerMessage::Complete {
                     request: r,

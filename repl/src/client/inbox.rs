@@ -85,7 +85,8 @@ impl Client {
         quiet_limit: Option<Duration>,
         mut waiting: impl FnMut(&mut Self) -> Result<(), ClientError>,
     ) -> Result<Vec<u8>, ClientError> {
-        let mut heard = Instant::now();
+        // The clock is read only for a read with a limit (an answer waits unlimited).
+        let mut heard = quiet_limit.map(|_| Instant::now());
         loop {
             if let Some(body) = self.inbox.take(&mut self.stream.conn)? {
                 return Ok(body);
@@ -100,10 +101,14 @@ impl Client {
                 }
                 Ok(_) => {
                     self.process_records()?;
-                    heard = Instant::now();
+                    if heard.is_some() {
+                        heard = Some(Instant::now());
+                    }
                 }
                 Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                    if quiet_limit.is_some_and(|limit| heard.elapsed() >= limit) {
+                    if let (Some(limit), Some(heard)) = (quiet_limit, heard)
+                        && heard.elapsed() >= limit
+                    {
                         return Err(ClientError::Io(e));
                     }
                     waiting(self)?;

@@ -33,33 +33,49 @@ pub fn positional(value: Value) -> Param {
 
 /// The values for `decls`, in slot order, each converted to its slot's type.
 pub fn bind_params(decls: &[ParamDecl], given: &[Param]) -> Result<Vec<Param>, ClientError> {
-    let positional: Vec<&Value> = given
-        .iter()
-        .filter(|p| p.name.is_empty())
-        .map(|p| &p.value)
-        .collect();
-    decls
-        .iter()
-        .map(|decl| {
-            let value = match decl.name.parse::<usize>() {
-                Ok(n) if n >= 1 => positional.get(n - 1).copied(),
-                _ => given.iter().find(|p| p.name == decl.name).map(|p| &p.value),
-            };
-            let value = value.ok_or_else(|| {
-                ClientError::Params(format!(
-                    "no value for ${} ({}); {} given",
-                    decl.name,
-                    decl.ty,
-                    describe(given)
-                ))
-            })?;
-            Ok(Param {
+    let mut out = Vec::with_capacity(decls.len());
+    bind_params_into(decls, given, &mut out)?;
+    Ok(out)
+}
+
+/// [`bind_params`] into `out`, reusing its slots: a prepared statement run again
+/// keeps the slot names it bound last time and allocates nothing for them. On an
+/// error `out` holds some slots, not all.
+pub fn bind_params_into(
+    decls: &[ParamDecl],
+    given: &[Param],
+    out: &mut Vec<Param>,
+) -> Result<(), ClientError> {
+    out.truncate(decls.len());
+    for (i, decl) in decls.iter().enumerate() {
+        let value = match decl.name.parse::<usize>() {
+            Ok(n) if n >= 1 => given.iter().filter(|p| p.name.is_empty()).nth(n - 1),
+            _ => given.iter().find(|p| p.name == decl.name),
+        };
+        let value = value.map(|p| &p.value).ok_or_else(|| {
+            ClientError::Params(format!(
+                "no value for ${} ({}); {} given",
+                decl.name,
+                decl.ty,
+                describe(given)
+            ))
+        })?;
+        let value = convert(value, decl.ty)
+            .map_err(|why| ClientError::Params(format!("${}: {why}", decl.name)))?;
+        match out.get_mut(i) {
+            Some(slot) => {
+                if slot.name != decl.name {
+                    decl.name.clone_into(&mut slot.name);
+                }
+                slot.value = value;
+            }
+            None => out.push(Param {
                 name: decl.name.clone(),
-                value: convert(value, decl.ty)
-                    .map_err(|why| ClientError::Params(format!("${}: {why}", decl.name)))?,
-            })
-        })
-        .collect()
+                value,
+            }),
+        }
+    }
+    Ok(())
 }
 
 fn describe(given: &[Param]) -> String {
@@ -173,6 +189,27 @@ mod tests {
                 named("1", Value::Float(3.0)),
             ]
         );
+    }
+
+    #[test]
+    fn binding_into_reused_slots_is_binding_afresh() {
+        let given = [
+            named("id", Value::Int(7)),
+            positional(Value::Text("x".into())),
+            named("f", Value::Int(2)),
+        ];
+        let a = [decl("id", DataType::Int64), decl("1", DataType::Text)];
+        let b = [
+            decl("f", DataType::Float64),
+            decl("id", DataType::Int32),
+            decl("1", DataType::Json),
+        ];
+        let mut slots = Vec::new();
+        for decls in [&a[..], &b[..], &a[..], &[][..], &b[..]] {
+            bind_params_into(decls, &given, &mut slots).unwrap();
+            assert_eq!(slots, bind_params(decls, &given).unwrap());
+        }
+        assert!(bind_params_into(&[decl("nope", DataType::Int64)], &given, &mut slots).is_err());
     }
 
     #[test]

@@ -17,7 +17,7 @@ use kql_compiler::bytecode::{ParamDecl, Program};
 use super::compile::ParsedScript;
 use super::connection::Client;
 use super::error::{ClientError, codes};
-use super::params::bind_params;
+use super::params::bind_params_into;
 use super::results::{QueryResult, completion_tag};
 
 /// A compiled statement ready to run again.
@@ -30,6 +30,8 @@ pub struct Prepared {
     params: Vec<ParamDecl>,
     read_only: bool,
     tag: String,
+    /// The values of the last run, in slot order (their names kept between runs).
+    bound: Vec<Param>,
     /// Whether the plan went to the server in full once, so that later runs may
     /// name it by hash (`ExecuteCached`).
     sent: bool,
@@ -89,18 +91,17 @@ impl Client {
         let mut retried = false;
         let cache = self.welcome().features & FEATURE_PLAN_CACHE != 0;
         loop {
-            let values = bind_params(&prepared.params, params)?;
+            bind_params_into(&prepared.params, params, &mut prepared.bound)?;
             let answer = if cache && prepared.sent {
-                match self.execute_cached(prepared.hash, values) {
+                match self.execute_cached_with(&prepared.hash, &prepared.bound) {
                     // Evicted, or never cached: send the plan itself.
                     Err(e) if e.code() == Some(codes::PLAN_NOT_CACHED) => {
-                        let values = bind_params(&prepared.params, params)?;
-                        self.execute_plan(&prepared.plan, values)
+                        self.execute_plan(&prepared.plan, prepared.bound.clone())
                     }
                     other => other,
                 }
             } else {
-                self.execute_plan(&prepared.plan, values)
+                self.execute_plan(&prepared.plan, prepared.bound.clone())
             };
             // The server has seen the plan (and cached it once verified).
             prepared.sent = true;
@@ -131,6 +132,7 @@ fn prepared(script: ParsedScript, index: usize, compiled: &Compiled) -> Prepared
         params: program.params.clone(),
         read_only: program.flags.read_only(),
         tag: completion_tag(&compiled.optimized),
+        bound: Vec::new(),
         sent: false,
         script,
         index,

@@ -1,10 +1,20 @@
 //! What a statement returns: its rows (Arrow record batches, decoded from the IPC
 //! streams of its `Batch` messages) and the count of rows its writes touched.
+//!
+//! A compact one-row answer (`Row`) is kept as its values: the one-row batch is
+//! built the first time [`QueryResult::batches`] (or anything reading the rows) asks
+//! for it, so a caller that only counts rows builds no Arrow arrays.
+
+use std::sync::{Arc, OnceLock};
 
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_cast::display::{ArrayFormatter, FormatOptions};
 use arrow_schema::{DataType, SchemaRef};
+use kalavar_protocol::Value;
 use kql_compiler::plan::BoundStatement;
+
+use super::error::ClientError;
+use super::row::RowShape;
 
 /// The answer to one statement.
 #[derive(Debug, Clone, Default)]
@@ -14,17 +24,77 @@ pub struct QueryResult {
     /// What kind of statement ran, as a completion tag: `INSERT`, `UPDATE`,
     /// `DELETE`, `CREATE TABLE`, `FLUSH`, `BEGIN`…; empty for queries.
     pub tag: String,
-    /// The schema of the rows; `None` when the statement returned no batch.
-    pub schema: Option<SchemaRef>,
-    pub batches: Vec<RecordBatch>,
     /// Rows inserted, updated or deleted.
     pub rows_affected: u64,
+    /// The schema of the rows; `None` when the statement returned no batch.
+    schema: Option<SchemaRef>,
+    /// The rows; for a compact answer, built from `row` when first asked for.
+    batches: OnceLock<Vec<RecordBatch>>,
+    /// A compact one-row answer's values (checked against the shape).
+    row: Option<(Arc<RowShape>, Vec<Value>)>,
 }
 
 impl QueryResult {
+    /// A result holding `batches` (`schema`: `None` for a statement that returned
+    /// no rows, not even an empty result).
+    pub fn new(schema: Option<SchemaRef>, batches: Vec<RecordBatch>) -> QueryResult {
+        QueryResult {
+            schema,
+            batches: OnceLock::from(batches),
+            ..QueryResult::default()
+        }
+    }
+
+    /// The schema of the rows; `None` when the statement returned no batch.
+    pub fn schema(&self) -> Option<&SchemaRef> {
+        self.schema.as_ref()
+    }
+
+    /// The rows, as record batches.
+    pub fn batches(&self) -> &[RecordBatch] {
+        self.batches.get_or_init(|| match &self.row {
+            // Checked when the answer arrived ([`RowShape::check`]): it builds.
+            Some((shape, values)) => shape.batch(values).map(|b| vec![b]).unwrap_or_default(),
+            None => Vec::new(),
+        })
+    }
+
+    /// Adds a `Batch` answer's rows.
+    pub(super) fn extend(&mut self, schema: SchemaRef, batches: Vec<RecordBatch>) {
+        if self.schema.is_none() {
+            self.schema = Some(schema);
+        }
+        let mut all = self.batches.take().unwrap_or_default();
+        all.extend(batches);
+        self.batches = OnceLock::from(all);
+    }
+
+    /// Takes a compact one-row answer: its values are checked against `shape` now,
+    /// the batch is built when asked for.
+    pub(super) fn set_row(
+        &mut self,
+        shape: Arc<RowShape>,
+        values: Vec<Value>,
+    ) -> Result<(), ClientError> {
+        shape.check(&values)?;
+        self.schema = Some(shape.schema().clone());
+        let mut before = self.batches.take().unwrap_or_default();
+        if before.is_empty() {
+            self.row = Some((shape, values));
+        } else {
+            // Batches came first (no server sends that): keep them all as batches.
+            before.push(shape.batch(&values)?);
+            self.batches = OnceLock::from(before);
+        }
+        Ok(())
+    }
+
     /// The number of rows returned.
     pub fn num_rows(&self) -> usize {
-        self.batches.iter().map(RecordBatch::num_rows).sum()
+        match (&self.row, self.batches.get()) {
+            (Some(_), None) => 1,
+            _ => self.batches().iter().map(RecordBatch::num_rows).sum(),
+        }
     }
 
     /// The column names, in order.
@@ -40,7 +110,7 @@ impl QueryResult {
     pub fn rows(&self) -> Vec<Vec<String>> {
         let options = FormatOptions::default().with_null("null");
         let mut out = Vec::with_capacity(self.num_rows());
-        for batch in &self.batches {
+        for batch in self.batches() {
             let columns: Vec<ArrayRef> = batch.columns().iter().map(displayable).collect();
             let formatters: Vec<Option<ArrayFormatter<'_>>> = columns
                 .iter()

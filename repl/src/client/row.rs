@@ -59,30 +59,47 @@ pub(super) struct RowShape {
 }
 
 impl RowShape {
-    pub(super) fn new(columns: &[(String, String)]) -> Result<RowShape, ClientError> {
+    pub(super) fn new<N: AsRef<str>, T: AsRef<str>>(
+        columns: &[(N, T)],
+    ) -> Result<RowShape, ClientError> {
         let mut fields = Vec::with_capacity(columns.len());
         let mut types = Vec::with_capacity(columns.len());
         for (name, ty) in columns {
-            let ty: DataType = ty
+            let (name, ty) = (name.as_ref(), ty.as_ref());
+            let parsed: DataType = ty
                 .parse()
                 .map_err(|_| bad(format!("column `{name}` has unknown type `{ty}`")))?;
-            fields.push(Field::new(name, arrow_type(ty), true));
-            types.push(ty);
+            fields.push(Field::new(name, arrow_type(parsed), true));
+            types.push(parsed);
         }
         Ok(RowShape {
-            columns: columns.to_vec(),
+            columns: columns
+                .iter()
+                .map(|(n, t)| (n.as_ref().to_owned(), t.as_ref().to_owned()))
+                .collect(),
             types,
             schema: Arc::new(Schema::new(fields)),
         })
     }
 
     /// Whether a `Row` answer with `columns` has this shape.
-    pub(super) fn fits(&self, columns: &[(String, String)]) -> bool {
-        self.columns == columns
+    pub(super) fn fits<N: AsRef<str>, T: AsRef<str>>(&self, columns: &[(N, T)]) -> bool {
+        self.columns.len() == columns.len()
+            && self
+                .columns
+                .iter()
+                .zip(columns)
+                .all(|((a, b), (n, t))| a == n.as_ref() && b == t.as_ref())
     }
 
-    /// The one-row batch of `values` in this shape.
-    pub(super) fn batch(&self, values: &[Value]) -> Result<RecordBatch, ClientError> {
+    /// The Arrow schema of the batch.
+    pub(super) fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    /// Whether `values` make a row of this shape ([`RowShape::batch`] builds it
+    /// then), without building it.
+    pub(super) fn check(&self, values: &[Value]) -> Result<(), ClientError> {
         if self.types.len() != values.len() {
             return Err(bad(format!(
                 "{} columns but {} values",
@@ -90,6 +107,19 @@ impl RowShape {
                 values.len()
             )));
         }
+        for ((ty, value), (name, _)) in self.types.iter().zip(values).zip(&self.columns) {
+            if !fits(*ty, value) {
+                return Err(bad(format!(
+                    "column `{name}` is {ty}, the value {value:?} is not"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The one-row batch of `values` in this shape.
+    pub(super) fn batch(&self, values: &[Value]) -> Result<RecordBatch, ClientError> {
+        self.check(values)?;
         let mut arrays = Vec::with_capacity(values.len());
         for ((ty, value), (name, _)) in self.types.iter().zip(values).zip(&self.columns) {
             let array = one(*ty, value).ok_or_else(|| {
@@ -100,6 +130,35 @@ impl RowShape {
             arrays.push(array);
         }
         RecordBatch::try_new(self.schema.clone(), arrays).map_err(|e| bad(e.to_string()))
+    }
+}
+
+/// Whether [`one`] makes an array of `value` for `ty`.
+fn fits(ty: DataType, value: &Value) -> bool {
+    if let DataType::Decimal { precision, scale } = ty
+        && Decimal128Array::from(vec![None::<i128>])
+            .with_precision_and_scale(precision, scale as i8)
+            .is_err()
+    {
+        // A precision and scale no array takes, whatever the value.
+        return false;
+    }
+    match (ty, value) {
+        (_, Value::Null) | (DataType::Null, _) => true,
+        (DataType::Bool, Value::Bool(_)) => true,
+        (DataType::Int16, Value::Int(i)) => i16::try_from(*i).is_ok(),
+        (DataType::Int32, Value::Int(i)) => i32::try_from(*i).is_ok(),
+        (DataType::Int64, Value::Int(_)) => true,
+        (DataType::Float32 | DataType::Float64, Value::Float(_)) => true,
+        (DataType::Text | DataType::Json, Value::Text(_) | Value::Json(_)) => true,
+        (DataType::Bytes, Value::Bytes(_)) => true,
+        (DataType::Timestamp, Value::Timestamp(_)) => true,
+        (DataType::Date, Value::Date(_)) => true,
+        (DataType::Time, Value::Time(_)) => true,
+        (DataType::Duration, Value::Duration(_) | Value::Int(_)) => true,
+        (DataType::Uuid, Value::Uuid(_)) => true,
+        (DataType::Decimal { .. }, Value::Decimal { .. }) => true,
+        _ => false,
     }
 }
 
@@ -193,15 +252,95 @@ mod tests {
             ],
         )
         .unwrap();
-        let result = QueryResult {
-            schema: Some(batch.schema()),
-            batches: vec![batch],
-            ..QueryResult::default()
-        };
+        let result = QueryResult::new(Some(batch.schema()), vec![batch]);
         assert_eq!(
             result.rows(),
             vec![vec!["7", "null", "12.34", "1970-01-01T00:00:00Z"]]
         );
+    }
+
+    #[test]
+    fn a_row_checks_exactly_when_its_batch_builds() {
+        let types = [
+            "null",
+            "bool",
+            "int16",
+            "int32",
+            "int64",
+            "float32",
+            "float64",
+            "decimal(10, 2)",
+            "decimal(38, 0)",
+            "text",
+            "json",
+            "bytes",
+            "timestamp",
+            "date",
+            "time",
+            "uuid",
+            "duration",
+        ];
+        let values = [
+            Value::Null,
+            Value::Bool(true),
+            Value::Int(7),
+            Value::Int(1 << 20),
+            Value::Int(1 << 40),
+            Value::Float(1.5),
+            Value::Text("x".into()),
+            Value::Json("{}".into()),
+            Value::Bytes(vec![1]),
+            Value::Timestamp(1),
+            Value::Date(2),
+            Value::Time(3),
+            Value::Duration(4),
+            Value::Uuid([9; 16]),
+            Value::Decimal {
+                unscaled: 1234,
+                precision: 10,
+                scale: 2,
+            },
+        ];
+        for ty in types {
+            let ty: DataType = ty.parse().unwrap();
+            for v in &values {
+                assert_eq!(fits(ty, v), one(ty, v).is_some(), "{ty} {v:?}");
+            }
+        }
+        // A decimal type no array takes fails whatever the value, null included.
+        let bad_decimal = DataType::Decimal {
+            precision: 40,
+            scale: 2,
+        };
+        for v in &values {
+            assert_eq!(fits(bad_decimal, v), one(bad_decimal, v).is_some(), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn a_compact_answer_is_counted_without_its_batch_and_built_on_demand() {
+        let cols = [
+            ("v".to_owned(), "int64".to_owned()),
+            ("pad".to_owned(), "text".to_owned()),
+        ];
+        let shape = Arc::new(RowShape::new(&cols).unwrap());
+        let mut r = QueryResult::default();
+        r.set_row(shape.clone(), vec![Value::Int(5), Value::Text("p".into())])
+            .unwrap();
+        assert_eq!(r.num_rows(), 1);
+        assert_eq!(r.columns(), ["v", "pad"]);
+        assert_eq!(r.rows(), vec![vec!["5", "p"]]);
+        assert_eq!(r.batches().len(), 1);
+        assert!(Arc::ptr_eq(&r.batches()[0].schema(), shape.schema()));
+        let copy = r.clone();
+        assert_eq!(copy.rows(), r.rows());
+        // Values that do not fit are refused when the answer arrives.
+        let mut bad = QueryResult::default();
+        assert!(
+            bad.set_row(shape.clone(), vec![Value::Text("5".into()), Value::Null])
+                .is_err()
+        );
+        assert!(bad.set_row(shape, vec![Value::Int(5)]).is_err());
     }
 
     #[test]

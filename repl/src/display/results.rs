@@ -35,8 +35,7 @@ fn numeric(ty: &DataType) -> bool {
 
 fn column_types(result: &QueryResult) -> Vec<DataType> {
     result
-        .schema
-        .as_ref()
+        .schema()
         .map(|s| s.fields().iter().map(|f| f.data_type().clone()).collect())
         .unwrap_or_default()
 }
@@ -53,7 +52,7 @@ fn affected(result: &QueryResult) -> String {
 
 /// An aligned table with a header and a row count.
 pub fn render_table(result: &QueryResult) -> String {
-    if result.schema.is_none() {
+    if result.schema().is_none() {
         return affected(result);
     }
     let names = result.columns();
@@ -112,7 +111,7 @@ fn csv_cell(cell: &str) -> String {
 
 /// CSV with a header line. Nulls are empty cells.
 pub fn render_csv(result: &QueryResult) -> String {
-    if result.schema.is_none() {
+    if result.schema().is_none() {
         return affected(result);
     }
     let mut out = String::new();
@@ -135,7 +134,7 @@ pub fn render_csv(result: &QueryResult) -> String {
 /// Which cells are null, row by row (the text form cannot tell `null` from "null").
 fn null_masks(result: &QueryResult) -> Vec<Vec<bool>> {
     let mut out = Vec::with_capacity(result.num_rows());
-    for batch in &result.batches {
+    for batch in result.batches() {
         for row in 0..batch.num_rows() {
             out.push(batch.columns().iter().map(|c| c.is_null(row)).collect());
         }
@@ -145,7 +144,7 @@ fn null_masks(result: &QueryResult) -> Vec<Vec<bool>> {
 
 /// A JSON array of objects, one per row.
 pub fn render_json(result: &QueryResult) -> String {
-    if result.schema.is_none() {
+    if result.schema().is_none() {
         let body = serde_json::json!({"tag": result.tag, "rows_affected": result.rows_affected});
         return format!("{body}\n");
     }
@@ -198,13 +197,9 @@ mod tests {
             ],
         )
         .unwrap();
-        QueryResult {
-            statement: "from t".into(),
-            tag: String::new(),
-            schema: Some(schema),
-            batches: vec![batch],
-            rows_affected: 0,
-        }
+        let mut r = QueryResult::new(Some(schema), vec![batch]);
+        r.statement = "from t".into();
+        r
     }
 
     #[test]
@@ -213,16 +208,12 @@ mod tests {
             render_table(&sample()),
             "   id | content\n------+-----------\n    7 | hi, \"you\"\n 1234 | null\n(2 rows)\n"
         );
-        let write = QueryResult {
-            rows_affected: 2,
-            tag: "INSERT".into(),
-            ..QueryResult::default()
-        };
+        let mut write = QueryResult::default();
+        write.rows_affected = 2;
+        write.tag = "INSERT".into();
         assert_eq!(render_table(&write), "INSERT 2\n");
-        let ddl = QueryResult {
-            tag: "CREATE TABLE".into(),
-            ..QueryResult::default()
-        };
+        let mut ddl = QueryResult::default();
+        ddl.tag = "CREATE TABLE".into();
         assert_eq!(render_table(&ddl), "CREATE TABLE\n");
     }
 

@@ -17,4 +17,4 @@ mod session;
 pub use commit::Committer;
 pub use load::LoadTicket;
 pub use plan_cache::PlanCache;
-pub use session::{Executor, PendingCommit, Request, Short, kql_role};
+pub use session::{Executor, PendingCommit, Request, RowAnswer, Short, kql_role};

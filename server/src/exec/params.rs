@@ -77,12 +77,43 @@ pub fn convert(name: &str, v: &Value, ty: DataType) -> Result<ArrayRef> {
     })
 }
 
+/// Which of `n` parameters a slot used: bits in a word for the usual handful (no
+/// allocation per request), a vector beyond 64.
+enum Marks {
+    Word(u64),
+    Many(Vec<bool>),
+}
+
+impl Marks {
+    fn new(n: usize) -> Marks {
+        if n <= 64 {
+            Marks::Word(0)
+        } else {
+            Marks::Many(vec![false; n])
+        }
+    }
+
+    fn set(&mut self, i: usize) {
+        match self {
+            Marks::Word(w) => *w |= 1 << i,
+            Marks::Many(v) => v[i] = true,
+        }
+    }
+
+    fn get(&self, i: usize) -> bool {
+        match self {
+            Marks::Word(w) => *w & (1 << i) != 0,
+            Marks::Many(v) => v[i],
+        }
+    }
+}
+
 /// The parameter arrays for `decls`, from the message's `params`. `strict`: a
 /// parameter no slot takes is an error (not for the statements of a script, which
 /// each take some).
 pub fn bind(decls: &[ParamDecl], params: &[Param], strict: bool) -> Result<Vec<ArrayRef>> {
     let positional: Vec<&Param> = params.iter().filter(|p| p.name.is_empty()).collect();
-    let mut used_names = vec![false; params.len()];
+    let mut used_names = Marks::new(params.len());
     let mut used_positions = vec![false; positional.len()];
     let mut out = Vec::with_capacity(decls.len());
     for d in decls {
@@ -91,7 +122,7 @@ pub fn bind(decls: &[ParamDecl], params: &[Param], strict: bool) -> Result<Vec<A
             .position(|p| !p.name.is_empty() && p.name == d.name);
         let value = match named {
             Some(i) => {
-                used_names[i] = true;
+                used_names.set(i);
                 &params[i].value
             }
             None => {
@@ -112,7 +143,7 @@ pub fn bind(decls: &[ParamDecl], params: &[Param], strict: bool) -> Result<Vec<A
         return Ok(out);
     }
     for (i, p) in params.iter().enumerate() {
-        if !p.name.is_empty() && !used_names[i] {
+        if !p.name.is_empty() && !used_names.get(i) {
             return Err(bad(format!(
                 "parameter ${} is not used by the statement",
                 p.name
@@ -171,6 +202,26 @@ mod tests {
             got[2].data_type(),
             &arrow_schema::DataType::FixedSizeBinary(16)
         );
+    }
+
+    #[test]
+    fn an_unused_name_is_found_past_the_first_64() {
+        for n in [3usize, 64, 65, 100] {
+            let decls: Vec<ParamDecl> = (0..n - 1)
+                .map(|i| decl(&format!("p{i}"), DataType::Int64))
+                .collect();
+            let mut params: Vec<Param> = (0..n - 1)
+                .map(|i| p(&format!("p{i}"), Value::Int(i as i64)))
+                .collect();
+            assert_eq!(bind(&decls, &params, true).unwrap().len(), n - 1);
+            params.push(p("extra", Value::Int(0)));
+            let e = bind(&decls, &params, true).unwrap_err();
+            assert!(e.message.contains("$extra is not used"), "{n}: {e}");
+            // Every slot used, the last one the unused one's neighbour.
+            params.swap(n - 1, n - 2);
+            let e = bind(&decls, &params, true).unwrap_err();
+            assert!(e.message.contains("$extra is not used"), "{n}: {e}");
+        }
     }
 
     #[test]

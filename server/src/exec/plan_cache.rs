@@ -13,17 +13,47 @@ use kql_compiler::identity::Role;
 
 use crate::vm::Prepared;
 
-type Key = ([u8; 32], String, Role);
-
+/// One verified plan, for one user and role.
 struct Entry {
+    user: String,
+    role: Role,
     plan: Arc<Prepared>,
     used: u64,
+}
+
+/// The entries by plan hash (a hash's list holds one entry per user and role that
+/// prepared it, usually one), so a lookup borrows the user's name instead of
+/// building a key.
+#[derive(Default)]
+struct Inner {
+    by_hash: HashMap<[u8; 32], Vec<Entry>>,
+    len: usize,
+    clock: u64,
+}
+
+impl Inner {
+    fn position(&self, hash: &[u8; 32], user: &str, role: Role) -> Option<usize> {
+        self.by_hash
+            .get(hash)?
+            .iter()
+            .position(|e| e.role == role && e.user == user)
+    }
+
+    fn remove(&mut self, hash: &[u8; 32], at: usize) {
+        if let Some(list) = self.by_hash.get_mut(hash) {
+            list.swap_remove(at);
+            self.len -= 1;
+            if list.is_empty() {
+                self.by_hash.remove(hash);
+            }
+        }
+    }
 }
 
 /// The cache (one per server).
 pub struct PlanCache {
     capacity: usize,
-    inner: Mutex<(HashMap<Key, Entry>, u64)>,
+    inner: Mutex<Inner>,
 }
 
 impl std::fmt::Debug for PlanCache {
@@ -47,12 +77,12 @@ impl PlanCache {
     pub fn new(capacity: usize) -> PlanCache {
         PlanCache {
             capacity,
-            inner: Mutex::new((HashMap::new(), 0)),
+            inner: Mutex::new(Inner::default()),
         }
     }
 
     pub fn len(&self) -> usize {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner()).0.len()
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).len
     }
 
     pub fn is_empty(&self) -> bool {
@@ -69,15 +99,16 @@ impl PlanCache {
         catalog: &Catalog,
     ) -> Option<Arc<Prepared>> {
         let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let (map, clock) = &mut *guard;
-        let key = (*hash, user.to_owned(), role);
-        let entry = map.get_mut(&key)?;
-        if !still_valid(&entry.plan, catalog) {
-            map.remove(&key);
+        let inner = &mut *guard;
+        let at = inner.position(hash, user, role)?;
+        let list = inner.by_hash.get_mut(hash)?;
+        if !still_valid(&list[at].plan, catalog) {
+            inner.remove(hash, at);
             return None;
         }
-        *clock += 1;
-        entry.used = *clock;
+        inner.clock += 1;
+        let entry = &mut list[at];
+        entry.used = inner.clock;
         Some(entry.plan.clone())
     }
 
@@ -87,18 +118,33 @@ impl PlanCache {
             return;
         }
         let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let (map, clock) = &mut *guard;
-        *clock += 1;
-        let key = (plan.hash, user.to_owned(), role);
-        if !map.contains_key(&key) && map.len() >= self.capacity {
-            let oldest = map
+        let inner = &mut *guard;
+        inner.clock += 1;
+        let used = inner.clock;
+        let hash = plan.hash;
+        if let Some(at) = inner.position(&hash, user, role) {
+            if let Some(e) = inner.by_hash.get_mut(&hash).and_then(|l| l.get_mut(at)) {
+                e.plan = plan;
+                e.used = used;
+            }
+            return;
+        }
+        if inner.len >= self.capacity {
+            let oldest = inner
+                .by_hash
                 .iter()
-                .min_by_key(|(_, e)| e.used)
-                .map(|(k, _)| k.clone());
-            if let Some(k) = oldest {
-                map.remove(&k);
+                .flat_map(|(h, l)| l.iter().enumerate().map(move |(i, e)| (e.used, *h, i)))
+                .min();
+            if let Some((_, h, i)) = oldest {
+                inner.remove(&h, i);
             }
         }
-        map.insert(key, Entry { plan, used: *clock });
+        inner.by_hash.entry(hash).or_default().push(Entry {
+            user: user.to_owned(),
+            role,
+            plan,
+            used,
+        });
+        inner.len += 1;
     }
 }

@@ -75,7 +75,11 @@ pub fn check_pins(db: &Database, p: &Prepared) -> Result<()> {
 
 /// [`check_pins`] against an engine.
 pub fn check_pins_in(engine: &kalavar_storage::Engine, p: &Prepared) -> Result<()> {
-    let storage = engine.catalog();
+    check_pins_at(&engine.catalog(), p)
+}
+
+/// [`check_pins`] against one catalog snapshot.
+pub fn check_pins_at(storage: &kalavar_storage::CatalogSnapshot, p: &Prepared) -> Result<()> {
     for t in &p.program.tables {
         if t.id >= kql_compiler::catalog::SYSTEM_TABLE_ID_BASE {
             continue;

@@ -21,16 +21,16 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use arrow_array::ArrayRef;
-use kalavar_protocol::{Param, ServerMessage};
+use kalavar_protocol::{Param, ServerMessage, Value};
 use kalavar_storage::{Durability, Txn, UserId};
 use kql_compiler::identity::Role;
 
 use super::commit::Outcome;
 use super::output::{ResultSink, Send};
 use super::params;
-use super::prepare::{self, check_pins};
+use super::prepare::{self, check_pins, check_pins_at};
 use super::query::Script;
-use crate::db::{Counters, Database};
+use crate::db::{CatalogViews, Counters, Database};
 use crate::live::RowChange;
 use crate::vm::error::{ExecError, Result, XCode};
 use crate::vm::{Budget, Ctx, Host, Output, PlanKind, PointGet, PointRun, Prepared, Vm, Who};
@@ -60,6 +60,12 @@ pub struct Executor {
     pub user_id: u64,
     pub session: u64,
     txn: Option<OpenTxn>,
+    /// The caller as of a catalog generation, for the short path: rebuilt only when
+    /// the catalog changed (a demotion or a drop is a new generation).
+    short_who: Option<(u64, Arc<Who>)>,
+    /// The cancel flag of short runs, which nothing cancels (a `Cancel` reaches only
+    /// queued requests): one for the session, not one per request.
+    short_cancel: Arc<AtomicBool>,
 }
 
 /// The KQL role of a storage role.
@@ -90,6 +96,33 @@ pub enum Short {
     Commit(PendingCommit),
     /// Nothing was applied or sent: queue the request as usual.
     Declined,
+    /// A point get's whole answer, one `Row` (see [`RowAnswer`]).
+    Row(RowAnswer),
+}
+
+/// The one-row answer of a point get on the short path: its values, with the
+/// plan's column names and types shared rather than copied into each answer.
+#[derive(Debug)]
+pub struct RowAnswer {
+    pub request: u32,
+    pub columns: Arc<[(String, String)]>,
+    pub values: Vec<Value>,
+}
+
+impl RowAnswer {
+    /// Appends its `Row` frame to `out` (the bytes of [`RowAnswer::into_message`]).
+    pub fn encode_into(&self, out: &mut Vec<u8>) {
+        ServerMessage::encode_row_into(out, self.request, &self.columns, &self.values);
+    }
+
+    /// The answer as a message.
+    pub fn into_message(self) -> ServerMessage {
+        ServerMessage::Row {
+            request: self.request,
+            columns: self.columns.to_vec(),
+            values: self.values,
+        }
+    }
 }
 
 /// A short write's transaction waiting for its commit, with the messages that answer
@@ -192,7 +225,22 @@ impl Executor {
             user_id,
             session,
             txn: None,
+            short_who: None,
+            short_cancel: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// The caller in the catalog of `views`, kept for the short path until the
+    /// catalog's generation changes; `None` when the user no longer exists.
+    fn short_who(&mut self, views: &CatalogViews) -> Option<Arc<Who>> {
+        if let Some((generation, who)) = &self.short_who
+            && *generation == views.generation
+        {
+            return Some(who.clone());
+        }
+        let who = Arc::new(self.who_in(&views.storage).ok()?);
+        self.short_who = Some((views.generation, who.clone()));
+        Some(who)
     }
 
     /// Drops the session's transaction without committing it.
@@ -207,7 +255,11 @@ impl Executor {
 
     /// The caller as the catalog knows them now (a demotion applies at once).
     pub fn who(&self) -> Result<Who> {
-        let storage = self.db.engine.catalog();
+        self.who_in(&self.db.engine.catalog())
+    }
+
+    /// [`Executor::who`] in one catalog snapshot.
+    fn who_in(&self, storage: &kalavar_storage::CatalogSnapshot) -> Result<Who> {
         let u = storage
             .user(UserId(self.user_id))
             .filter(|u| u.name == self.user)
@@ -339,20 +391,22 @@ impl Executor {
         if self.txn.is_some() {
             return Short::Declined;
         }
-        let Ok(who) = self.who() else {
+        let db = self.db.clone();
+        let Ok(views) = db.views() else {
             return Short::Declined;
         };
-        let db = self.db.clone();
+        let Some(who) = self.short_who(&views) else {
+            return Short::Declined;
+        };
+        let who = &*who;
         let p = {
-            let Ok(views) = db.views() else {
-                return Short::Declined;
-            };
             let catalog = views.for_role(who.role);
             match db.plans.get(hash, &who.user, who.role, catalog) {
                 Some(p) if p.runs_short() => p,
                 _ => return Short::Declined,
             }
         };
+        drop(views);
         // A write that syncs the log waits for the disk (`fdatasync`, 0.2–10 ms here):
         // not on the connection task, whose runtime thread serves other sessions too,
         // but on the commit thread.
@@ -364,15 +418,18 @@ impl Executor {
         let Ok(bound) = params::bind(&p.program.params, params, true) else {
             return Short::Declined;
         };
-        let mut budget = self.budget(Arc::new(AtomicBool::new(false)), true);
+        // No deadline for the point get (it reads one row; its time is measured
+        // against the slice afterwards); the VM's run gets the slice.
+        let mut budget = self.budget(self.short_cancel.clone(), false);
         if compact
             && let Some(point) = &p.point
-            && let Some(short) = self.point_short(&db, &p, point, &who, &bound, &budget, request)
+            && let Some(short) = self.point_short(&db, &p, point, who, &bound, &budget, request)
         {
             return short;
         }
-        let slice_end = Instant::now() + SHORT_SLICE;
-        budget.deadline = Some(budget.deadline.map_or(slice_end, |d| d.min(slice_end)));
+        let now = Instant::now();
+        let slice_end = now + SHORT_SLICE;
+        budget.deadline = Some(slice_end.min(now + db.limits.timeout));
         let mut messages = Vec::new();
         let full = Cell::new(false);
         let mut keep = |m: ServerMessage| {
@@ -392,7 +449,7 @@ impl Executor {
         let mut sink = ResultSink::new(request, compact, &mut keep);
         let slot = defer.then_some(&mut deferred);
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.run_inner(&db, p.clone(), bound, &who, &mut sink, &budget, slot)
+            self.run_inner(&db, p.clone(), bound, who, &mut sink, &budget, slot)
         }));
         let r = match r {
             Ok(r) => r,
@@ -471,8 +528,10 @@ impl Executor {
                 }
             };
             let _shared = db.ddl.read().unwrap_or_else(|e| e.into_inner());
-            check_pins(db, p)?;
-            point.run(p, db, who, params, budget)
+            // One catalog snapshot for the pins, the table and the owner.
+            let catalog = db.engine.catalog();
+            check_pins_at(&catalog, p)?;
+            point.run(p, db, &catalog, who, params, budget)
         }))
         .unwrap_or_else(|_| {
             Err(ExecError::new(
@@ -480,27 +539,17 @@ impl Executor {
                 "the statement failed unexpectedly; its transaction was rolled back",
             ))
         });
-        let mut messages = Vec::new();
         let answer = match run {
             Ok(PointRun::Declined) => return None,
             Ok(PointRun::Row(values)) => {
                 Counters::add(&db.counters.rows_returned, 1);
-                messages.push(ServerMessage::Row {
+                Ok(Some(RowAnswer {
                     request,
                     columns: point.row_columns.clone(),
                     values,
-                });
-                Ok(())
+                }))
             }
-            Ok(PointRun::Absent) => {
-                let mut keep = |m: ServerMessage| {
-                    messages.push(m);
-                    Ok(())
-                };
-                let mut sink = ResultSink::new(request, true, &mut keep);
-                sink.empty(&point.schema);
-                sink.finish(0)
-            }
+            Ok(PointRun::Absent) => Ok(None),
             Err(e) => Err(e),
         };
         // Done either way (nothing to gain from running it again), but a get slower
@@ -514,10 +563,26 @@ impl Executor {
         Counters::add(&db.counters.plan_cache_hits, 1);
         Counters::add(&db.counters.statements, 1);
         Some(match answer {
-            Ok(()) => Short::Ran(messages, None),
+            Ok(Some(row)) => Short::Row(row),
+            Ok(None) => {
+                let mut messages = Vec::new();
+                let mut keep = |m: ServerMessage| {
+                    messages.push(m);
+                    Ok(())
+                };
+                let mut sink = ResultSink::new(request, true, &mut keep);
+                sink.empty(&point.schema);
+                match sink.finish(0) {
+                    Ok(()) => Short::Ran(messages, None),
+                    Err(e) => {
+                        Counters::add(&db.counters.statements_failed, 1);
+                        Short::Ran(messages, Some(e))
+                    }
+                }
+            }
             Err(e) => {
                 Counters::add(&db.counters.statements_failed, 1);
-                Short::Ran(messages, Some(e))
+                Short::Ran(Vec::new(), Some(e))
             }
         })
     }

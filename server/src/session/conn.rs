@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use kalavar_protocol::frame::{FrameAssembler, HANDSHAKE_MAX_FRAME_BYTES, HEADER_LEN};
+use kalavar_protocol::frame::{FrameAssembler, HANDSHAKE_MAX_FRAME_BYTES};
 use kalavar_protocol::limits::MAX_LOADS_IN_FLIGHT;
 use kalavar_protocol::net::canonical;
 use kalavar_protocol::version::{
@@ -203,28 +203,46 @@ fn goodbye(closing: &watch::Receiver<Option<Closing>>) -> End {
 }
 
 async fn send<S: AsyncWrite + Unpin>(stream: &mut S, msg: &ServerMessage) -> std::io::Result<()> {
-    send_all(stream, [msg]).await
+    send_all(stream, &mut Vec::new(), [msg]).await
 }
 
 /// Messages already waiting are written together up to about this many bytes.
 const COALESCE_BYTES: usize = 64 * 1024;
 
-/// Writes `messages` framed into one buffer, then flushes once: a statement's
+/// Writes `messages` framed into `buf` (the session's buffer), then flushes once: a statement's
 /// `Batch` and its `Complete` leave in one TLS record and one system call, so the
 /// client wakes once for the whole answer.
 async fn send_all<'a, S: AsyncWrite + Unpin>(
     stream: &mut S,
+    buf: &mut Vec<u8>,
     messages: impl IntoIterator<Item = &'a ServerMessage>,
 ) -> std::io::Result<()> {
-    let mut buf = Vec::new();
+    buf.clear();
     for msg in messages {
-        let body = msg.encode_body();
-        buf.reserve(HEADER_LEN + body.len());
-        buf.extend_from_slice(&(body.len() as u32).to_be_bytes());
-        buf.extend_from_slice(&body);
+        msg.encode_into(buf);
     }
-    stream.write_all(&buf).await?;
-    stream.flush().await
+    write_out(stream, buf).await
+}
+
+/// A session's buffer for outgoing frames larger than this is freed after use, not
+/// kept (a `Batch` is about a megabyte; an idle session should not hold one).
+const KEEP_OUT_BUFFER: usize = 64 * 1024;
+
+/// Writes and flushes the frames in `buf`, then empties it.
+async fn write_out<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    let written = async {
+        stream.write_all(buf).await?;
+        stream.flush().await
+    }
+    .await;
+    buf.clear();
+    if buf.capacity() > KEEP_OUT_BUFFER {
+        *buf = Vec::new();
+    }
+    written
 }
 
 /// Roughly how many bytes `msg` takes on the wire (its Arrow payload; others are
@@ -371,6 +389,7 @@ impl Session {
             activity.clone(),
             compact,
         ));
+        let mut wbuf = Vec::new();
         let mut last_heard = Instant::now();
         // One timer for the session, set again only when it fires early (a request
         // came since): not a timer armed and dropped per request.
@@ -402,7 +421,7 @@ impl Session {
                     });
                 }
                 Event::Out(msg) => {
-                    if send_all(stream, &with_queued(msg, &mut out_rx))
+                    if send_all(stream, &mut wbuf, &with_queued(msg, &mut out_rx))
                         .await
                         .is_err()
                     {
@@ -481,7 +500,7 @@ impl Session {
                     // Nothing queued or running: the executor's answers are all in
                     // `out_rx` already; they go first.
                     while let Ok(m) = out_rx.try_recv() {
-                        if send_all(stream, &with_queued(m, &mut out_rx))
+                        if send_all(stream, &mut wbuf, &with_queued(m, &mut out_rx))
                             .await
                             .is_err()
                         {
@@ -507,6 +526,13 @@ impl Session {
                             continue;
                         }
                         Short::Ran(messages, error) => (messages, error),
+                        Short::Row(row) => {
+                            row.encode_into(&mut wbuf);
+                            if write_out(stream, &mut wbuf).await.is_err() {
+                                break 'session End::Quiet;
+                            }
+                            continue;
+                        }
                         Short::Commit(pending) => {
                             // The commit thread writes and syncs it; the session waits
                             // (its next request must see this write). A close does not
@@ -530,7 +556,7 @@ impl Session {
                         }
                     };
                     let error = error.map(|e| work::error_message(request, &e));
-                    if send_all(stream, messages.iter().chain(error.as_ref()))
+                    if send_all(stream, &mut wbuf, messages.iter().chain(error.as_ref()))
                         .await
                         .is_err()
                     {
@@ -621,7 +647,7 @@ impl Session {
                 },
             };
             if let Some(answer) = answer
-                && send(stream, &answer).await.is_err()
+                && send_all(stream, &mut wbuf, [&answer]).await.is_err()
             {
                 break End::Quiet;
             }

@@ -15,10 +15,12 @@
 //! plan in the VM instead. The session decides when the path is taken (see
 //! `Executor::try_short`): a compact answer, outside a transaction.
 
+use std::sync::Arc;
+
 use arrow_array::ArrayRef;
 use arrow_schema::{Field, SchemaRef};
 use kalavar_protocol::Value;
-use kalavar_storage::{ColumnId, ScalarValue, TableKind};
+use kalavar_storage::{CatalogSnapshot, ColumnId, ScalarValue, TableKind};
 use kql_compiler::bytecode::{ExprId, Insn, Node, TableRef, VerifiedProgram};
 use kql_compiler::catalog::{KEY_COLUMN_ID, SYSTEM_TABLE_ID_BASE};
 
@@ -26,7 +28,7 @@ use super::context::{Budget, Who};
 use super::error::{ExecError, Result, XCode};
 use super::expr::{EvalCtx, eval_constant};
 use super::machine::now_us;
-use super::ops::plan_table_def;
+use super::ops::plan_table_def_at;
 use super::prepared::Prepared;
 use super::types::{from_arrow, storage_scalar};
 use crate::db::Database;
@@ -39,8 +41,11 @@ pub struct PointGet {
     columns: Vec<ColumnId>,
     /// The Arrow schema of the register `SeekKey` writes and `Emit` sends.
     pub schema: SchemaRef,
-    /// The column names and types of the compact answer, computed once.
-    pub row_columns: Vec<(String, String)>,
+    /// The column names and types of the compact answer, computed once and shared
+    /// by every answer.
+    pub row_columns: Arc<[(String, String)]>,
+    /// Per output column, whether its text is JSON (the field's extension type).
+    json: Vec<bool>,
 }
 
 /// What [`PointGet::run`] found.
@@ -113,18 +118,21 @@ impl PointGet {
             table: *table,
             key: key.clone(),
             columns: columns.iter().map(|c| ColumnId(c.0)).collect(),
-            row_columns: crate::exec::output::row_columns(&schema),
+            row_columns: crate::exec::output::row_columns(&schema).into(),
+            json: schema.fields().iter().map(|f| is_json(f)).collect(),
             schema,
         })
     }
 
     /// Looks the row up for `who` (already resolved for `execute as`) with the bound
-    /// `params`. Errors are the VM's for the same plan; the caller holds the DDL lock
-    /// shared and has checked the plan's pins.
+    /// `params`, the table and the owner taken from `catalog`. Errors are the VM's for
+    /// the same plan; the caller holds the DDL lock shared and has checked the plan's
+    /// pins in `catalog`.
     pub fn run(
         &self,
         p: &Prepared,
         db: &Database,
+        catalog: &CatalogSnapshot,
         who: &Who,
         params: &[ArrayRef],
         budget: &Budget,
@@ -135,7 +143,7 @@ impl PointGet {
             .first()
             .ok_or_else(|| ExecError::internal("a point get without its instruction"))?;
         let at_seek = |e: ExecError| super::machine::locate(e, 0, seek);
-        let def = plan_table_def(&p.program, db, self.table).map_err(at_seek)?;
+        let def = plan_table_def_at(&p.program, catalog, self.table).map_err(at_seek)?;
         if def.has_hidden_key() {
             return Ok(PointRun::Declined);
         }
@@ -147,12 +155,9 @@ impl PointGet {
                 _ => return Ok(PointRun::Declined),
             }
         }
-        let ev = EvalCtx {
-            consts: &p.consts,
-            params,
-            now_us: now_us(),
-            user: &who.effective,
-        };
+        // Made (and the clock read, for `now()`) only for a key part that is
+        // evaluated; every evaluated part sees the same time.
+        let mut ev: Option<EvalCtx<'_>> = None;
         let mut parts = Vec::with_capacity(self.key.len());
         for e in &self.key {
             let expr = p.program.exprs.get(e.index()).ok_or_else(|| {
@@ -160,7 +165,25 @@ impl PointGet {
                     "expression {e} does not exist"
                 )))
             })?;
-            let a = eval_constant(expr, &ev).map_err(at_seek)?;
+            // A key part that is one parameter or one constant is that array, as
+            // the evaluator would return it; anything else is evaluated.
+            let a = match expr.nodes.as_slice() {
+                [Node::Param { index }] => params.get(usize::from(*index)).cloned(),
+                [Node::Const { index }] => p.consts.get(*index as usize).cloned(),
+                _ => None,
+            };
+            let a = match a {
+                Some(a) => a,
+                None => {
+                    let ev = ev.get_or_insert_with(|| EvalCtx {
+                        consts: &p.consts,
+                        params,
+                        now_us: now_us(),
+                        user: &who.effective,
+                    });
+                    eval_constant(expr, ev).map_err(at_seek)?
+                }
+            };
             let part = storage_scalar(a.as_ref(), 0, from_arrow(a.data_type())).map_err(at_seek)?;
             if part.is_null() {
                 return Ok(PointRun::Absent);
@@ -170,7 +193,7 @@ impl PointGet {
         let owner = (def.kind == TableKind::User).then_some(who.owner);
         let Some(values) = db
             .engine
-            .get_values(def.id, owner, &parts, Some(&self.columns))
+            .get_values_at(catalog, def.id, owner, &parts, Some(&self.columns))
             .map_err(|e| at_seek(e.into()))?
         else {
             return Ok(PointRun::Absent);
@@ -199,8 +222,8 @@ impl PointGet {
         }
         let values = values
             .into_iter()
-            .zip(schema.fields())
-            .map(|(v, f)| cell(v, f))
+            .zip(&self.json)
+            .map(|(v, json)| cell(v, *json))
             .collect();
         Ok(PointRun::Row(values))
     }
@@ -215,9 +238,16 @@ fn scalar_bytes(v: &ScalarValue) -> usize {
     }
 }
 
-/// One compact cell from a stored value of the field's type: what the compact
-/// answer of the VM's one-row batch holds (`exec::output`).
-fn cell(v: ScalarValue, f: &Field) -> Value {
+/// Whether the field holds JSON text (`arrow.json`), as the compact answer says.
+fn is_json(f: &Field) -> bool {
+    f.metadata()
+        .get("ARROW:extension:name")
+        .is_some_and(|n| n == "arrow.json")
+}
+
+/// One compact cell from a stored value of the field's type (`json`: a JSON text
+/// field): what the compact answer of the VM's one-row batch holds (`exec::output`).
+fn cell(v: ScalarValue, json: bool) -> Value {
     use ScalarValue as S;
     match v {
         S::Null => Value::Null,
@@ -233,11 +263,11 @@ fn cell(v: ScalarValue, f: &Field) -> Value {
             scale: scale.max(0) as u8,
         },
         S::Text(s) | S::Json(s) => {
-            let json = f
-                .metadata()
-                .get("ARROW:extension:name")
-                .is_some_and(|n| n == "arrow.json");
-            if json { Value::Json(s) } else { Value::Text(s) }
+            if json {
+                Value::Json(s)
+            } else {
+                Value::Text(s)
+            }
         }
         S::Bytes(b) => Value::Bytes(b),
         S::Timestamp(t) => Value::Timestamp(t),

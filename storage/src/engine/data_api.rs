@@ -4,7 +4,7 @@
 
 use arrow_array::RecordBatch;
 
-use super::handle::Engine;
+use super::handle::{Engine, Inner};
 use super::txn::{CommitInfo, Txn};
 use crate::catalog::{ColumnId, TableId, UserId};
 use crate::error::Result;
@@ -93,7 +93,26 @@ impl Engine {
         key: &[ScalarValue],
         projection: Option<&[ColumnId]>,
     ) -> Result<Option<Vec<ScalarValue>>> {
-        let (def, part) = self.inner.resolve(table, owner)?;
+        self.get_values_at(
+            &self.inner.catalog.snapshot(),
+            table,
+            owner,
+            key,
+            projection,
+        )
+    }
+
+    /// [`Engine::get_values`] with the table and owner looked up in `catalog`, a
+    /// snapshot the caller already holds (from [`Engine::catalog`]).
+    pub fn get_values_at(
+        &self,
+        catalog: &crate::catalog::CatalogSnapshot,
+        table: TableId,
+        owner: Option<UserId>,
+        key: &[ScalarValue],
+        projection: Option<&[ColumnId]>,
+    ) -> Result<Option<Vec<ScalarValue>>> {
+        let (def, part) = Inner::resolve_in(catalog, table, owner)?;
         let k = crate::encoding::key::encode_key(&def, owner, key, false)?;
         let plan = super::read::GetPlan::new(&def, projection, key)?;
         let (_, _, hit) = self.inner.lookup_committed(part, &k, &plan.wanted)?;

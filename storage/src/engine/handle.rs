@@ -43,6 +43,9 @@ pub(crate) struct Inner {
     pub(crate) counters: Counters,
     /// Decoded large hot scans, valid at one RocksDB sequence number.
     pub(crate) hot_scan_cache: crate::scan::hot_cache::HotScanCache,
+    /// The default read options of a point get, made once (RocksDB only reads
+    /// them) rather than created and destroyed per get.
+    pub(crate) get_options: rocksdb::ReadOptions,
 }
 
 /// Engine-wide counters for `stats()`.

@@ -184,6 +184,7 @@ impl Engine {
             next_row_id: AtomicU64::new(next_row_id),
             counters: Default::default(),
             hot_scan_cache: crate::scan::hot_cache::HotScanCache::new(options.hot_scan_cache_bytes),
+            get_options: rocksdb::ReadOptions::default(),
             options,
         };
         let engine = Engine {

@@ -11,7 +11,7 @@ use arrow_schema::Schema;
 use super::handle::Inner;
 use super::open::HOT_CF;
 use super::txn::HotObs;
-use crate::catalog::{ColumnId, TableDef, TableId, TableKind, UserId};
+use crate::catalog::{CatalogSnapshot, ColumnId, TableDef, TableId, TableKind, UserId};
 use crate::cold::PartitionId;
 use crate::cold::lookup::Wanted;
 use crate::cold::partition::Partition;
@@ -54,7 +54,7 @@ impl GetPlan {
     ) -> Result<GetPlan> {
         let cols = projection_of(def, projection)?;
         let mut known = Vec::with_capacity(cols.len());
-        let mut wanted = Vec::new();
+        let mut wanted = Vec::with_capacity(cols.len());
         for id in &cols {
             let c = def.column(*id).expect("checked");
             let k = def.primary_key.iter().position(|p| p == id);
@@ -81,7 +81,15 @@ impl Inner {
         table: TableId,
         owner: Option<UserId>,
     ) -> Result<(Arc<TableDef>, PartitionId)> {
-        let cat = self.catalog.snapshot();
+        Self::resolve_in(&self.catalog.snapshot(), table, owner)
+    }
+
+    /// [`Inner::resolve`] in one catalog snapshot.
+    pub(crate) fn resolve_in(
+        cat: &CatalogSnapshot,
+        table: TableId,
+        owner: Option<UserId>,
+    ) -> Result<(Arc<TableDef>, PartitionId)> {
         let def = cat
             .table(table)
             .cloned()
@@ -155,7 +163,7 @@ impl Inner {
         let (hot, view) = {
             let _g = self.view_lock.read().expect("view lock");
             let cf = self.db.cf_handle(HOT_CF).expect("hot cf");
-            let hot = self.db.get_pinned_cf(cf, key)?;
+            let hot = self.db.get_pinned_cf_opt(cf, key, &self.get_options)?;
             (hot, partition.view())
         };
         if let Some(v) = hot {
@@ -323,6 +331,16 @@ impl Inner {
             }
             | LookupHit::Cold { deleted: true, .. } => Ok(None),
             LookupHit::Hot { row, .. } => {
+                let repeats = plan
+                    .cols
+                    .iter()
+                    .enumerate()
+                    .any(|(i, id)| plan.cols[..i].contains(id));
+                if !repeats {
+                    let types: Vec<DataType> = plan.cols.iter().map(type_of).collect();
+                    let decoded = RowDecoder::new(def, &plan.cols).decode_scalars(&row, &types)?;
+                    return Ok(Some(decoded));
+                }
                 // Each column decoded once, even when `cols` repeats one.
                 let mut unique: Vec<ColumnId> = Vec::with_capacity(plan.cols.len());
                 let mut slots = Vec::with_capacity(plan.cols.len());

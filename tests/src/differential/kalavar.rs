@@ -95,7 +95,7 @@ pub fn answer_of(result: &QueryResult, ordered: bool) -> Answer {
     let text = result.rows();
     let mut rows = Vec::with_capacity(text.len());
     let mut at = 0;
-    for batch in &result.batches {
+    for batch in result.batches() {
         for r in 0..batch.num_rows() {
             rows.push(
                 batch
@@ -139,7 +139,7 @@ impl Engine for Kalavar {
             last = result;
         }
         let result = last.ok_or("the last statement returned nothing")?;
-        if result.schema.is_none() {
+        if result.schema().is_none() {
             return Err(format!(
                 "the last statement returned no rows ({})",
                 result.tag

@@ -182,13 +182,7 @@ fn text_result(names: &[&str], rows: Vec<Vec<String>>) -> QueryResult {
         .map(|i| Arc::new(StringArray::from_iter_values(rows.iter().map(|r| &r[i]))) as ArrayRef)
         .collect();
     let batch = RecordBatch::try_new(schema.clone(), columns).expect("columns match the schema");
-    QueryResult {
-        statement: String::new(),
-        tag: String::new(),
-        schema: Some(schema),
-        batches: vec![batch],
-        rows_affected: 0,
-    }
+    QueryResult::new(Some(schema), vec![batch])
 }
 
 fn tables(catalog: &Catalog) -> QueryResult {

@@ -245,11 +245,10 @@ impl Shell {
                 Ok(None) => {}
                 Ok(Some(change)) => {
                     println!("-- {:?}", change.kind);
-                    let result = kalavar::client::QueryResult {
-                        schema: change.batches.first().map(|b| b.schema()),
-                        batches: change.batches,
-                        ..Default::default()
-                    };
+                    let result = kalavar::client::QueryResult::new(
+                        change.batches.first().map(|b| b.schema()),
+                        change.batches,
+                    );
                     print!("{}", render(format.into(), &result));
                 }
                 Err(e) => {

@@ -85,18 +85,22 @@ pub(crate) fn plan_table_def(
     db: &crate::db::Database,
     t: TableRef,
 ) -> Result<Arc<TableDef>> {
+    plan_table_def_at(program, &db.engine.catalog(), t)
+}
+
+/// [`plan_table_def`] in one catalog snapshot.
+pub(crate) fn plan_table_def_at(
+    program: &kql_compiler::bytecode::VerifiedProgram,
+    catalog: &kalavar_storage::CatalogSnapshot,
+    t: TableRef,
+) -> Result<Arc<TableDef>> {
     let used = program
         .tables
         .get(t.index())
         .ok_or_else(|| ExecError::internal(format!("table {t} is not in the plan")))?;
-    let def = db
-        .engine
-        .catalog()
-        .table(TableId(used.id))
-        .cloned()
-        .ok_or_else(|| {
-            ExecError::with_code("S102", format!("table {} no longer exists", used.name))
-        })?;
+    let def = catalog.table(TableId(used.id)).cloned().ok_or_else(|| {
+        ExecError::with_code("S102", format!("table {} no longer exists", used.name))
+    })?;
     if u64::from(used.schema_version) != def.schema_version {
         return Err(ExecError::with_code(
             "V013",
