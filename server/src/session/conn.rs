@@ -209,9 +209,9 @@ async fn send<S: AsyncWrite + Unpin>(stream: &mut S, msg: &ServerMessage) -> std
 /// Messages already waiting are written together up to about this many bytes.
 const COALESCE_BYTES: usize = 64 * 1024;
 
-/// Writes `messages` framed into `buf` (the session's buffer), then flushes once: a statement's
-/// `Batch` and its `Complete` leave in one TLS record and one system call, so the
-/// client wakes once for the whole answer.
+/// Writes `messages` framed into `buf` (the session's buffer), then flushes once: a
+/// statement's `Batch` and its `Complete` leave in one TLS record and one system
+/// call, so the client wakes once for the whole answer.
 async fn send_all<'a, S: AsyncWrite + Unpin>(
     stream: &mut S,
     buf: &mut Vec<u8>,
