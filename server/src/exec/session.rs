@@ -156,14 +156,28 @@ impl PendingCommit {
             // No thread: nothing was applied; the executor commits as before.
             return Short::Declined;
         };
-        let outcome = committer
-            .submit(self.txn, self.plan)
-            .await
-            .unwrap_or_else(|_| {
-                Outcome::Failed(ExecError::internal(
-                    "the commit thread dropped a commit; whether it was applied is unknown",
-                ))
-            });
+        // Nothing else in flight: commit right here, as a group of one, and block
+        // this runtime thread for the write and its sync (as a PostgreSQL backend
+        // blocks in its own `fdatasync`). A lone writer then pays no hand-over to the
+        // commit thread and back — two thread wake-ups per insert. At most one
+        // leader exists at a time, so at most one runtime thread is blocked this way
+        // and the others read the writers arriving meanwhile, which queue for the
+        // thread and share its syncs. A runtime of one thread never leads: it would
+        // read nobody while it syncs, and no commits would ever be grouped.
+        let leader = can_block_one_worker()
+            .then(|| committer.try_lead())
+            .flatten();
+        let outcome = match leader {
+            Some(leader) => leader.commit(self.txn, self.plan),
+            None => committer
+                .submit(self.txn, self.plan)
+                .await
+                .unwrap_or_else(|_| {
+                    Outcome::Failed(ExecError::internal(
+                        "the commit thread dropped a commit; whether it was applied is unknown",
+                    ))
+                }),
+        };
         let failed = match outcome {
             Outcome::Again => return Short::Declined,
             Outcome::Committed => None,
@@ -181,6 +195,15 @@ impl PendingCommit {
         db.live.publish(self.changes);
         Short::Ran(self.messages, None)
     }
+}
+
+/// Whether the calling runtime has another thread to serve connections while this
+/// one blocks (a multi-threaded runtime of two or more workers).
+fn can_block_one_worker() -> bool {
+    tokio::runtime::Handle::try_current().is_ok_and(|h| {
+        h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread
+            && h.metrics().num_workers() >= 2
+    })
 }
 
 /// How many times a statement outside an explicit transaction is re-run after a

@@ -203,25 +203,39 @@ fn goodbye(closing: &watch::Receiver<Option<Closing>>) -> End {
 }
 
 async fn send<S: AsyncWrite + Unpin>(stream: &mut S, msg: &ServerMessage) -> std::io::Result<()> {
-    stream.write_all(&msg.encode()).await?;
-    stream.flush().await
+    send_all(stream, [msg]).await
+}
+
+/// Messages already waiting are written together up to about this many bytes.
+const COALESCE_BYTES: usize = 64 * 1024;
+
+/// Writes `messages` framed into one buffer, then flushes once: a statement's
+/// `Batch` and its `Complete` leave in one TLS record and one system call, so the
+/// client wakes once for the whole answer.
+async fn send_all<'a, S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    messages: impl IntoIterator<Item = &'a ServerMessage>,
+) -> std::io::Result<()> {
+    send_all_in(stream, &mut Vec::new(), messages).await
+}
+
+/// [`send_all`] framing into the session's buffer `buf` (no allocation per answer
+/// once it has grown to the session's usual answer).
+async fn send_all_in<'a, S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    buf: &mut Vec<u8>,
+    messages: impl IntoIterator<Item = &'a ServerMessage>,
+) -> std::io::Result<()> {
+    buf.clear();
+    for msg in messages {
+        msg.encode_into(buf);
+    }
+    write_out(stream, buf).await
 }
 
 /// A session's buffer for outgoing frames larger than this is freed after use, not
 /// kept (a `Batch` is about a megabyte; an idle session should not hold one).
 const KEEP_OUT_BUFFER: usize = 64 * 1024;
-
-/// Like [`send`], encoding into the session's buffer `buf` (no allocation per
-/// message once it has grown to the session's usual answer).
-async fn send_in<S: AsyncWrite + Unpin>(
-    stream: &mut S,
-    buf: &mut Vec<u8>,
-    msg: &ServerMessage,
-) -> std::io::Result<()> {
-    buf.clear();
-    msg.encode_into(buf);
-    write_out(stream, buf).await
-}
 
 /// Writes and flushes the frames in `buf`, then empties it.
 async fn write_out<S: AsyncWrite + Unpin>(
@@ -238,6 +252,37 @@ async fn write_out<S: AsyncWrite + Unpin>(
         *buf = Vec::new();
     }
     written
+}
+
+/// Roughly how many bytes `msg` takes on the wire (its Arrow payload; others are
+/// small).
+fn approx_bytes(msg: &ServerMessage) -> usize {
+    match msg {
+        ServerMessage::Batch { arrow_ipc, .. } | ServerMessage::Change { arrow_ipc, .. } => {
+            arrow_ipc.len()
+        }
+        _ => 64,
+    }
+}
+
+/// `first` and whatever else the executor has queued already (up to
+/// [`COALESCE_BYTES`] of batches), in order, for one [`send_all`].
+fn with_queued(
+    first: ServerMessage,
+    out_rx: &mut mpsc::Receiver<ServerMessage>,
+) -> Vec<ServerMessage> {
+    let mut size = approx_bytes(&first);
+    let mut all = vec![first];
+    while size < COALESCE_BYTES {
+        match out_rx.try_recv() {
+            Ok(m) => {
+                size += approx_bytes(&m);
+                all.push(m);
+            }
+            Err(_) => break,
+        }
+    }
+    all
 }
 
 /// Reads until one frame is complete. `pending` holds bytes read but not yet fed.
@@ -385,7 +430,10 @@ impl Session {
                     });
                 }
                 Event::Out(msg) => {
-                    if send_in(stream, &mut wbuf, &msg).await.is_err() {
+                    if send_all_in(stream, &mut wbuf, &with_queued(msg, &mut out_rx))
+                        .await
+                        .is_err()
+                    {
                         break End::Quiet;
                     }
                     continue;
@@ -461,7 +509,10 @@ impl Session {
                     // Nothing queued or running: the executor's answers are all in
                     // `out_rx` already; they go first.
                     while let Ok(m) = out_rx.try_recv() {
-                        if send_in(stream, &mut wbuf, &m).await.is_err() {
+                        if send_all_in(stream, &mut wbuf, &with_queued(m, &mut out_rx))
+                            .await
+                            .is_err()
+                        {
                             break 'session End::Quiet;
                         }
                     }
@@ -514,10 +565,11 @@ impl Session {
                         }
                     };
                     let error = error.map(|e| work::error_message(request, &e));
-                    for m in messages.iter().chain(error.as_ref()) {
-                        if send_in(stream, &mut wbuf, m).await.is_err() {
-                            break 'session End::Quiet;
-                        }
+                    if send_all_in(stream, &mut wbuf, messages.iter().chain(error.as_ref()))
+                        .await
+                        .is_err()
+                    {
+                        break 'session End::Quiet;
                     }
                     None
                 }
@@ -604,7 +656,7 @@ impl Session {
                 },
             };
             if let Some(answer) = answer
-                && send_in(stream, &mut wbuf, &answer).await.is_err()
+                && send_all_in(stream, &mut wbuf, [&answer]).await.is_err()
             {
                 break End::Quiet;
             }
