@@ -32,13 +32,6 @@ struct Inner {
 }
 
 impl Inner {
-    fn position(&self, hash: &[u8; 32], user: &str, role: Role) -> Option<usize> {
-        self.by_hash
-            .get(hash)?
-            .iter()
-            .position(|e| e.role == role && e.user == user)
-    }
-
     fn remove(&mut self, hash: &[u8; 32], at: usize) {
         if let Some(list) = self.by_hash.get_mut(hash) {
             list.swap_remove(at);
@@ -100,8 +93,8 @@ impl PlanCache {
     ) -> Option<Arc<Prepared>> {
         let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let inner = &mut *guard;
-        let at = inner.position(hash, user, role)?;
         let list = inner.by_hash.get_mut(hash)?;
+        let at = list.iter().position(|e| e.role == role && e.user == user)?;
         if !still_valid(&list[at].plan, catalog) {
             inner.remove(hash, at);
             return None;
@@ -122,11 +115,13 @@ impl PlanCache {
         inner.clock += 1;
         let used = inner.clock;
         let hash = plan.hash;
-        if let Some(at) = inner.position(&hash, user, role) {
-            if let Some(e) = inner.by_hash.get_mut(&hash).and_then(|l| l.get_mut(at)) {
-                e.plan = plan;
-                e.used = used;
-            }
+        if let Some(e) = inner
+            .by_hash
+            .get_mut(&hash)
+            .and_then(|l| l.iter_mut().find(|e| e.role == role && e.user == user))
+        {
+            e.plan = plan;
+            e.used = used;
             return;
         }
         if inner.len >= self.capacity {
