@@ -166,3 +166,68 @@ fn output_into_a_closed_pipe_ends_quietly() {
 fn libc_sigpipe() -> i32 {
     13
 }
+
+#[test]
+fn piped_statements_run_as_they_arrive() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    use std::time::Duration;
+    let w = World::new();
+    let mut child = Command::new(kalavar())
+        .arg("--profile")
+        .arg(&w.ts.root.dir)
+        .env("HOME", w.ts.dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kalavar runs");
+    let mut input = child.stdin.take().unwrap();
+    // Lines of standard output, read on a thread so that a shell waiting for EOF
+    // fails the test instead of hanging it.
+    let (lines_tx, lines) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let _ = lines_tx.send(line.expect("stdout"));
+        }
+    });
+    // The first statements' answers come back while standard input is still open,
+    // as with `psql` reading a pipe; the second spans two lines.
+    input
+        .write_all(b"create namespace piped;\ncreate shared table piped.t\n  (id int64 key);\n")
+        .unwrap();
+    input.flush().unwrap();
+    let tags: Vec<String> = (0..2)
+        .map(|_| {
+            lines
+                .recv_timeout(Duration::from_secs(30))
+                .expect("an answer while standard input is open")
+        })
+        .collect();
+    assert_eq!(tags, ["CREATE NAMESPACE", "CREATE TABLE"]);
+    // An error stops the script with exit code 1; what follows does not run.
+    input
+        .write_all(b"from piped.nope;\ninsert into piped.t {id: 1};\n")
+        .unwrap();
+    drop(input);
+    let out = child.wait_with_output().expect("kalavar ends");
+    reader.join().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("nope"), "{}", text(&out.stderr));
+    assert_eq!(
+        lines.try_iter().count(),
+        0,
+        "nothing printed after the error"
+    );
+    let count = shell(
+        &w,
+        &[
+            "-c",
+            "from piped.t | aggregate n = count();",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(text(&count.stdout), "n\n0\n", "{}", text(&count.stderr));
+}

@@ -5,7 +5,7 @@
 //! `~/.kalavar_history`), `-c`, `-f FILE` and piped standard input; only the terminal
 //! carries on after an error.
 
-use std::io::{IsTerminal, Read};
+use std::io::{BufRead, IsTerminal};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::OnceLock;
@@ -67,27 +67,24 @@ pub fn run(args: Args, profile: Option<&Path>) -> ExitCode {
         sql: args.sql,
         translator: kql_compiler::sql::Translator::new(),
     };
-    let script = match (&args.command, &args.file) {
-        (Some(text), _) => Some(text.clone()),
-        (None, Some(path)) => match read_file(path) {
-            Ok(text) => Some(text),
+    // A script's lines: `-c` text, a file, or standard input, read as they come
+    // (a statement runs once its `;` is read, as `psql` does with a pipe).
+    type Lines<'a> = Box<dyn Iterator<Item = std::io::Result<String>> + 'a>;
+    let lines: Option<Lines> = match (&args.command, &args.file) {
+        (Some(text), _) => Some(Box::new(text.lines().map(|l| Ok(l.to_owned())))),
+        (None, Some(path)) if path == Path::new("-") => Some(Box::new(std::io::stdin().lines())),
+        (None, Some(path)) => match std::fs::File::open(path) {
+            Ok(file) => Some(Box::new(std::io::BufReader::new(file).lines())),
             Err(e) => {
-                eprintln!("kalavar: {e}");
+                eprintln!("kalavar: cannot read {}: {e}", path.display());
                 return ExitCode::FAILURE;
             }
         },
-        (None, None) if !interactive => {
-            let mut text = String::new();
-            if let Err(e) = std::io::stdin().read_to_string(&mut text) {
-                eprintln!("kalavar: cannot read standard input: {e}");
-                return ExitCode::FAILURE;
-            }
-            Some(text)
-        }
+        (None, None) if !interactive => Some(Box::new(std::io::stdin().lines())),
         (None, None) => None,
     };
-    let code = match script {
-        Some(text) => shell.script(&text),
+    let code = match lines {
+        Some(lines) => shell.script(lines),
         None => shell.interactive(&profile.server),
     };
     let _ = shell.client.close();
@@ -96,17 +93,6 @@ pub fn run(args: Args, profile: Option<&Path>) -> ExitCode {
 
 fn is_tty() -> bool {
     std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
-}
-
-fn read_file(path: &Path) -> Result<String, String> {
-    if path == Path::new("-") {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
-        return Ok(text);
-    }
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
 /// Whether `buffer` holds complete statements: nothing open and a `;` last.
@@ -118,11 +104,19 @@ pub fn is_complete(buffer: &str) -> bool {
 }
 
 impl Shell {
-    /// Runs a whole script line by line; stops at the first error.
-    fn script(&mut self, text: &str) -> ExitCode {
+    /// Runs a script line by line, each statement as soon as its `;` is read;
+    /// stops at the first error (or at a line that cannot be read).
+    fn script(&mut self, lines: impl Iterator<Item = std::io::Result<String>>) -> ExitCode {
         let mut buffer = String::new();
-        for line in text.lines() {
-            match self.feed(&mut buffer, line) {
+        for line in lines {
+            let line = match line {
+                Ok(line) => line,
+                Err(e) => {
+                    eprintln!("kalavar: cannot read the script: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match self.feed(&mut buffer, &line) {
                 Next::Continue => {}
                 Next::Quit => return ExitCode::SUCCESS,
                 Next::Failed => return ExitCode::FAILURE,
