@@ -9,7 +9,7 @@ use super::common::World;
 /// The `kalavar` binary: under `$CARGO_TARGET_DIR/debug` when that is set (a build
 /// directory apart from the target directory keeps test executables elsewhere), else
 /// next to this test's (`cargo test --workspace` builds it).
-fn kalavar() -> PathBuf {
+pub(crate) fn kalavar() -> PathBuf {
     if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
         let bin = PathBuf::from(dir).join("debug").join("kalavar");
         if bin.exists() {
