@@ -224,13 +224,13 @@ pub fn explain_sql(
             Ok(c) => {
                 if format == Format::Text {
                     if !first {
-                        println!();
+                        outln!();
                     }
                     first = false;
                     let sql = &source[c.translation.span.range()];
-                    println!("-- sql: {}", sql.lines().next().unwrap_or_default());
-                    println!("-- kql");
-                    print!("{}", c.kql);
+                    outln!("-- sql: {}", sql.lines().next().unwrap_or_default());
+                    outln!("-- kql");
+                    out!("{}", c.kql);
                 }
                 if c.compiled.is_empty() {
                     continue;

@@ -60,7 +60,7 @@ fn print_user(u: &UserInfo) {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    println!(
+    outln!(
         "{:<6} {:<20} {:<8} {:<9} {}",
         u.id,
         u.name,
@@ -107,7 +107,7 @@ fn user(cmd: UserCommand, profile: Option<&Path>) -> Result<(), String> {
     match client.admin(request).map_err(|e| e.to_string())? {
         AdminResponse::User(u) => print_user(&u),
         AdminResponse::Users(users) => users.iter().for_each(print_user),
-        AdminResponse::Done { message } => println!("{message}"),
+        AdminResponse::Done { message } => outln!("{message}"),
         other => return Err(format!("unexpected answer: {other:?}")),
     }
     client.close().map_err(|e| e.to_string())

@@ -231,3 +231,157 @@ fn piped_statements_run_as_they_arrive() {
     );
     assert_eq!(text(&count.stdout), "n\n0\n", "{}", text(&count.stderr));
 }
+
+/// `kalavar ARGS` with `input` on standard input.
+fn shell_with_input(w: &World, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(kalavar())
+        .arg("--profile")
+        .arg(&w.ts.root.dir)
+        .args(args)
+        .env("HOME", w.ts.dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kalavar runs");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input.as_bytes()).unwrap();
+    drop(stdin);
+    child.wait_with_output().expect("kalavar ends")
+}
+
+#[test]
+fn lets_carry_over_to_later_statements_and_errors_name_the_files_line() {
+    let w = World::new();
+    let setup = "create namespace bank;\n\
+                 create shared table bank.w (id int64 key, role text);\n\
+                 insert into bank.w {id: 1, role: \"a\"}, {id: 2, role: \"b\"}, {id: 3, role: \"a\"};\n";
+    let out = shell(&w, &["-c", setup]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    // A `let` on one line is seen by the statements on the lines after it, piped
+    // or in a file, and in `-c`.
+    let script = "let x = from bank.w | where role == \"a\";\nfrom x | aggregate n = count();\n";
+    for out in [
+        shell_with_input(&w, &["-f", "-", "--format", "csv"], script),
+        shell_with_input(&w, &["--format", "csv"], script),
+        shell(&w, &["-c", script, "--format", "csv"]),
+    ] {
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), "n\n2\n");
+    }
+
+    // Errors point into the file at the file's line and column, also when they are
+    // in a `let` made lines before, and after a statement on the same line.
+    let file = w.ts.dir.path().join("lets.kql");
+    std::fs::write(
+        &file,
+        "let x = from bank.w;\n\
+         let y = from x | select id;\n\
+         \n\
+         from y | take 1; from x | where nope == 1;\n",
+    )
+    .unwrap();
+    let out = shell(&w, &["-f", file.to_str().unwrap(), "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "id\n1\n", "the first statement ran");
+    let stderr = text(&out.stderr);
+    let name = file.display().to_string();
+    assert!(stderr.contains(&format!("{name}:4:33")), "{stderr}");
+    assert!(
+        stderr.contains("4 │ from y | take 1; from x | where nope"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("query:"), "{stderr}");
+
+    // A `let` that does not bind fails at once: nothing after it runs.
+    let out = shell(
+        &w,
+        &[
+            "-c",
+            "from bank.w | take 1;\nlet z = from bank.nope;\nfrom bank.w;",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stdout).matches("(1 row)").count(),
+        1,
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(!text(&out.stdout).contains("(3 rows)"));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("<command>:2:14"), "{stderr}");
+
+    // A server error names the line of the statement that failed.
+    let out = shell_with_input(
+        &w,
+        &[],
+        "let x = from bank.w;\n\n  from x | select q = id / (id - id);\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("division by zero"), "{stderr}");
+    assert!(stderr.contains(" --> <stdin>:3:3"), "{stderr}");
+}
+
+#[test]
+fn a_closed_connection_is_an_error_not_a_signal() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    let mut w = World::new();
+    let mut child = Command::new(kalavar())
+        .arg("--profile")
+        .arg(&w.ts.root.dir)
+        .env("HOME", w.ts.dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kalavar runs");
+    let mut input = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    input.write_all(b"create namespace gone;\n").unwrap();
+    input.flush().unwrap();
+    let mut tag = String::new();
+    stdout.read_line(&mut tag).unwrap();
+    assert_eq!(tag, "CREATE NAMESPACE\n");
+    // The server goes away under the open session (it says goodbye, `P008`); the
+    // next statements are written to a closed socket.
+    w.ts.restart(|_| {});
+    for _ in 0..3 {
+        let _ = input.write_all(b"from system.tables | take 1;\n");
+        let _ = input.flush();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    drop(input);
+    let out = child.wait_with_output().expect("kalavar ends");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{:?} {stderr}", out.status);
+    assert!(stderr.contains("connection closed"), "{stderr}");
+}
+
+#[test]
+fn a_failing_standard_output_is_one_line_and_exit_code_1() {
+    let w = World::new();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let out = Command::new(kalavar())
+        .arg("--profile")
+        .arg(&w.ts.root.dir)
+        .args(["-c", "from system.tables;"])
+        .env("HOME", w.ts.dir.path())
+        .stdout(full)
+        .output()
+        .expect("kalavar runs");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr,
+        "kalavar: cannot write the output: No space left on device (os error 28)\n"
+    );
+}

@@ -12,6 +12,7 @@ use kql_compiler::bytecode::disasm;
 use kql_compiler::catalog::{Catalog, Table, TableKind};
 
 use super::args::OutputFormat;
+use super::place::Piece;
 use super::session::Shell;
 
 /// What the loop does after a command.
@@ -21,6 +22,9 @@ pub enum Next {
     Quit,
     /// The command failed; scripts stop here.
     Failed,
+    /// The connection is gone (the server closed it, or the socket failed): the
+    /// shell ends with exit code 1, the REPL too.
+    Lost,
 }
 
 pub const HELP: &str = "\
@@ -48,24 +52,24 @@ impl Shell {
         match command {
             "\\q" | "\\quit" => Next::Quit,
             "\\help" | "\\?" | "\\h" => {
-                print!("{HELP}");
+                out!("{HELP}");
                 Next::Continue
             }
             "\\sql" => {
                 self.sql = true;
-                println!(
+                outln!(
                     "Input is SQL (PostgreSQL), shown as KQL before it runs; \\kql switches back."
                 );
                 Next::Continue
             }
             "\\kql" => {
                 self.sql = false;
-                println!("Input is KQL.");
+                outln!("Input is KQL.");
                 Next::Continue
             }
             "\\timing" => {
                 self.timing = !self.timing;
-                println!("Timing is {}.", if self.timing { "on" } else { "off" });
+                outln!("Timing is {}.", if self.timing { "on" } else { "off" });
                 Next::Continue
             }
             "\\format" => match rest {
@@ -115,11 +119,18 @@ impl Shell {
         self.client.catalog().map_err(|e| e.to_string())
     }
 
+    /// Shows the plans of `text`'s statements, compiled after the session's `let`s.
     fn explain(&mut self, text: &str) -> Next {
-        let script = match ParsedScript::parse(text) {
+        let piece = Piece {
+            text: text.trim_end().trim_end_matches(';').to_owned(),
+            line: 1,
+            lead: String::new(),
+        };
+        let composed = self.lets.compose(&piece);
+        let script = match ParsedScript::parse(&composed.text) {
             Ok(s) => s,
             Err(e) => {
-                eprint!("{}", e.render("query", text, self.color));
+                eprint!("{}", composed.render(&e, "query", self.color));
                 return Next::Failed;
             }
         };
@@ -132,13 +143,13 @@ impl Shell {
         for index in indexes {
             match script.compile(index, &catalog, &caller) {
                 Ok(c) => {
-                    println!("-- plan");
-                    print!("{}", c.optimized.tree());
-                    println!("-- bytecode");
-                    print!("{}", disasm::to_text(&c.program));
+                    outln!("-- plan");
+                    out!("{}", c.optimized.tree());
+                    outln!("-- bytecode");
+                    out!("{}", disasm::to_text(&c.program));
                 }
                 Err(e) => {
-                    eprint!("{}", e.render("query", text, self.color));
+                    eprint!("{}", composed.render(&e, "query", self.color));
                     return Next::Failed;
                 }
             }
