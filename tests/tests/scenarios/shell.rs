@@ -385,3 +385,72 @@ fn a_failing_standard_output_is_one_line_and_exit_code_1() {
         "kalavar: cannot write the output: No space left on device (os error 28)\n"
     );
 }
+
+#[test]
+fn json_keeps_column_order_and_exact_numbers_and_csv_round_trips_through_load() {
+    let w = World::new();
+    let setup = "create namespace out;\n\
+                 create shared table out.t (z int64 key, s text, d decimal(38, 18), b bytes, f float64);\n";
+    let out = shell(&w, &["-c", setup]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Loaded from CSV: an empty quoted cell is the empty string, an empty unquoted
+    // one null; bytes are `\x` and hex; the decimal keeps all its digits.
+    let csv = "z,s,d,b,f\n\
+               9007199254740993,\"\",12345678901234567890.123456789012345678,\\x6869,1.5\n\
+               2,,,,\n\
+               3,\"a,b\",-0.000000000000000001,\\x,-2.0\n";
+    let file = w.ts.dir.path().join("t.csv");
+    std::fs::write(&file, csv).unwrap();
+    let out = shell(&w, &["load", "out.t", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    // CSV out is the CSV that went in: it loads back the same.
+    let out = shell(&w, &["-c", "from out.t | sort z;", "--format", "csv"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "z,s,d,b,f\n2,,,,\n\
+         3,\"a,b\",-0.000000000000000001,\\x,-2.0\n\
+         9007199254740993,\"\",12345678901234567890.123456789012345678,\\x6869,1.5\n"
+    );
+
+    // JSON: keys in column order, exact numbers, a repeated name with a suffix;
+    // `--timing` goes to stderr and each statement is one document.
+    let out = shell(
+        &w,
+        &[
+            "-c",
+            "from out.t | where z > 100;\n\
+             from out.t as a | join out.t as b on a.z == b.z | where a.z == 2 | select a.z, a.s, q = b.z;\n\
+             from out.t as a | join out.t as b on a.z == b.z | where a.z == 2;",
+            "--format",
+            "json",
+            "--timing",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with(
+            "[\n  {\"z\": 9007199254740993, \"s\": \"\", \"d\": 12345678901234567890.123456789012345678, \"b\": \"6869\", \"f\": 1.5}\n]\n"
+        ),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("Time:"), "{stdout}");
+    assert_eq!(
+        text(&out.stderr).matches("Time: ").count(),
+        3,
+        "{}",
+        text(&out.stderr)
+    );
+    let docs: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&stdout)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .expect("a stream of JSON documents");
+    assert_eq!(docs.len(), 3);
+    assert_eq!(docs[1], serde_json::json!([{"z": 2, "s": null, "q": 2}]));
+    let joined = docs[2][0].as_object().unwrap();
+    let keys: Vec<&str> = joined.keys().map(String::as_str).collect();
+    assert_eq!(keys.len(), 10, "no column dropped: {keys:?}");
+    assert!(stdout.contains("{\"z\": 2, \"s\": null, \"d\": null, \"b\": null, \"f\": null, \"z_2\": 2, \"s_2\": null"), "{stdout}");
+}

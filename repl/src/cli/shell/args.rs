@@ -9,9 +9,11 @@ pub enum OutputFormat {
     /// Aligned columns with a header and a row count.
     #[default]
     Table,
-    /// RFC 4180 CSV with a header line.
+    /// RFC 4180 CSV with a header line (null empty, the empty string `""`, bytes
+    /// `\x` and hex: what `kalavar load` reads back).
     Csv,
-    /// One JSON array of row objects per statement.
+    /// One JSON array of row objects per statement (one document per line-ended
+    /// statement), keys in column order, numbers exact.
     Json,
 }
 
@@ -27,7 +29,7 @@ pub struct Args {
     /// Output format for results.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
-    /// Print how long each statement took.
+    /// Print how long each statement took (on stderr).
     #[arg(long)]
     pub timing: bool,
     /// Input is PostgreSQL SQL, translated to KQL on the client (`\sql` in the

@@ -33,7 +33,7 @@ Statements end with `;` and may span lines. Backslash commands:
   \\help, \\?         this help
   \\dt               list the tables you can see
   \\d TABLE          describe a table's columns
-  \\timing           show how long each statement takes (toggle)
+  \\timing           show how long each statement takes, on stderr (toggle)
   \\explain STMT     show the plan of a statement without running it
   \\format F         print results as table, csv or json
   \\sql              input is PostgreSQL SQL, translated to KQL (shown) on the client

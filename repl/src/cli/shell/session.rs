@@ -442,7 +442,7 @@ impl Shown {
         out!("{}", render(self.format.into(), result));
         if self.timing {
             let ms = self.started.elapsed().as_secs_f64() * 1000.0;
-            outln!("Time: {ms:.3} ms");
+            eprintln!("Time: {ms:.3} ms");
         }
         self.done += 1;
         self.started = Instant::now();
