@@ -10,7 +10,7 @@
 //! tables the SQL itself and `--schema` files create) and shows its plan, as
 //! `kalavar explain` does for KQL; `kalavar explain --sql` is the same.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -87,10 +87,7 @@ pub fn run(args: Args) -> ExitCode {
         }
     }
     let script = kql::ast::Script { statements };
-    // A closed pipe (`| head`) is not an error worth a message.
-    let _ = std::io::stdout()
-        .lock()
-        .write_all(kql::format_script(&script).as_bytes());
+    out!("{}", kql::format_script(&script));
     if failed {
         ExitCode::FAILURE
     } else {

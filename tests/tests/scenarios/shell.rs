@@ -454,3 +454,60 @@ fn json_keeps_column_order_and_exact_numbers_and_csv_round_trips_through_load() 
     assert_eq!(keys.len(), 10, "no column dropped: {keys:?}");
     assert!(stdout.contains("{\"z\": 2, \"s\": null, \"d\": null, \"b\": null, \"f\": null, \"z_2\": 2, \"s_2\": null"), "{stdout}");
 }
+
+#[test]
+fn usage_mistakes_and_connection_failures_say_so_once() {
+    let w = World::new();
+    // `-c` and `-f` together: a usage error, not `-f` silently ignored.
+    let out = shell(&w, &["-c", "from system.tables;", "-f", "x.kql"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("cannot be used with"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+
+    // A server that is not there: the address and the reason, said once.
+    let profile = w.ts.dir.path().join("nowhere");
+    std::fs::create_dir(&profile).unwrap();
+    for entry in std::fs::read_dir(&w.ts.root.dir).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), profile.join(entry.file_name())).unwrap();
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    std::fs::write(
+        profile.join("profile.toml"),
+        format!("server = \"127.0.0.1:{port}\"\n"),
+    )
+    .unwrap();
+    let out = Command::new(kalavar())
+        .arg("--profile")
+        .arg(&profile)
+        .args(["-c", "from system.tables;"])
+        .env("HOME", w.ts.dir.path())
+        .output()
+        .expect("kalavar runs");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.matches("cannot connect to").count(), 1, "{stderr}");
+    assert!(stderr.contains(&format!("127.0.0.1:{port}")), "{stderr}");
+
+    // `user list` has a header and its columns line up.
+    let out = shell(&w, &["user", "list"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines[0].starts_with("id  "), "{stdout}");
+    let role_at = lines[0].find("role").unwrap();
+    for line in &lines[1..] {
+        assert!(
+            line[role_at..].starts_with("root") || line[role_at..].starts_with("user"),
+            "{stdout}"
+        );
+    }
+}

@@ -20,7 +20,12 @@ pub enum OutputFormat {
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct Args {
     /// Run these statements and exit (non-zero on the first error).
-    #[arg(short = 'c', long = "command", value_name = "STATEMENTS")]
+    #[arg(
+        short = 'c',
+        long = "command",
+        value_name = "STATEMENTS",
+        conflicts_with = "file"
+    )]
     pub command: Option<String>,
     /// Run the statements in FILE (`-` for standard input) and exit (non-zero on
     /// the first error).

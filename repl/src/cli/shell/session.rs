@@ -68,7 +68,11 @@ pub fn run(args: Args, profile: Option<&Path>) -> ExitCode {
     let client = match Client::connect(&profile) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("kalavar: cannot connect to {}: {e}", profile.server);
+            // A socket that does not connect says so, naming the address, itself.
+            match e {
+                ClientError::Connect { .. } => eprintln!("kalavar: {e}"),
+                e => eprintln!("kalavar: cannot connect to {}: {e}", profile.server),
+            }
             return ExitCode::FAILURE;
         }
     };
