@@ -1,10 +1,12 @@
-//! Results as text: aligned tables (numbers right-aligned, a row count below),
+//! Results as text: aligned tables (numbers right-aligned, a row count below;
+//! widths are display columns, so CJK and emoji line up),
 //! CSV (RFC 4180 quoting, in the form `kalavar load` reads back) and JSON (an
 //! array of objects with keys in column order; numbers with their exact digits,
 //! booleans unquoted, nulls as `null`). A statement that returns no rows prints how many rows
 //! it touched.
 
 use arrow_schema::DataType;
+use unicode_width::UnicodeWidthStr;
 
 use crate::client::QueryResult;
 
@@ -59,14 +61,14 @@ pub fn render_table(result: &QueryResult) -> String {
     let names = result.columns();
     let types = column_types(result);
     let rows = result.rows();
-    let mut widths: Vec<usize> = names.iter().map(|n| n.chars().count()).collect();
+    let mut widths: Vec<usize> = names.iter().map(|n| n.width()).collect();
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+            *w = (*w).max(cell.width());
         }
     }
     let pad = |text: &str, width: usize, right: bool| {
-        let fill = " ".repeat(width - text.chars().count());
+        let fill = " ".repeat(width.saturating_sub(text.width()));
         if right {
             format!("{fill}{text}")
         } else {
@@ -329,6 +331,26 @@ mod tests {
         let mut ddl = QueryResult::default();
         ddl.tag = "CREATE TABLE".into();
         assert_eq!(render_table(&ddl), "CREATE TABLE\n");
+    }
+
+    #[test]
+    fn wide_characters_take_two_columns() {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("t", DataType::Utf8, false),
+            Field::new("n", DataType::Int64, false),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(StringArray::from(vec!["日本", "😀", "abcd"])),
+                Arc::new(Int64Array::from(vec![1, 2, 3])),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            render_table(&QueryResult::new(Some(schema), vec![batch])),
+            " t    | n\n------+---\n 日本 | 1\n 😀   | 2\n abcd | 3\n(3 rows)\n"
+        );
     }
 
     #[test]
