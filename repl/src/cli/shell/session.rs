@@ -226,6 +226,7 @@ impl Shell {
             let _ = editor.load_history(path);
         }
         let mut buffer = String::new();
+        let mut code = ExitCode::SUCCESS;
         loop {
             let prompt = match (buffer.is_empty(), self.sql) {
                 (true, false) => "kalavar> ",
@@ -240,7 +241,10 @@ impl Shell {
                     }
                     match self.feed(&mut buffer, &line) {
                         Next::Quit => break,
-                        Next::Lost => return ExitCode::FAILURE,
+                        Next::Lost => {
+                            code = ExitCode::FAILURE;
+                            break;
+                        }
                         Next::Continue | Next::Failed => {}
                     }
                 }
@@ -255,7 +259,7 @@ impl Shell {
         if let Some(path) = &history {
             let _ = editor.save_history(path);
         }
-        ExitCode::SUCCESS
+        code
     }
 
     /// Runs a `subscribe` statement: prints each change as it arrives until Ctrl-C.
