@@ -170,18 +170,9 @@ fn libc_sigpipe() -> i32 {
 #[test]
 fn piped_statements_run_as_they_arrive() {
     use std::io::{BufRead, BufReader, Write};
-    use std::process::Stdio;
     use std::time::Duration;
     let w = World::new();
-    let mut child = Command::new(kalavar())
-        .arg("--profile")
-        .arg(&w.ts.root.dir)
-        .env("HOME", w.ts.dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("kalavar runs");
+    let mut child = spawn(&w, &[]);
     let mut input = child.stdin.take().unwrap();
     // Lines of standard output, read on a thread so that a shell waiting for EOF
     // fails the test instead of hanging it.
@@ -232,11 +223,10 @@ fn piped_statements_run_as_they_arrive() {
     assert_eq!(text(&count.stdout), "n\n0\n", "{}", text(&count.stderr));
 }
 
-/// `kalavar ARGS` with `input` on standard input.
-fn shell_with_input(w: &World, args: &[&str], input: &str) -> Output {
-    use std::io::Write;
+/// `kalavar ARGS` running, its standard streams piped.
+fn spawn(w: &World, args: &[&str]) -> std::process::Child {
     use std::process::Stdio;
-    let mut child = Command::new(kalavar())
+    Command::new(kalavar())
         .arg("--profile")
         .arg(&w.ts.root.dir)
         .args(args)
@@ -245,7 +235,13 @@ fn shell_with_input(w: &World, args: &[&str], input: &str) -> Output {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("kalavar runs");
+        .expect("kalavar runs")
+}
+
+/// `kalavar ARGS` with `input` on standard input.
+fn shell_with_input(w: &World, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = spawn(w, args);
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(input.as_bytes()).unwrap();
     drop(stdin);
@@ -330,17 +326,8 @@ fn lets_carry_over_to_later_statements_and_errors_name_the_files_line() {
 #[test]
 fn a_closed_connection_is_an_error_not_a_signal() {
     use std::io::{BufRead, BufReader, Write};
-    use std::process::Stdio;
     let mut w = World::new();
-    let mut child = Command::new(kalavar())
-        .arg("--profile")
-        .arg(&w.ts.root.dir)
-        .env("HOME", w.ts.dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("kalavar runs");
+    let mut child = spawn(&w, &[]);
     let mut input = child.stdin.take().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     input.write_all(b"create namespace gone;\n").unwrap();
