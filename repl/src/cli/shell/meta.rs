@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use arrow_array::{ArrayRef, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
-use kalavar::client::{ParsedScript, QueryResult};
+use kalavar::client::{ClientError, ParsedScript, QueryResult};
 use kql_compiler::bytecode::disasm;
 use kql_compiler::catalog::{Catalog, Table, TableKind};
 
@@ -83,7 +83,7 @@ impl Shell {
                     self.print(&tables(&catalog));
                     Next::Continue
                 }
-                Err(e) => self.fail(&e),
+                Err(e) => self.failed(&e, None),
             },
             "\\d" if rest.is_empty() => self.fail("\\d needs a table name: \\d chat.messages"),
             "\\d" => match self.fresh_catalog() {
@@ -94,7 +94,7 @@ impl Shell {
                     }
                     Err(e) => self.fail(&e),
                 },
-                Err(e) => self.fail(&e),
+                Err(e) => self.failed(&e, None),
             },
             "\\explain" if rest.is_empty() => {
                 self.fail("\\explain needs a statement: \\explain from t | take 1")
@@ -114,9 +114,9 @@ impl Shell {
         Next::Failed
     }
 
-    fn fresh_catalog(&mut self) -> Result<Arc<Catalog>, String> {
-        self.client.refresh_catalog().map_err(|e| e.to_string())?;
-        self.client.catalog().map_err(|e| e.to_string())
+    fn fresh_catalog(&mut self) -> Result<Arc<Catalog>, ClientError> {
+        self.client.refresh_catalog()?;
+        self.client.catalog()
     }
 
     /// Shows the plans of `text`'s statements, compiled after the session's `let`s.
@@ -136,7 +136,7 @@ impl Shell {
         };
         let catalog = match self.fresh_catalog() {
             Ok(c) => c,
-            Err(e) => return self.fail(&e),
+            Err(e) => return self.failed(&e, None),
         };
         let caller = self.client.caller();
         let indexes: Vec<usize> = script.runnable().collect();
