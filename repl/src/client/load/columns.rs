@@ -179,8 +179,8 @@ fn parse_bool(t: &str) -> Option<bool> {
 fn parse_hex_bytes(t: &str) -> Result<Vec<u8>, String> {
     let hex = t
         .strip_prefix("\\x")
-        .ok_or("bytes are written as \\x followed by hex digits")?;
-    hex::decode(hex).map_err(|e| format!("bad hex in bytes: {e}"))
+        .ok_or("not bytes (write bytes as \\x followed by hex digits, e.g. \\x6869)")?;
+    hex::decode(hex).map_err(|e| format!("not bytes (bad hex after \\x: {e})"))
 }
 
 fn parse_uuid(t: &str) -> Option<[u8; 16]> {
@@ -359,6 +359,13 @@ mod tests {
             c.push(0, Some(("12345.6", false))).is_err(),
             "does not fit (6, 2)"
         );
-        assert!(c.push(2, Some(("00ff", false))).is_err(), "bytes need \\x");
+        assert_eq!(
+            c.push(2, Some(("6869", false))).unwrap_err(),
+            "column `c2`: `6869` is not bytes (write bytes as \\x followed by hex digits, e.g. \\x6869)"
+        );
+        assert_eq!(
+            c.push(2, Some(("\\x6g", false))).unwrap_err(),
+            "column `c2`: `\\x6g` is not bytes (bad hex after \\x: Invalid character 'g' at position 1)"
+        );
     }
 }
