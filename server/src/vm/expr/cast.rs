@@ -2,15 +2,20 @@
 //! most of the work with `safe = false`, so a value that does not convert is an error
 //! (`X004`) instead of a null. The VM handles itself what Arrow does not spell the
 //! KQL way: `json` (text that must parse as JSON), `uuid` ↔ text (the 8-4-4-4-12 hex
-//! form), `duration` ↔ text (`90s`, `1h`, `250ms`).
+//! form), `duration` ↔ text (`90s`, `1h`, `250ms`), and timestamps: they are UTC
+//! instants typed `Timestamp(µs, "UTC")`, and arrow resolves a named zone only with
+//! the `chrono-tz` feature, so a cast from a timestamp reads the same microseconds as
+//! a zone-less timestamp (whose wall clock is UTC) and a cast to one produces a
+//! zone-less timestamp and labels it `UTC`. A timestamp's text is its canonical
+//! literal without the `@`: `2026-11-21T10:00:00.25Z`.
 
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::DurationMicrosecondType;
+use arrow_array::types::{DurationMicrosecondType, TimestampMicrosecondType};
 use arrow_array::{Array, ArrayRef, DurationMicrosecondArray, FixedSizeBinaryArray, StringArray};
 use arrow_cast::{CastOptions, cast_with_options};
-use arrow_schema::DataType as Arrow;
+use arrow_schema::{DataType as Arrow, TimeUnit};
 use kql_compiler::bytecode::format_duration;
 use kql_compiler::types::DataType;
 
@@ -45,6 +50,21 @@ pub fn cast_array(a: &ArrayRef, to: DataType) -> Result<ArrayRef> {
     if from.equals_datatype(&want) {
         return Ok(a.clone());
     }
+    if let Arrow::Timestamp(TimeUnit::Microsecond, Some(_)) = from {
+        let t = a.as_primitive::<TimestampMicrosecondType>();
+        if to == DataType::Text {
+            let out: StringArray = t.iter().map(|v| v.map(format_timestamp)).collect();
+            return Ok(Arc::new(out));
+        }
+        let naive: ArrayRef = Arc::new(t.clone().with_timezone_opt(None::<String>));
+        return arrow_cast_checked(&naive, &want, &from, to);
+    }
+    if to == DataType::Timestamp {
+        let naive =
+            arrow_cast_checked(a, &Arrow::Timestamp(TimeUnit::Microsecond, None), &from, to)?;
+        let utc = naive.as_primitive::<TimestampMicrosecondType>().clone();
+        return Ok(Arc::new(utc.with_timezone("UTC")));
+    }
     match (&from, to) {
         (Arrow::Utf8, DataType::Uuid) => return uuid_from_text(a),
         (Arrow::FixedSizeBinary(16), DataType::Text) => return uuid_to_text(a),
@@ -56,20 +76,55 @@ pub fn cast_array(a: &ArrayRef, to: DataType) -> Result<ArrayRef> {
         }
         _ => {}
     }
+    arrow_cast_checked(a, &want, &from, to)
+}
+
+/// Arrow's cast of `a` to `want` with errors instead of nulls; `from` and `to` name
+/// the types in messages.
+fn arrow_cast_checked(a: &ArrayRef, want: &Arrow, from: &Arrow, to: DataType) -> Result<ArrayRef> {
     let options = CastOptions {
         safe: false,
         ..CastOptions::default()
     };
-    cast_with_options(a, &want, &options).map_err(|e| match e {
+    cast_with_options(a, want, &options).map_err(|e| match e {
         arrow_schema::ArrowError::CastError(m)
         | arrow_schema::ArrowError::ParseError(m)
         | arrow_schema::ArrowError::InvalidArgumentError(m)
         | arrow_schema::ArrowError::ComputeError(m)
         | arrow_schema::ArrowError::ArithmeticOverflow(m) => {
-            failed(format!("cannot cast {} to {to}: {m}", kql_name(&from)))
+            failed(format!("cannot cast {} to {to}: {m}", kql_name(from)))
         }
-        other => failed(format!("cannot cast {} to {to}: {other}", kql_name(&from))),
+        other => failed(format!("cannot cast {} to {to}: {other}", kql_name(from))),
     })
+}
+
+/// A timestamp (µs since the epoch, UTC) as text: the canonical literal without `@`,
+/// `2026-11-21T10:00:00Z`, with only the fractional digits it needs. Years outside
+/// 0–9999 are written with a sign (`-0044-03-15T…`, `+12000-01-01T…`).
+pub fn format_timestamp(us: i64) -> String {
+    use kql::calendar::{MICROS_PER_DAY, MICROS_PER_SECOND, civil_from_days};
+    let (y, mo, d) = civil_from_days(us.div_euclid(MICROS_PER_DAY));
+    let rem = us.rem_euclid(MICROS_PER_DAY);
+    let secs = rem / MICROS_PER_SECOND;
+    let frac = rem % MICROS_PER_SECOND;
+    let year = if (0..=9999).contains(&y) {
+        format!("{y:04}")
+    } else {
+        format!("{y:+05}")
+    };
+    let mut out = format!(
+        "{year}-{mo:02}-{d:02}T{:02}:{:02}:{:02}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    );
+    if frac != 0 {
+        let digits = format!("{frac:06}");
+        out.push('.');
+        out.push_str(digits.trim_end_matches('0'));
+    }
+    out.push('Z');
+    out
 }
 
 fn kql_name(t: &Arrow) -> String {
