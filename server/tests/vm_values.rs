@@ -102,3 +102,110 @@ fn casts_to_and_from_timestamps() {
     let e = err(&mut root, r#"from v.times | select x = "soon"::timestamp"#);
     assert_eq!(e.code, "X004", "{e}");
 }
+
+/// Floats with both zeros and NaNs of both signs (`-x` of a NaN flips its sign bit,
+/// which IEEE total order puts below `-inf`).
+fn floats(t: &TestDb) -> kalavar_server::exec::Executor {
+    let mut root = t.root();
+    ok(&mut root, "create namespace f");
+    ok(
+        &mut root,
+        "create shared table f.t (id int64 key, f float64, g float32)",
+    );
+    ok(
+        &mut root,
+        r#"insert into f.t
+             {id: 1, f: -0.0, g: (-0.0)::float32},
+             {id: 2, f: 0.0, g: 0.0::float32},
+             {id: 3, f: "nan"::float64, g: "nan"::float32},
+             {id: 4, f: -("nan"::float64), g: -("nan"::float32)},
+             {id: 5, f: 1.5, g: 1.5::float32},
+             {id: 6, f: -2.5, g: (-2.5)::float32},
+             {id: 7, f: null, g: null}"#,
+    );
+    root
+}
+
+fn ids(ex: &mut kalavar_server::exec::Executor, query: &str) -> Vec<String> {
+    ok(ex, query).col("id")
+}
+
+#[test]
+fn minus_zero_equals_zero_and_nan_equals_nan() {
+    let t = TestDb::new();
+    let mut root = floats(&t);
+    let zeros = ["1", "2"];
+    let nans = ["3", "4"];
+    for col in ["f", "g"] {
+        let w = |p: &str| format!("from f.t | where {p} | sort id | select id");
+        for p in [
+            "== 0",
+            "== 0.0",
+            "== -0.0",
+            ">= 0 and {c} <= 0",
+            "in [0.0, 7.0]",
+        ] {
+            let p = format!("{col} {}", p.replace("{c}", col));
+            assert_eq!(ids(&mut root, &w(&p)), zeros, "{p}");
+        }
+        assert_eq!(ids(&mut root, &w(&format!("{col} < 0"))), ["6"], "{col}");
+        assert_eq!(
+            ids(&mut root, &w(&format!("{col} != 0"))),
+            ["3", "4", "5", "6"]
+        );
+        assert_eq!(
+            ids(&mut root, &w(&format!("{col} == \"nan\"::float64"))),
+            nans,
+            "{col}"
+        );
+        assert_eq!(
+            ids(&mut root, &w(&format!("{col} > 1e300"))),
+            nans,
+            "NaN is above every number: {col}"
+        );
+        assert_eq!(
+            ids(&mut root, &w(&format!("{col} < \"nan\"::float64"))),
+            ["1", "2", "5", "6"]
+        );
+    }
+    // The same against the cold tier (storage predicates over Parquet).
+    ok(&mut root, "flush table f.t");
+    assert_eq!(
+        ids(&mut root, "from f.t | where f == 0 | sort id | select id"),
+        zeros
+    );
+    // Grouping, distinct, count_distinct: one zero, one NaN.
+    let r = ok(
+        &mut root,
+        "from f.t | where is_not_null(f) | aggregate n = count() by f | sort f",
+    );
+    assert_eq!(r.col("f"), ["-2.5", "0.0", "1.5", "NaN"]);
+    assert_eq!(r.col("n"), ["1", "2", "1", "2"]);
+    let r = ok(
+        &mut root,
+        "from f.t | aggregate n = count_distinct(f), m = count_distinct(g)",
+    );
+    assert_eq!(r.col("n"), ["4"]);
+    assert_eq!(r.col("m"), ["4"]);
+    assert_eq!(ok(&mut root, "from f.t | distinct f").rows(), 5);
+    assert_eq!(ok(&mut root, "from f.t | distinct g").rows(), 5);
+    // Sorts: zeros tie (the second key decides), NaNs after every number, nulls last.
+    assert_eq!(
+        ids(&mut root, "from f.t | sort f, id desc | select id"),
+        ["6", "2", "1", "5", "4", "3", "7"]
+    );
+    assert_eq!(
+        ids(&mut root, "from f.t | sort g desc, id | take 3 | select id"),
+        ["3", "4", "5"]
+    );
+    // min/max: NaN is the largest.
+    let r = ok(&mut root, "from f.t | aggregate hi = max(f), lo = min(f)");
+    assert_eq!(r.col("hi"), ["NaN"]);
+    assert_eq!(r.col("lo"), ["-2.5"]);
+    // Join keys: the zeros match each other, the NaNs each other.
+    let r = ok(
+        &mut root,
+        "from f.t as a | join f.t as b on a.f == b.f | aggregate n = count()",
+    );
+    assert_eq!(r.col("n"), ["10"]);
+}

@@ -3,7 +3,10 @@
 //! and compares as bytes); each row's group id indexes the accumulators, which update
 //! column-at-a-time. Without keys there is one group, even when nothing was fed.
 //! `Seal` decodes the group keys back into columns, finishes the aggregates and hands
-//! out one row per group, in the order groups were first seen.
+//! out one row per group, in the order groups were first seen. Float keys and
+//! `count_distinct` arguments are canonical ([`crate::vm::floats`]): `-0.0` and `0.0`
+//! are one group (keyed `0.0`), all NaNs another; `min`/`max` order NaN above every
+//! number.
 //!
 //! Aggregates skip nulls. `count` is never null; `sum`, `avg`, `min` and `max` of a
 //! group with no non-null value are null. Integer sums are `int64` and overflow is an
@@ -26,6 +29,7 @@ use super::chunks;
 use crate::vm::error::{ExecError, Result, XCode};
 use crate::vm::expr::arith::{div_round, pow10};
 use crate::vm::expr::{EvalCtx, eval};
+use crate::vm::floats;
 use crate::vm::hash::{RowMap, RowSet};
 use crate::vm::types::{batch, batch_bytes};
 
@@ -220,7 +224,7 @@ impl Acc {
                 let conv = converter
                     .as_ref()
                     .ok_or_else(|| ExecError::internal("no converter"))?;
-                let rows = conv.convert_columns(std::slice::from_ref(a))?;
+                let rows = conv.convert_columns(&[floats::canonical(a)])?;
                 for (i, g) in groups.iter().enumerate() {
                     if a.is_valid(i) {
                         let r = rows.row(i).data();
@@ -319,7 +323,7 @@ impl Acc {
                 bytes,
             } => {
                 let a = need()?;
-                let rows = converter.convert_columns(std::slice::from_ref(a))?;
+                let rows = converter.convert_columns(&[floats::canonical_nan(a)])?;
                 for (i, g) in groups.iter().enumerate() {
                     if !a.is_valid(i) {
                         continue;
@@ -481,7 +485,7 @@ impl AggregateCursor {
         let arrays = self
             .keys
             .iter()
-            .map(|e| eval(e, Some(b), n, ev))
+            .map(|e| eval(e, Some(b), n, ev).map(|a| floats::canonical(&a)))
             .collect::<Result<Vec<_>>>()?;
         if self.converter.is_none() {
             let fields = arrays
