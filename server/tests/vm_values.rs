@@ -209,3 +209,78 @@ fn minus_zero_equals_zero_and_nan_equals_nan() {
     );
     assert_eq!(r.col("n"), ["10"]);
 }
+
+#[test]
+fn float_round_goes_to_even_and_decimal_round_away_from_zero() {
+    let t = TestDb::new();
+    let mut root = t.root();
+    ok(&mut root, "create namespace r");
+    ok(
+        &mut root,
+        "create shared table r.t (id int64 key, f float64, g float32, d decimal(4, 1))",
+    );
+    let halves = [0.5, 1.5, 2.5, -0.5, -2.5, 3.5, 2.4, 2.6];
+    let rows: Vec<String> = halves
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            format!("{{id: {i}, f: {x:?}, g: ({x:?})::float32, d: \"{x}\"::decimal(4, 1)}}")
+        })
+        .collect();
+    ok(&mut root, &format!("insert into r.t {}", rows.join(", ")));
+    let r = ok(
+        &mut root,
+        "from r.t | sort id | select f = round(f), g = round(g), d = round(d)",
+    );
+    let even = ["0.0", "2.0", "2.0", "-0.0", "-2.0", "4.0", "2.0", "3.0"];
+    assert_eq!(r.col("f"), even);
+    assert_eq!(r.col("g"), even);
+    assert_eq!(
+        r.col("d"),
+        ["1.0", "2.0", "3.0", "-1.0", "-3.0", "4.0", "2.0", "3.0"]
+    );
+    // Constants too (computed by the VM, not folded differently by the compiler).
+    let r = ok(
+        &mut root,
+        "from r.t | take 1 | select a = round(2.5), b = round(-0.5), c = round(\"2.5\"::decimal(2, 1))",
+    );
+    assert_eq!(r.col("a"), ["2.0"]);
+    assert_eq!(r.col("b"), ["-0.0"]);
+    assert_eq!(r.col("c"), ["3.0"]);
+}
+
+#[test]
+fn upper_and_lower_map_one_character_to_one() {
+    let t = TestDb::new();
+    let mut root = t.root();
+    ok(&mut root, "create namespace c");
+    ok(&mut root, "create shared table c.t (id int64 key, s text)");
+    ok(
+        &mut root,
+        r#"insert into c.t {id: 1, s: "straße"}, {id: 2, s: "İSTANBUL ΣΑΣ"}, {id: 3, s: "ᾳ ﬀ Zoë"}"#,
+    );
+    let r = ok(
+        &mut root,
+        "from c.t | sort id | select u = upper(s), l = lower(s)",
+    );
+    assert_eq!(r.col("u"), ["STRAßE", "İSTANBUL ΣΑΣ", "ᾼ ﬀ ZOË"]);
+    assert_eq!(r.col("l"), ["straße", "istanbul σασ", "ᾳ ﬀ zoë"]);
+    // A literal argument gives the same (the compiler does not fold it another way).
+    let r = ok(
+        &mut root,
+        r#"from c.t | take 1 | select u = upper("straße"), l = lower("ΣΑΣ")"#,
+    );
+    assert_eq!(r.col("u"), ["STRAßE"]);
+    assert_eq!(r.col("l"), ["σασ"]);
+    // `=~` lower-cases the same way: `İ` matches `i`.
+    let r = ok(
+        &mut root,
+        r#"from c.t | where s =~ "istanbul σας" | select id"#,
+    );
+    assert_eq!(r.col("id"), Vec::<String>::new());
+    let r = ok(
+        &mut root,
+        r#"from c.t | where s =~ "istanbul σασ" | select id"#,
+    );
+    assert_eq!(r.col("id"), ["2"]);
+}

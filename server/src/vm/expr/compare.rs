@@ -1,6 +1,6 @@
 //! Comparisons (arrow's `cmp` kernels: a comparison with null is null),
 //! three-valued `&&` and `||`, case-insensitive text equality (`=~`, `!~`: both sides
-//! lower-cased, Unicode), and `in` lists (a chain of `==` joined by `||`). Floats are
+//! lower-cased, Unicode simple mappings), and `in` lists (a chain of `==` joined by `||`). Floats are
 //! compared canonical ([`crate::vm::floats`]): `-0.0 == 0.0`, NaN equals NaN and is
 //! greater than every number.
 
@@ -31,12 +31,12 @@ fn boolean(v: &Val, rows: usize, scalar: bool) -> Result<BooleanArray> {
         .ok_or_else(|| ExecError::internal("a boolean operator on a value that is not bool"))
 }
 
-/// Lower-cases every value of a text array.
+/// Lower-cases every value of a text array ([`super::case::lower`]).
 pub fn lower(a: &dyn Array) -> Result<StringArray> {
     let s = a
         .as_string_opt::<i32>()
         .ok_or_else(|| ExecError::internal("lower() of a value that is not text"))?;
-    Ok(s.iter().map(|v| v.map(|t| t.to_lowercase())).collect())
+    Ok(s.iter().map(|v| v.map(super::case::lower)).collect())
 }
 
 /// `lhs op rhs` for comparisons and boolean connectives.
