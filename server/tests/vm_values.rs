@@ -284,3 +284,69 @@ fn upper_and_lower_map_one_character_to_one() {
     );
     assert_eq!(r.col("id"), ["2"]);
 }
+
+#[test]
+fn float_overflow_and_underflow_are_errors() {
+    let t = TestDb::new();
+    let mut root = t.root();
+    ok(&mut root, "create namespace o");
+    ok(
+        &mut root,
+        "create shared table o.t (id int64 key, f float64, g float32, s text)",
+    );
+    ok(
+        &mut root,
+        r#"insert into o.t {id: 1, f: 1e300, g: 3e38::float32, s: "1e400"},
+                           {id: 2, f: 1e-300, g: 1e-30::float32, s: "-1e-400"}"#,
+    );
+    let x = |ex: &mut kalavar_server::exec::Executor, e: &str| -> String {
+        let e = err(ex, &format!("from o.t | select x = {e}"));
+        assert_eq!(e.code, "X002", "{e}");
+        e.message
+    };
+    // Arithmetic on columns and on constants, float64 and float32.
+    assert!(x(&mut root, "f * f").contains("overflow"));
+    assert!(x(&mut root, "1e300 * 1e300").contains("overflow"));
+    assert!(x(&mut root, "f * 1e8 + 1.7e308").contains("overflow"));
+    assert!(x(&mut root, "-f * 1e8 - 1.7e308").contains("overflow"));
+    assert!(x(&mut root, "f / 1e-10").contains("overflow"));
+    assert!(x(&mut root, "g * 10::float32").contains("overflow"));
+    assert!(x(&mut root, "1e-300 * 1e-300").contains("underflow"));
+    assert!(x(&mut root, "5e-324 / 2.0").contains("underflow"));
+    assert!(x(&mut root, "g * 1e-30::float32").contains("underflow"));
+    // Casts: text and float64 → float32 out of range.
+    assert!(x(&mut root, "s::float64").contains("overflow"));
+    assert!(x(&mut root, r#""-1e-400"::float64"#).contains("underflow"));
+    assert!(x(&mut root, "f::float32").contains("overflow"));
+    assert!(x(&mut root, "1e300::float32").contains("overflow"));
+    assert!(x(&mut root, "1e-300::float32").contains("underflow"));
+    // Sums and averages.
+    let e = err(&mut root, "from o.t | aggregate s = sum(f * 1e7 + 9e307)");
+    assert_eq!(e.code, "X002", "{e}");
+    let e = err(
+        &mut root,
+        "from o.t | aggregate a = avg(f * 1e7 + 9e307) by id == id",
+    );
+    assert_eq!(e.code, "X002", "{e}");
+    // Explicit infinities and NaN go through; exact zeros and in-range values too.
+    let r = ok(
+        &mut root,
+        r#"from o.t | sort id | select a = "inf"::float64 * 2.0, b = "-Infinity"::float64 + f,
+             c = "nan"::float64 * f, d = f * 0.0, e = "0e999"::float64, h = f * 1e8,
+             i = "inf"::float32, j = f - f"#,
+    );
+    assert_eq!(r.col("a"), ["inf", "inf"]);
+    assert_eq!(r.col("b"), ["-inf", "-inf"]);
+    assert_eq!(r.col("c"), ["NaN", "NaN"]);
+    assert_eq!(r.col("d"), ["0.0", "0.0"]);
+    assert_eq!(r.col("e"), ["0.0", "0.0"]);
+    assert_eq!(r.col("h"), ["1e308", "1e-292"]);
+    assert_eq!(r.col("i"), ["inf", "inf"]);
+    assert_eq!(r.col("j"), ["0.0", "0.0"]);
+    let r = ok(
+        &mut root,
+        r#"from o.t | aggregate s = sum(f), m = sum("inf"::float64)"#,
+    );
+    assert_eq!(r.col("s"), ["1e300"]);
+    assert_eq!(r.col("m"), ["inf"]);
+}

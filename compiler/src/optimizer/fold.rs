@@ -110,7 +110,12 @@ fn arith(op: BinaryOp, a: &Value, b: &Value) -> Option<Value> {
                 BinaryOp::Div if *y != 0.0 => x / y,
                 _ => return None,
             };
-            v.is_finite().then_some(Float64(v))
+            // An overflow (infinite) or underflow (a zero product or quotient of
+            // non-zero operands) is the VM's error to report.
+            let underflow = v == 0.0
+                && *x != 0.0
+                && (op == BinaryOp::Div || (op == BinaryOp::Mul && *y != 0.0));
+            (v.is_finite() && !underflow).then_some(Float64(v))
         }
         (Duration(x), Duration(y)) if matches!(op, BinaryOp::Add | BinaryOp::Sub) => {
             int(*x, *y).map(Duration)

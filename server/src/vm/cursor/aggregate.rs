@@ -10,7 +10,8 @@
 //!
 //! Aggregates skip nulls. `count` is never null; `sum`, `avg`, `min` and `max` of a
 //! group with no non-null value are null. Integer sums are `int64` and overflow is an
-//! error; decimal sums and averages are `decimal(38, s)`.
+//! error; decimal sums and averages are `decimal(38, s)`; a float sum or average whose
+//! running sum of finite values becomes infinite is an overflow too.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -54,6 +55,16 @@ fn checked_sums<T: ArrowPrimitiveType<Native = i64>>(
 
 fn overflow(what: &str) -> ExecError {
     ExecError::new(XCode::Overflow, format!("{what} overflows"))
+}
+
+/// `acc + v` for float sums: an infinite sum of finite values is an overflow (as in
+/// PostgreSQL); an infinity or NaN among the values goes through.
+fn float_add(acc: f64, v: f64, what: &str) -> Result<f64> {
+    let sum = acc + v;
+    if sum.is_infinite() && acc.is_finite() && v.is_finite() {
+        return Err(overflow(what));
+    }
+    Ok(sum)
 }
 
 /// One aggregate's running state, one slot per group.
@@ -250,7 +261,7 @@ impl Acc {
                 for (i, g) in groups.iter().enumerate() {
                     if v.is_valid(i) {
                         let g = *g as usize;
-                        s[g] += v.value(i);
+                        s[g] = float_add(s[g], v.value(i), "sum()")?;
                         seen[g] = true;
                     }
                 }
@@ -274,8 +285,9 @@ impl Acc {
                 let v = a.as_primitive::<Float64Type>();
                 for (i, g) in groups.iter().enumerate() {
                     if v.is_valid(i) {
-                        s[*g as usize] += v.value(i);
-                        c[*g as usize] += 1;
+                        let g = *g as usize;
+                        s[g] = float_add(s[g], v.value(i), "avg()")?;
+                        c[g] += 1;
                     }
                 }
             }

@@ -12,7 +12,9 @@
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{DurationMicrosecondType, TimestampMicrosecondType};
+use arrow_array::types::{
+    DurationMicrosecondType, Float32Type, Float64Type, TimestampMicrosecondType,
+};
 use arrow_array::{Array, ArrayRef, DurationMicrosecondArray, FixedSizeBinaryArray, StringArray};
 use arrow_cast::{CastOptions, cast_with_options};
 use arrow_schema::{DataType as Arrow, TimeUnit};
@@ -76,7 +78,58 @@ pub fn cast_array(a: &ArrayRef, to: DataType) -> Result<ArrayRef> {
         }
         _ => {}
     }
-    arrow_cast_checked(a, &want, &from, to)
+    let out = arrow_cast_checked(a, &want, &from, to)?;
+    if matches!(to, DataType::Float32 | DataType::Float64) {
+        float_range(a, &out, to)?;
+    }
+    Ok(out)
+}
+
+/// A cast to a float out of the target's range, as PostgreSQL reports it: text or a
+/// `float64` whose value is finite and not zero but became infinite (overflow) or
+/// zero (underflow). Text that spells an infinity (`inf`, `-Infinity`) or a zero
+/// (`0e5`) converts as written.
+fn float_range(a: &ArrayRef, out: &ArrayRef, to: DataType) -> Result<()> {
+    let value = |i: usize| -> f64 {
+        match out.data_type() {
+            Arrow::Float32 => f64::from(out.as_primitive::<Float32Type>().value(i)),
+            _ => out.as_primitive::<Float64Type>().value(i),
+        }
+    };
+    for i in 0..out.len() {
+        if out.is_null(i) {
+            continue;
+        }
+        let z = value(i);
+        if z.is_finite() && z != 0.0 {
+            continue;
+        }
+        let (finite, nonzero, shown) = match a.data_type() {
+            Arrow::Utf8 => {
+                let t = a.as_string::<i32>().value(i).trim();
+                let mantissa = t.split(['e', 'E']).next().unwrap_or("");
+                let digits = mantissa.chars().any(|c| c.is_ascii_digit());
+                (
+                    digits,
+                    mantissa.chars().any(|c| ('1'..='9').contains(&c)),
+                    format!("`{t}`"),
+                )
+            }
+            Arrow::Float64 => {
+                let x = a.as_primitive::<Float64Type>().value(i);
+                (x.is_finite(), x != 0.0, format!("{x:e}"))
+            }
+            _ => continue,
+        };
+        if finite && nonzero && (z.is_infinite() || z == 0.0) {
+            let what = if z == 0.0 { "underflow" } else { "overflow" };
+            return Err(ExecError::new(
+                XCode::Overflow,
+                format!("{shown} is out of range for {to} ({what})"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Arrow's cast of `a` to `want` with errors instead of nulls; `from` and `to` name
