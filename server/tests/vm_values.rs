@@ -350,3 +350,31 @@ fn float_overflow_and_underflow_are_errors() {
     assert_eq!(r.col("s"), ["1e300"]);
     assert_eq!(r.col("m"), ["inf"]);
 }
+
+#[test]
+fn count_of_a_bare_null_is_zero() {
+    let t = TestDb::new();
+    let mut root = t.root();
+    ok(&mut root, "create namespace n");
+    ok(&mut root, "create shared table n.t (id int64 key, v int64)");
+    ok(
+        &mut root,
+        "insert into n.t {id: 1, v: 1}, {id: 2, v: null}, {id: 3, v: 1}",
+    );
+    let r = ok(
+        &mut root,
+        "from n.t | aggregate a = count(null), b = count_distinct(null), c = count(), d = count(v), e = count_distinct(v)",
+    );
+    assert_eq!(r.col("a"), ["0"]);
+    assert_eq!(r.col("b"), ["0"]);
+    assert_eq!(r.col("c"), ["3"]);
+    assert_eq!(r.col("d"), ["2"]);
+    assert_eq!(r.col("e"), ["1"]);
+    let r = ok(
+        &mut root,
+        "from n.t | aggregate a = count(null), b = count_distinct(null), c = count() by id | sort id",
+    );
+    assert_eq!(r.col("a"), ["0", "0", "0"]);
+    assert_eq!(r.col("b"), ["0", "0", "0"]);
+    assert_eq!(r.col("c"), ["1", "1", "1"]);
+}

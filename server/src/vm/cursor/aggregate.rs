@@ -57,6 +57,13 @@ fn overflow(what: &str) -> ExecError {
     ExecError::new(XCode::Overflow, format!("{what} overflows"))
 }
 
+/// Whether the argument is a bare `null` (arrow's `NullArray`, whose slots report
+/// themselves valid): every aggregate but `count()` skips all of its rows, so
+/// `count(null)` is 0.
+fn is_all_null(arg: Option<&ArrayRef>) -> bool {
+    arg.is_some_and(|a| a.data_type() == &Arrow::Null)
+}
+
 /// `acc + v` for float sums: an infinite sum of finite values is an overflow (as in
 /// PostgreSQL); an infinity or NaN among the values goes through.
 fn float_add(acc: f64, v: f64, what: &str) -> Result<f64> {
@@ -183,6 +190,9 @@ impl Acc {
     /// (the caller then updates it row by row).
     fn update_single(&mut self, n: usize, arg: Option<&ArrayRef>) -> Result<bool> {
         let need = || arg.ok_or_else(|| ExecError::internal("an aggregate without its argument"));
+        if is_all_null(arg) && !matches!(self, Acc::CountRows(_)) {
+            return Ok(true);
+        }
         match self {
             Acc::CountRows(c) => c[0] += n as i64,
             Acc::Count(c) => {
@@ -207,6 +217,9 @@ impl Acc {
 
     fn update(&mut self, groups: &[u32], arg: Option<&ArrayRef>) -> Result<()> {
         let need = || arg.ok_or_else(|| ExecError::internal("an aggregate without its argument"));
+        if is_all_null(arg) && !matches!(self, Acc::CountRows(_)) {
+            return Ok(());
+        }
         match self {
             Acc::CountRows(c) => {
                 for g in groups {
