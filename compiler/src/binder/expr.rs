@@ -3,6 +3,7 @@
 
 use super::Binder;
 use super::error::{BindCode, BindError};
+use super::like::LIKE_FUNCTIONS;
 use super::literal::{convert, literal_value};
 use super::suggest::did_you_mean;
 use crate::bytecode::{AggFunc, BinaryOp as BOp, Func, UnaryOp as UOp, Value};
@@ -477,10 +478,14 @@ impl Binder<'_> {
                 DataType::Bool,
             ));
         }
+        if LIKE_FUNCTIONS.contains(&name) {
+            return self.like_call(name, args, span, scope);
+        }
         let Some(func) = Func::by_name(name) else {
             let mut names: Vec<&str> = Func::ALL.iter().map(|f| f.name()).collect();
             names.extend(AGGREGATES);
             names.extend(["is_null", "is_not_null"]);
+            names.extend(LIKE_FUNCTIONS);
             let hint = did_you_mean(name, names.iter().copied());
             return Err(BindError::new(
                 BindCode::UnknownFunction,
@@ -658,7 +663,7 @@ impl Binder<'_> {
 }
 
 /// A call of `func` on bound arguments, typed by the function's result rule.
-fn typed_call(func: Func, bound: Vec<Scalar>, span: Span) -> R<Scalar> {
+pub(super) fn typed_call(func: Func, bound: Vec<Scalar>, span: Span) -> R<Scalar> {
     let types: Vec<DataType> = bound.iter().map(|s| s.ty).collect();
     let ty = func
         .result_type(&types)

@@ -11,6 +11,7 @@
 mod ddl;
 mod error;
 mod expr;
+mod like;
 mod literal;
 mod pipeline;
 mod statement;

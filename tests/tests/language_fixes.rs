@@ -1,0 +1,71 @@
+//! Behaviour docs/kql.md and docs/sql.md promise, checked end to end against a real
+//! server over mTLS: `like()`/`ilike()` with SQL `LIKE` semantics, quoted names with
+//! any characters, limit errors that say what was too big, SQL casts and numeric
+//! literals that round and add as PostgreSQL does.
+
+use kalavar::client::{Client, ClientError, QueryResult};
+use kalavar_tests::TestServer;
+
+#[track_caller]
+fn run(client: &mut Client, text: &str) -> QueryResult {
+    match client.query(text, &[]) {
+        Ok(mut r) => r.pop().unwrap_or_default(),
+        Err(e) => panic!("`{text}` failed: {e}"),
+    }
+}
+
+#[track_caller]
+fn fails(client: &mut Client, text: &str) -> ClientError {
+    match client.query(text, &[]) {
+        Ok(r) => panic!("`{text}` should fail; returned {} result(s)", r.len()),
+        Err(e) => e,
+    }
+}
+
+/// The ids the condition keeps, in order.
+#[track_caller]
+fn ids(client: &mut Client, condition: &str) -> Vec<String> {
+    let r = run(
+        client,
+        &format!("from lk.w | where {condition} | sort id | select id"),
+    );
+    r.rows().into_iter().map(|mut row| row.remove(0)).collect()
+}
+
+#[test]
+fn like_and_ilike_follow_sql_like() {
+    let ts = TestServer::start(&["127.0.0.1:0"], |_| {});
+    let mut c = ts.root_client();
+    run(
+        &mut c,
+        "create namespace lk;
+         create shared table lk.w (id int64 key, s text) with (access = public);",
+    );
+    run(
+        &mut c,
+        r#"insert into lk.w {id: 1, s: "apple"}, {id: 2, s: "Apple pie"}, {id: 3, s: "a_c"},
+            {id: 4, s: "abc"}, {id: 5, s: "100%"}, {id: 6, s: "1000"}, {id: 7, s: "x
+y"}, {id: 8, s: null}, {id: 9, s: "a.c"};"#,
+    );
+    assert_eq!(ids(&mut c, r#"like(s, "a%")"#), ["1", "3", "4", "9"]);
+    assert_eq!(ids(&mut c, r#"ilike(s, "a%")"#), ["1", "2", "3", "4", "9"]);
+    assert_eq!(ids(&mut c, r#"like(s, "a_c")"#), ["3", "4", "9"]);
+    assert_eq!(ids(&mut c, r#"like(s, "a\\_c")"#), ["3"]);
+    assert_eq!(ids(&mut c, r#"like(s, "a.c")"#), ["9"]);
+    assert_eq!(ids(&mut c, r#"like(s, "100\\%")"#), ["5"]);
+    assert_eq!(ids(&mut c, r#"like(s, "100%")"#), ["5", "6"]);
+    assert_eq!(ids(&mut c, r#"like(s, "x_y")"#), ["7"]);
+    assert_eq!(ids(&mut c, r#"like(s, "%pie")"#), ["2"]);
+    assert_eq!(ids(&mut c, r#"like(s, "%pl%")"#), ["1", "2"]);
+    assert_eq!(ids(&mut c, r#"ilike(s, "APPLE")"#), ["1"]);
+    assert_eq!(ids(&mut c, r#"ilike(s, "%P_E")"#), ["1", "2"]);
+    assert_eq!(ids(&mut c, r#"ilike(s, "% PIE")"#), ["2"]);
+    assert_eq!(ids(&mut c, r#"not like(s, "%")"#), Vec::<String>::new());
+    let e = fails(&mut c, "from lk.w | where like(s, s)");
+    assert_eq!(e.code(), Some("B005"), "{e}");
+    assert!(e.to_string().contains("must be a string literal"), "{e}");
+    let e = fails(&mut c, r#"from lk.w | where like(s, "a\\")"#);
+    assert_eq!(e.code(), Some("B005"), "{e}");
+    let e = fails(&mut c, r#"from lk.w | where like(id, "1%")"#);
+    assert_eq!(e.code(), Some("B005"), "{e}");
+}
