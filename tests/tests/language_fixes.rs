@@ -5,6 +5,16 @@
 
 use kalavar::client::{Client, ClientError, QueryResult};
 use kalavar_tests::TestServer;
+use kalavar_tests::differential::kalavar::Kalavar;
+
+/// Runs one SQL statement (translated on the client, as the shell's SQL mode does).
+#[track_caller]
+fn sql(k: &mut Kalavar, text: &str) -> QueryResult {
+    match k.execute(text, &[]) {
+        Ok((_, r)) => r.unwrap_or_default(),
+        Err(e) => panic!("`{text}` failed: {e}"),
+    }
+}
 
 #[track_caller]
 fn run(client: &mut Client, text: &str) -> QueryResult {
@@ -68,4 +78,57 @@ y"}, {id: 8, s: null}, {id: 9, s: "a.c"};"#,
     assert_eq!(e.code(), Some("B005"), "{e}");
     let e = fails(&mut c, r#"from lk.w | where like(id, "1%")"#);
     assert_eq!(e.code(), Some("B005"), "{e}");
+}
+
+#[test]
+fn quoted_names_with_any_characters_work_end_to_end() {
+    let mut k = Kalavar::start();
+    // SQL reaches such names through double quotes.
+    sql(&mut k, r#"create schema "ns y""#);
+    sql(
+        &mut k,
+        r#"create table "ns y"."café" ("ключ" bigint primary key)"#,
+    );
+    sql(&mut k, r#"insert into "ns y"."café" values (7)"#);
+    let r = sql(&mut k, r#"select "ключ" from "ns y"."café""#);
+    assert_eq!(r.rows(), vec![vec!["7".to_owned()]]);
+    let mut c = k.server.root_client();
+    run(
+        &mut c,
+        "create namespace `ns x`;
+         create table `ns x`.`café table` (`ключ` int64 key, `odd name` text, `on` int64)
+           with (access = public);",
+    );
+    run(
+        &mut c,
+        r#"insert into `ns x`.`café table` {`ключ`: 1, `odd name`: "a", `on`: 5};"#,
+    );
+    run(
+        &mut c,
+        "alter table `ns x`.`café table` rename column `odd name` to `名前 2`;",
+    );
+    let r = run(
+        &mut c,
+        "from `ns x`.`café table` | select `ключ`, `名前 2`, `on`",
+    );
+    assert_eq!(r.columns(), ["ключ", "名前 2", "on"]);
+    assert_eq!(r.rows(), vec![vec!["1".to_owned(), "a".into(), "5".into()]]);
+
+    // What storage refuses, the compiler refuses first, with B014 on the name.
+    let long = "é".repeat(65);
+    let at_limit = "é".repeat(64);
+    run(
+        &mut c,
+        &format!("create table `ns x`.`{at_limit}` (`{at_limit}` int64)"),
+    );
+    for bad in [
+        format!("create table `ns x`.`{long}` (a int64)"),
+        format!("create namespace `{long}`"),
+        "create table `ns x`.t2 (`a\tb` int64)".to_owned(),
+        "create table `ns x`.t3 (__hidden int64)".to_owned(),
+        "alter table `ns x`.`café table` add column `x\ny` int64".to_owned(),
+    ] {
+        let e = fails(&mut c, &bad);
+        assert_eq!(e.code(), Some("B014"), "{bad}: {e}");
+    }
 }
