@@ -124,3 +124,44 @@ fn every_documented_function_exists_and_every_function_is_documented() {
         );
     }
 }
+
+#[test]
+fn compiler_limits_are_documented_and_reported_before_the_server() {
+    use kql_compiler::binder::{MAX_NAME_CHARS, MAX_STAGES};
+    use kql_compiler::bytecode::{MAX_LIST, MAX_NODES};
+    let doc = reference();
+    for row in [
+        format!("| {MAX_STAGES} (`kql_compiler::binder::MAX_STAGES`) | B017 |"),
+        format!("| {MAX_NODES} (`kql_compiler::bytecode::MAX_NODES`) | B017 |"),
+        format!("| {} (the list, the value tested", MAX_NODES - 2),
+        format!("| {MAX_LIST} (`kql_compiler::bytecode::MAX_LIST`) | B017 |"),
+        format!("| 1–{MAX_NAME_CHARS} characters, no control characters"),
+    ] {
+        assert!(doc.contains(&row), "docs/kql.md lacks `{row}`");
+    }
+    let catalog = Catalog::from_json(include_str!("corpus/docs_catalog.json")).unwrap();
+    let list = |n: usize| {
+        let items: Vec<String> = (0..n).map(|i| i.to_string()).collect();
+        format!("from t | where n in [{}]", items.join(", "))
+    };
+    // The longest list compiles into a plan the server's decoder accepts.
+    let ok = compile(&list(MAX_NODES - 2), CompileOptions::new(&catalog)).unwrap();
+    let bytes = ok[0].program.encode();
+    kql_compiler::bytecode::Program::decode(&bytes).unwrap();
+    let text = list(MAX_NODES - 1);
+    let e = compile(&text, CompileOptions::new(&catalog)).unwrap_err();
+    assert_eq!(e.codes(), ["B017"]);
+    let shown = e.render("q", &text, false);
+    assert!(
+        shown.contains("`in` list of 4095 values; at most 4094"),
+        "{shown}"
+    );
+    assert!(shown.contains("join"), "{shown}");
+    // Any other expression past the limit: the compiler says so, not the decoder.
+    let args = vec!["s"; MAX_NODES + 10].join(", ");
+    let text = format!("from t | select v = concat({args})");
+    let e = compile(&text, CompileOptions::new(&catalog)).unwrap_err();
+    assert_eq!(e.codes(), ["B017"]);
+    let shown = e.render("q", &text, false);
+    assert!(shown.contains("at most 4096"), "{shown}");
+}

@@ -16,18 +16,28 @@ fn sql(k: &mut Kalavar, text: &str) -> QueryResult {
     }
 }
 
+/// The start of a statement, for messages (some statements here are megabytes).
+fn head(text: &str) -> &str {
+    let end = text.char_indices().nth(200).map_or(text.len(), |(i, _)| i);
+    &text[..end]
+}
+
 #[track_caller]
 fn run(client: &mut Client, text: &str) -> QueryResult {
     match client.query(text, &[]) {
         Ok(mut r) => r.pop().unwrap_or_default(),
-        Err(e) => panic!("`{text}` failed: {e}"),
+        Err(e) => panic!("`{}` failed: {}", head(text), head(&e.to_string())),
     }
 }
 
 #[track_caller]
 fn fails(client: &mut Client, text: &str) -> ClientError {
     match client.query(text, &[]) {
-        Ok(r) => panic!("`{text}` should fail; returned {} result(s)", r.len()),
+        Ok(r) => panic!(
+            "`{}` should fail; returned {} result(s)",
+            head(text),
+            r.len()
+        ),
         Err(e) => e,
     }
 }
@@ -131,4 +141,54 @@ fn quoted_names_with_any_characters_work_end_to_end() {
         let e = fails(&mut c, &bad);
         assert_eq!(e.code(), Some("B014"), "{bad}: {e}");
     }
+}
+
+#[test]
+fn size_limits_are_reported_by_the_compiler_and_long_statements_run() {
+    let ts = TestServer::start(&["127.0.0.1:0"], |_| {});
+    let mut c = ts.root_client();
+    run(
+        &mut c,
+        "create namespace big;
+         create shared table big.t (id int64 key, s text) with (access = public);",
+    );
+    // A 3.5 MB insert: over the 1 MiB a plan carries of its text, under the 8 MiB
+    // input limit; it runs (the plan goes without its text). 2,048 rows of the
+    // table's 2 columns are the 4,096 values one statement holds.
+    let pad = "x".repeat(1700);
+    let insert = |n: usize| {
+        let rows: Vec<String> = (0..n)
+            .map(|i| format!("{{id: {i}, s: \"{pad}\"}}"))
+            .collect();
+        format!("insert into big.t {}", rows.join(", "))
+    };
+    let text = insert(2048);
+    assert!(text.len() > 3_400_000);
+    run(&mut c, &text);
+    let n = run(&mut c, "from big.t | aggregate n = count()");
+    assert_eq!(n.rows(), vec![vec!["2048".to_owned()]]);
+    let e = fails(&mut c, &insert(2049));
+    assert_eq!(e.code(), Some("B017"), "{}", head(&e.to_string()));
+    let shown = e.to_string();
+    assert!(shown.contains("2049 rows of 2 values"), "{}", head(&shown));
+    assert!(shown.contains("at most 2048 rows"), "{}", head(&shown));
+
+    let list = |n: usize| {
+        let items: Vec<String> = (0..n).map(|i| i.to_string()).collect();
+        format!(
+            "from big.t | where id in [{}] | aggregate n = count()",
+            items.join(", ")
+        )
+    };
+    let r = run(&mut c, &list(4094));
+    assert_eq!(r.rows(), vec![vec!["2048".to_owned()]]);
+    let e = fails(&mut c, &list(4095));
+    assert_eq!(e.code(), Some("B017"), "{}", head(&e.to_string()));
+    let shown = e.to_string();
+    assert!(
+        shown.contains("an `in` list of 4095 values"),
+        "{}",
+        head(&shown)
+    );
+    assert!(shown.contains("join"), "{}", head(&shown));
 }

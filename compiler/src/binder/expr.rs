@@ -6,7 +6,7 @@ use super::error::{BindCode, BindError};
 use super::like::LIKE_FUNCTIONS;
 use super::literal::{convert, literal_value};
 use super::suggest::did_you_mean;
-use crate::bytecode::{AggFunc, BinaryOp as BOp, Func, UnaryOp as UOp, Value};
+use crate::bytecode::{AggFunc, BinaryOp as BOp, Func, MAX_NODES, UnaryOp as UOp, Value};
 use crate::plan::{PlanField, Scalar, ScalarKind};
 use crate::types::DataType;
 use kql::ast::{BinaryOp, ColumnRef, Expr, ExprKind, Param, Span, UnaryOp};
@@ -217,6 +217,19 @@ impl Binder<'_> {
                 list,
                 negated,
             } => {
+                // The value, the items and the test are one node each.
+                let most = MAX_NODES - 2;
+                if list.len() > most {
+                    return Err(BindError::new(
+                        BindCode::TooComplex,
+                        e.span,
+                        format!(
+                            "an `in` list of {} values; at most {most} fit in one expression",
+                            list.len()
+                        ),
+                    )
+                    .hint("put the values in a table and join it (`join T as v on x == v.k`), or split the list over several statements"));
+                }
                 let a = self.expr(expr, scope, None)?;
                 let mut items = Vec::with_capacity(list.len());
                 let mut ty = a.ty;
