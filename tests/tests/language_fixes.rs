@@ -192,3 +192,37 @@ fn size_limits_are_reported_by_the_compiler_and_long_statements_run() {
     );
     assert!(shown.contains("join"), "{}", head(&shown));
 }
+
+#[test]
+fn sql_casts_to_integers_round_as_postgresql_does() {
+    let mut k = Kalavar::start();
+    // PostgreSQL 15: numeric rounds half away from zero, float8 half to even.
+    let r = sql(
+        &mut k,
+        "select cast(3.9 as int), cast(-3.5 as bigint), 2.5::int, cast(3.9::float8 as int), \
+         cast(-2.5 as int), (-2.5)::float8::int, 2.5::float8::int, 0.5::smallint",
+    );
+    assert_eq!(
+        r.rows(),
+        vec![
+            vec!["4", "-4", "3", "4", "-3", "-2", "2", "1"]
+                .into_iter()
+                .map(String::from)
+                .collect::<Vec<_>>()
+        ]
+    );
+    // The same rules in KQL: a float rounds half to even, a decimal half away.
+    let mut c = k.server.root_client();
+    let r = run(
+        &mut c,
+        r#"from [{f: 2.5, d: "2.5"::decimal(2, 1)}, {f: -0.5, d: "-0.5"::decimal(2, 1)}]
+           | select a = f::int64, b = d::int32"#,
+    );
+    assert_eq!(
+        r.rows(),
+        vec![
+            vec!["2".to_owned(), "3".to_owned()],
+            vec!["0".to_owned(), "-1".to_owned()]
+        ]
+    );
+}

@@ -72,7 +72,7 @@ pub(crate) fn convert(v: &Value, to: DataType, lossy: bool) -> Option<Value> {
                 .then_some(Value::Decimal(v, precision, scale))
         }
         (Value::Float64(f), T::Int64) if lossy && f.is_finite() && f.abs() < 9.2e18 => {
-            Some(Value::Int64(f.trunc() as i64))
+            Some(Value::Int64(f.round_ties_even() as i64))
         }
         (Value::Decimal(x, _, s), T::Decimal { precision, scale }) if scale >= *s => {
             let v = x.checked_mul(10i128.pow((scale - s) as u32))?;
