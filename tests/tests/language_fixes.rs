@@ -211,6 +211,21 @@ fn sql_casts_to_integers_round_as_postgresql_does() {
                 .collect::<Vec<_>>()
         ]
     );
+    // What docs/sql.md says differs: literal arithmetic is float arithmetic, unless
+    // the literals are cast to numeric.
+    let r = sql(
+        &mut k,
+        "select 0.1 + 0.2, 10.0 / 3, 1.10 * 3, 0.1::numeric(2, 1) + 0.2::numeric(2, 1)",
+    );
+    assert_eq!(
+        r.rows(),
+        vec![vec![
+            "0.30000000000000004".to_owned(),
+            "3.3333333333333335".into(),
+            "3.3000000000000003".into(),
+            "0.3".into()
+        ]]
+    );
     // The same rules in KQL: a float rounds half to even, a decimal half away.
     let mut c = k.server.root_client();
     let r = run(
