@@ -241,3 +241,35 @@ fn sql_casts_to_integers_round_as_postgresql_does() {
         ]
     );
 }
+
+#[test]
+fn null_conditions_and_json_literals() {
+    let ts = TestServer::start(&["127.0.0.1:0"], |_| {});
+    let mut c = ts.root_client();
+    // A null condition picks the else branch.
+    let r = run(
+        &mut c,
+        "from [{a: 1}] | select x = if(null, 1, 2), y = case(null, \"a\", true, \"b\", \"c\")",
+    );
+    assert_eq!(r.rows(), vec![vec!["2".to_owned(), "b".to_owned()]]);
+    // Text that is not JSON does not become json: a literal is refused when bound.
+    let e = fails(&mut c, r#"from [{a: 1}] | select j = "{bad"::json"#);
+    assert_eq!(e.code(), Some("B010"), "{e}");
+    assert!(e.to_string().contains("not JSON"), "{e}");
+    let r = run(
+        &mut c,
+        r#"from [{a: 1}] | select j = "{\"ok\": [1, 2]}"::json"#,
+    );
+    assert_eq!(r.rows(), vec![vec![r#"{"ok": [1, 2]}"#.to_owned()]]);
+    run(
+        &mut c,
+        "create namespace js;
+         create shared table js.t (id int64 key, j json) with (access = public);",
+    );
+    let e = fails(&mut c, r#"insert into js.t {id: 1, j: "[1, 2"}"#);
+    assert_eq!(e.code(), Some("B010"), "{e}");
+    run(&mut c, r#"insert into js.t {id: 1, j: "[1, 2]"}"#);
+    // Text computed per row is checked when the statement runs.
+    let e = fails(&mut c, r#"from [{s: "{bad"}] | select j = s::json"#);
+    assert_eq!(e.code(), Some("X004"), "{e}");
+}

@@ -4,7 +4,7 @@
 use super::Binder;
 use super::error::{BindCode, BindError};
 use super::like::LIKE_FUNCTIONS;
-use super::literal::{convert, literal_value};
+use super::literal::{bad_json_literal, convert, literal_value};
 use super::suggest::did_you_mean;
 use crate::bytecode::{AggFunc, BinaryOp as BOp, Func, MAX_NODES, UnaryOp as UOp, Value};
 use crate::plan::{PlanField, Scalar, ScalarKind};
@@ -293,6 +293,13 @@ impl Binder<'_> {
                         BindCode::TypeMismatch,
                         e.span,
                         format!("there is no cast from {} to {to}", a.ty),
+                    ));
+                }
+                if let Some(why) = bad_json_literal(&a, to) {
+                    return Err(BindError::new(
+                        BindCode::BadValue,
+                        expr.span,
+                        format!("the text is not JSON: {why}"),
                     ));
                 }
                 Ok(a.cast(to))
@@ -594,7 +601,13 @@ impl Binder<'_> {
                 ty = DataType::common(ty, s.ty).unwrap_or(ty);
                 s
             } else {
-                self.expr(a, scope, Some(DataType::Bool))?
+                // A `null` condition is a bool null (it picks the else branch).
+                let c = self.expr(a, scope, Some(DataType::Bool))?;
+                if c.ty == DataType::Null && assignable(&c, DataType::Bool) {
+                    coerce_to(c, DataType::Bool)
+                } else {
+                    c
+                }
             };
             bound.push(s);
         }

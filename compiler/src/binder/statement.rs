@@ -4,6 +4,7 @@
 use super::Binder;
 use super::error::{BindCode, BindError};
 use super::expr::{assignable, coerce_to};
+use super::literal::bad_json_literal;
 use super::pipeline::{scan, table_info};
 use super::suggest::did_you_mean;
 use crate::bytecode::{MAX_LIST, Value};
@@ -239,6 +240,13 @@ impl<'a> Binder<'a> {
 
     /// A value for column `col`: converted or widened, or an error naming both types.
     pub(crate) fn fit(&self, s: Scalar, col: &Column, span: Span) -> R<Scalar> {
+        if let Some(why) = bad_json_literal(&s, col.ty) {
+            return Err(BindError::new(
+                BindCode::BadValue,
+                span,
+                format!("the text for json column `{}` is not JSON: {why}", col.name),
+            ));
+        }
         if !assignable(&s, col.ty) {
             return Err(BindError::new(
                 BindCode::TypeMismatch,
