@@ -2,7 +2,7 @@
 //! alone; this module only chains them.
 
 use crate::binder::{BindCode, BindError, Binder};
-use crate::bytecode::{Insn, MAX_LIST, MAX_NODES, ParamDecl, Program};
+use crate::bytecode::{Insn, Limits, MAX_CELLS, MAX_NODES, ParamDecl, Program};
 use crate::catalog::Catalog;
 use crate::emit::{emit, emit_shared};
 use crate::identity::Caller;
@@ -111,42 +111,68 @@ pub(crate) fn finish(
     })
 }
 
-/// Checks a program against the format limits the binder cannot see (an expression's
-/// size after optimization), so the server's decoder never refuses a plan this
-/// compiler made with a message about bytes; `span` is the statement's. Every path
-/// that emits a plan should call it ([`compile`] does).
+/// Checks a program against the format's limits and the verifier's default resource
+/// limits that the binder cannot see (sizes after optimization and emission), so the
+/// server never refuses a plan this compiler made with a message about bytes or
+/// counts of internals; `span` is the statement's. Every path that emits a plan
+/// should call it ([`compile`] does).
 pub fn check_plan_limits(program: &Program, span: Span) -> Result<(), BindError> {
-    for insn in &program.insns {
-        if let Insn::Values { cells, .. } = insn
-            && cells.len() > MAX_LIST
-        {
-            return Err(BindError::new(
-                BindCode::TooComplex,
-                Span::new(span.start, span.start),
-                format!(
-                    "the statement's inline rows hold {} values; one statement holds at most {MAX_LIST}",
-                    cells.len()
-                ),
-            )
-            .hint("split the rows over several statements"));
-        }
-    }
-    match program
+    let at = Span::new(span.start, span.start);
+    let too_big = |what: String, hint: &str| {
+        Err(BindError::new(BindCode::TooComplex, at, what).hint(hint.to_owned()))
+    };
+    let split = "split the statement (many rows: several inserts of fewer rows, in one transaction if they must land together)";
+    if let Some(n) = program
         .exprs
         .iter()
         .map(|e| e.nodes.len())
         .find(|n| *n > MAX_NODES)
     {
-        None => Ok(()),
-        Some(n) => Err(BindError::new(
-            BindCode::TooComplex,
-            Span::new(span.start, span.start),
+        return too_big(
             format!(
                 "an expression of this statement has {n} parts (values, columns and operations); one expression can have at most {MAX_NODES}"
             ),
-        )
-        .hint("split the statement; for a long list of values, put them in a table and join it")),
+            "split the statement; for a long list of values, put them in a table and join it",
+        );
     }
+    let limits = Limits::default();
+    let cells: usize = program
+        .insns
+        .iter()
+        .map(|i| match i {
+            Insn::Values { cells, .. } => cells.len(),
+            _ => 0,
+        })
+        .sum();
+    let nodes: usize = program.exprs.iter().map(|e| e.nodes.len()).sum();
+    let checks = [
+        (
+            cells,
+            MAX_CELLS.min(limits.max_value_cells),
+            "values written inline",
+        ),
+        (
+            program.constants.len(),
+            limits.max_constants,
+            "distinct constant values",
+        ),
+        (
+            program.exprs.len(),
+            limits.max_exprs,
+            "distinct expressions",
+        ),
+        (nodes, limits.max_nodes, "expression parts in all"),
+        (program.insns.len(), limits.max_insns, "plan instructions"),
+    ];
+    for (n, max, what) in checks {
+        if n > max {
+            return too_big(
+                format!("the statement has {n} {what}; a server accepts at most {max}"),
+                split,
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Compiles the one statement of `source` (after any `let`s) and encodes it.

@@ -128,13 +128,14 @@ fn every_documented_function_exists_and_every_function_is_documented() {
 #[test]
 fn compiler_limits_are_documented_and_reported_before_the_server() {
     use kql_compiler::binder::{MAX_NAME_CHARS, MAX_STAGES};
-    use kql_compiler::bytecode::{MAX_LIST, MAX_NODES};
+    use kql_compiler::bytecode::{MAX_CELLS, MAX_NODES};
+    assert_eq!(MAX_CELLS, 1_048_576);
     let doc = reference();
     for row in [
         format!("| {MAX_STAGES} (`kql_compiler::binder::MAX_STAGES`) | B017 |"),
         format!("| {MAX_NODES} (`kql_compiler::bytecode::MAX_NODES`) | B017 |"),
         format!("| {} (the list, the value tested", MAX_NODES - 2),
-        format!("| {MAX_LIST} (`kql_compiler::bytecode::MAX_LIST`) | B017 |"),
+        "| 1,048,576 (`kql_compiler::bytecode::MAX_CELLS`)".to_owned(),
         format!("| 1–{MAX_NAME_CHARS} characters, no control characters"),
     ] {
         assert!(doc.contains(&row), "docs/kql.md lacks `{row}`");
@@ -157,6 +158,25 @@ fn compiler_limits_are_documented_and_reported_before_the_server() {
         "{shown}"
     );
     assert!(shown.contains("join"), "{shown}");
+    // Thousands of inline rows are one instruction (past the 4,096 items of an
+    // operand list), and decode; past the server's default of 65,536 distinct
+    // constants, the compiler says so before the verifier would.
+    let rows = |from: usize, n: usize| {
+        let r: Vec<String> = (from..from + n)
+            .map(|i| format!("{{id: {i}, total: 1}}"))
+            .collect();
+        format!("insert into orders {}", r.join(", "))
+    };
+    let ok = compile(&rows(0, 30_000), CompileOptions::new(&catalog)).unwrap();
+    kql_compiler::bytecode::Program::decode(&ok[0].program.encode()).unwrap();
+    let text = rows(0, 70_000);
+    let e = compile(&text, CompileOptions::new(&catalog)).unwrap_err();
+    assert_eq!(e.codes(), ["B017"]);
+    let shown = e.render("q", &text[..200], false);
+    assert!(
+        shown.contains("70000 distinct constant values; a server accepts at most 65536"),
+        "{shown}"
+    );
     // Any other expression past the limit: the compiler says so, not the decoder.
     let args = vec!["s"; MAX_NODES + 10].join(", ");
     let text = format!("from t | select v = concat({args})");

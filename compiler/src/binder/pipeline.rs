@@ -4,7 +4,7 @@ use super::Binder;
 use super::error::{BindCode, BindError};
 use super::expr::{AggCollector, assignable, coerce_to};
 use super::suggest::did_you_mean;
-use crate::bytecode::{BinaryOp, JoinKind as BJoin, MAX_LIST};
+use crate::bytecode::{BinaryOp, JoinKind as BJoin, MAX_CELLS};
 use crate::catalog::{Catalog, KEY_COLUMN_ID, Table};
 use crate::plan::{JoinKeys, Plan, PlanField, PlanSchema, Scalar, ScalarKind, SortSpec, TableInfo};
 use crate::types::DataType;
@@ -242,12 +242,12 @@ impl<'a> Binder<'a> {
             ));
         }
         // One plan instruction holds every value of every row.
-        if rows.len() * names.len() > MAX_LIST {
+        if rows.len() * names.len() > MAX_CELLS {
             return Err(BindError::new(
                 BindCode::TooComplex,
                 span,
                 format!(
-                    "{} inline rows of {} fields are {} values; one statement holds at most {MAX_LIST}",
+                    "{} inline rows of {} fields are {} values; one statement holds at most {MAX_CELLS}",
                     rows.len(),
                     names.len(),
                     rows.len() * names.len()

@@ -7,7 +7,7 @@ use super::expr::{assignable, coerce_to};
 use super::literal::bad_json_literal;
 use super::pipeline::{scan, table_info};
 use super::suggest::did_you_mean;
-use crate::bytecode::{MAX_LIST, Value};
+use crate::bytecode::{MAX_CELLS, Value};
 use crate::catalog::{Column, Table};
 use crate::plan::{BoundStatement, Command, Plan, PlanField, Scalar, ScalarKind};
 use crate::types::DataType;
@@ -400,7 +400,7 @@ impl<'a> Binder<'a> {
         };
         // Every row carries a value for every column of the table (defaults filled
         // in), and one plan instruction holds them all.
-        let fit = MAX_LIST / t.columns.len().max(1);
+        let fit = MAX_CELLS / t.columns.len().max(1);
         if rows.len() > fit {
             let span = rows[fit].first().map_or(v.span, |(name, value)| {
                 Span::new(name.span.start, value.span.end)
@@ -409,7 +409,7 @@ impl<'a> Binder<'a> {
                 BindCode::TooComplex,
                 span,
                 format!(
-                    "{} rows of {} values (every column of {}, defaults included) are {} values; one statement holds at most {MAX_LIST}, so {fit} rows",
+                    "{} rows of {} values (every column of {}, defaults included) are {} values; one statement holds at most {MAX_CELLS}, so {fit} rows",
                     rows.len(),
                     t.columns.len(),
                     t.qualified_name(),
