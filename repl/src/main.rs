@@ -4,6 +4,17 @@
 //! (`kalavar repl`, with `-c`, `-f`, `--format`). `--profile DIR` (before or after
 //! the subcommand) selects the profile the commands that talk to a server use.
 
+/// `print!` that never panics: see `cli::stdout`.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::stdout::write(format_args!($($arg)*)) };
+}
+
+/// `println!` that never panics: see `cli::stdout`.
+macro_rules! outln {
+    () => { $crate::cli::stdout::write(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::cli::stdout::write(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
 mod cli;
 
 use std::path::PathBuf;
@@ -52,15 +63,9 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    // Output piped into a reader that stops early (`kalavar -c … | head`) ends the
-    // program quietly, as other Unix tools do, rather than as a panic in `println!`.
-    // Connections are not affected: the standard library writes sockets with
-    // MSG_NOSIGNAL, so a server that went away is still an error the shell reports.
-    // SAFETY: setting a signal's disposition to the default at start-up, before any
-    // thread exists, has no memory-safety requirement.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
+    // SIGPIPE stays ignored: a server that closed the connection is an error to
+    // report, not a silent death. Output goes through `out!`/`outln!`
+    // (`cli::stdout`), which end quietly when the reader of a pipe went away.
     let matches = Kalavar::command().get_matches();
     let kalavar = match Kalavar::from_arg_matches(&matches) {
         Ok(k) => k,

@@ -99,7 +99,7 @@ impl Host for Shared {
                 ips,
                 valid_us,
             } => {
-                let csr = crate::pki::pem_to_der(csr_pem).map_err(|e| {
+                let csr = crate::pki::csr_pem_to_der(csr_pem).map_err(|e| {
                     ExecError::new(XCode::AdminFailed, format!("the certificate request: {e}"))
                 })?;
                 let valid_days = match valid_us {
@@ -113,18 +113,14 @@ impl Host for Shared {
                     Some(us) => u32::try_from((us - 1) / DAY_US + 1).unwrap_or(u32::MAX),
                 };
                 let addresses = nets(ips)?;
-                // Users may issue for themselves (the verifier checked the rule);
-                // the admin request path is for dba and root.
-                let answer = if user == who.user && !who.is_admin() {
-                    admin::issue(self, user, &csr, &addresses, valid_days).map_err(failed)?
-                } else {
-                    run(AdminRequest::IssueCertificate {
-                        user: user.to_owned(),
-                        csr,
-                        addresses,
-                        valid_days,
-                    })?
-                };
+                // The admin path applies the role rules (any user for itself; a
+                // dba for itself and the roles below its own; root for anyone).
+                let answer = run(AdminRequest::IssueCertificate {
+                    user: user.to_owned(),
+                    csr,
+                    addresses,
+                    valid_days,
+                })?;
                 let AdminResponse::Certificate { info, cert_pem, .. } = answer else {
                     return Err(ExecError::internal(
                         "issuing answered without a certificate",

@@ -80,6 +80,10 @@ fn too_much_memory_fails_with_x010() {
     );
     assert_eq!(e.code(), Some("X010"), "{e}");
     assert!(e.to_string().contains("query_memory_mb"), "{e}");
+    assert!(
+        e.to_string().contains("more than 1 MiB"),
+        "the message says what was exceeded: {e}"
+    );
     // So do an aggregation and a distinct with a group per row.
     let e = fails(
         &mut root,

@@ -46,6 +46,19 @@ fn sessions_and_certificates_show_each_role_its_own() {
     );
     assert_eq!(mine.len(), 1);
     assert!(mine[0].parse::<u64>().unwrap() >= 1, "{mine:?}");
+    // A running statement shows its text, even one the client compiled to a plan:
+    // this query sees itself; bob's idle session shows nothing.
+    let watching = "from system.sessions | where user == \"alice\" | select current_statement";
+    assert_eq!(
+        column(&mut alice, watching, "current_statement"),
+        [watching]
+    );
+    let seen = column(
+        &mut root,
+        "from system.sessions | where user == \"bob\" | select current_statement",
+        "current_statement",
+    );
+    assert_eq!(seen, ["null"], "an idle session runs nothing");
 
     assert_eq!(
         column(

@@ -92,11 +92,11 @@ fn request(user: &str, ip: &str, out: &Path) -> Result<(), String> {
     certs::private_dir(out)?;
     write_new(&out.join(KEY_FILE), req.key_pem.as_bytes(), 0o600)?;
     write_new(&out.join(CSR_FILE), req.csr_pem.as_bytes(), 0o644)?;
-    println!(
+    outln!(
         "wrote {} (private, keep it here)",
         out.join(KEY_FILE).display()
     );
-    println!(
+    outln!(
         "wrote {} (send this to your administrator)",
         out.join(CSR_FILE).display()
     );
@@ -124,7 +124,7 @@ fn cert(profile: Option<&Profile>, cmd: CertCommand) -> Result<(), String> {
             let der = read_certificate(&file)?;
             let summary =
                 CertSummary::parse(&der).map_err(|e| format!("{}: {e}", file.display()))?;
-            print!("{}", describe(&summary));
+            out!("{}", describe(&summary));
             Ok(())
         }
         CertCommand::Issue {
@@ -157,7 +157,7 @@ fn cert(profile: Option<&Profile>, cmd: CertCommand) -> Result<(), String> {
                 let server = profile.map(|p| p.server.clone()).unwrap_or_default();
                 write_new(&settings, settings_text(&server, None).as_bytes(), 0o644)?;
             }
-            println!(
+            outln!(
                 "issued certificate {} for {} into {}",
                 info.serial,
                 info.user,
@@ -174,10 +174,10 @@ fn cert(profile: Option<&Profile>, cmd: CertCommand) -> Result<(), String> {
             let mut client = connect(profile)?;
             match client.admin(admin).map_err(|e| e.to_string())? {
                 AdminResponse::Revoked { serials } if serials.is_empty() => {
-                    println!("nothing to revoke")
+                    outln!("nothing to revoke")
                 }
                 AdminResponse::Revoked { serials } => {
-                    serials.iter().for_each(|s| println!("revoked {s}"))
+                    serials.iter().for_each(|s| outln!("revoked {s}"))
                 }
                 other => return Err(format!("unexpected answer: {other:?}")),
             }
@@ -197,7 +197,7 @@ fn cert(profile: Option<&Profile>, cmd: CertCommand) -> Result<(), String> {
                     None => format!("valid to {}", certs::utc(c.not_after)),
                 };
                 let addrs: Vec<String> = c.addresses.iter().map(ToString::to_string).collect();
-                println!(
+                outln!(
                     "{}  {:<16} {}  [{}]",
                     c.serial,
                     c.user,

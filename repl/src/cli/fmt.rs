@@ -3,7 +3,7 @@
 //! the rendered diagnostics to stderr and exits with status 1 (2 when the input
 //! cannot be read).
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -40,9 +40,7 @@ pub fn run(args: Args) -> ExitCode {
     };
     match kql::parse(source) {
         Ok(script) => {
-            let mut out = std::io::stdout().lock();
-            // A closed pipe (`| head`) is not an error worth a message.
-            let _ = out.write_all(kql::format_script(&script).as_bytes());
+            out!("{}", kql::format_script(&script));
             ExitCode::SUCCESS
         }
         Err(diags) => {

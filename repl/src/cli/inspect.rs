@@ -73,22 +73,22 @@ pub fn run(args: Args) -> ExitCode {
                 .iter()
                 .map(|b| format!("{b:02x}"))
                 .collect();
-            println!(
+            outln!(
                 "-- {} ({} bytes, sha256 {hash})",
                 args.plan.display(),
                 bytes.len()
             );
             if let Some(src) = &program.source {
-                println!("-- source: {}", src.lines().next().unwrap_or_default());
+                outln!("-- source: {}", src.lines().next().unwrap_or_default());
             }
             match &verdict {
                 Ok(_) if args.catalog.is_none() => {
-                    println!("-- verified: structure only (no --catalog)")
+                    outln!("-- verified: structure only (no --catalog)")
                 }
-                Ok(_) => println!("-- verified"),
-                Err(e) => println!("-- REJECTED: {e}"),
+                Ok(_) => outln!("-- verified"),
+                Err(e) => outln!("-- REJECTED: {e}"),
             }
-            print!("{}", disasm::to_text(&program));
+            out!("{}", disasm::to_text(&program));
         }
         Format::Json => {
             let plan: serde_json::Value =
@@ -100,9 +100,9 @@ pub fn run(args: Args) -> ExitCode {
                 "error": verdict.as_ref().err().map(|e| serde_json::json!({"code": e.code.code(), "at": e.at, "message": e.message})),
                 "plan": plan,
             });
-            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
         }
-        Format::Dot => print!("{}", disasm::to_dot(&program)),
+        Format::Dot => out!("{}", disasm::to_dot(&program)),
     }
     match verdict {
         Ok(_) => ExitCode::SUCCESS,

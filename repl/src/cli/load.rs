@@ -78,7 +78,7 @@ fn load(args: Args, profile: Option<&Path>) -> Result<(), String> {
     .map_err(|e| e.to_string())?;
     if !args.quiet {
         let secs = start.elapsed().as_secs_f64();
-        println!(
+        outln!(
             "LOAD {} ({} batch{}, {:.2} s, {:.0} rows/s)",
             report.rows,
             report.batches,

@@ -9,5 +9,6 @@ pub mod ping;
 pub mod plan_output;
 pub mod profile;
 pub mod shell;
+pub mod stdout;
 pub mod transpile;
 pub mod user;

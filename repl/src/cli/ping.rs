@@ -21,13 +21,18 @@ fn ping(args: Args, profile: Option<&Path>) -> Result<(), String> {
     let profile = super::profile::load(profile)?;
     let mut client = Client::connect(&profile).map_err(|e| e.to_string())?;
     let w = client.welcome().clone();
-    println!(
+    outln!(
         "connected to {} at {} as {} (role {}, session {}, protocol {})",
-        w.server, profile.server, w.user, w.role, w.session, w.version
+        w.server,
+        profile.server,
+        w.user,
+        w.role,
+        w.session,
+        w.version
     );
     for _ in 0..args.count {
         let rtt = client.ping().map_err(|e| e.to_string())?;
-        println!("pong in {} µs", rtt.as_micros());
+        outln!("pong in {} µs", rtt.as_micros());
     }
     client.close().map_err(|e| e.to_string())
 }

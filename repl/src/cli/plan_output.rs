@@ -41,13 +41,13 @@ pub fn show(compiled: &[Compiled], format: Format, catalog: &Catalog) -> Result<
         Format::Text => {
             for (i, c) in compiled.iter().enumerate() {
                 if i > 0 {
-                    println!();
+                    outln!();
                 }
-                println!("-- {}", c.text.lines().next().unwrap_or_default());
-                println!("-- plan");
-                print!("{}", c.optimized.tree());
-                println!("-- bytecode");
-                print!("{}", disasm::to_text(&c.program));
+                outln!("-- {}", c.text.lines().next().unwrap_or_default());
+                outln!("-- plan");
+                out!("{}", c.optimized.tree());
+                outln!("-- bytecode");
+                out!("{}", disasm::to_text(&c.program));
             }
         }
         Format::Json => {
@@ -61,14 +61,14 @@ pub fn show(compiled: &[Compiled], format: Format, catalog: &Catalog) -> Result<
                     })
                 })
                 .collect();
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&items).unwrap_or_default()
             );
         }
         Format::Dot => {
             for c in compiled {
-                print!("{}", disasm::to_dot(&c.program));
+                out!("{}", disasm::to_dot(&c.program));
             }
         }
     }

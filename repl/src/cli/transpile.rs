@@ -10,7 +10,7 @@
 //! tables the SQL itself and `--schema` files create) and shows its plan, as
 //! `kalavar explain` does for KQL; `kalavar explain --sql` is the same.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -87,10 +87,7 @@ pub fn run(args: Args) -> ExitCode {
         }
     }
     let script = kql::ast::Script { statements };
-    // A closed pipe (`| head`) is not an error worth a message.
-    let _ = std::io::stdout()
-        .lock()
-        .write_all(kql::format_script(&script).as_bytes());
+    out!("{}", kql::format_script(&script));
     if failed {
         ExitCode::FAILURE
     } else {
@@ -224,13 +221,13 @@ pub fn explain_sql(
             Ok(c) => {
                 if format == Format::Text {
                     if !first {
-                        println!();
+                        outln!();
                     }
                     first = false;
                     let sql = &source[c.translation.span.range()];
-                    println!("-- sql: {}", sql.lines().next().unwrap_or_default());
-                    println!("-- kql");
-                    print!("{}", c.kql);
+                    outln!("-- sql: {}", sql.lines().next().unwrap_or_default());
+                    outln!("-- kql");
+                    out!("{}", c.kql);
                 }
                 if c.compiled.is_empty() {
                     continue;

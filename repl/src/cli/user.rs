@@ -50,24 +50,51 @@ fn nets(text: Option<&str>) -> Result<Option<Vec<IpNet>>, String> {
     text.map(parse_list).transpose()
 }
 
-fn print_user(u: &UserInfo) {
-    let allow = if u.allow.is_empty() {
-        "-".to_owned()
-    } else {
-        u.allow
+/// Users as aligned columns under a header: id, name, role, state, allow-list.
+fn print_users(users: &[UserInfo]) {
+    let rows: Vec<[String; 5]> = users
+        .iter()
+        .map(|u| {
+            let allow = if u.allow.is_empty() {
+                "-".to_owned()
+            } else {
+                u.allow
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            [
+                u.id.to_string(),
+                u.name.clone(),
+                u.role.to_string(),
+                if u.enabled { "enabled" } else { "disabled" }.to_owned(),
+                allow,
+            ]
+        })
+        .collect();
+    out!("{}", user_table(&rows));
+}
+
+fn user_table(rows: &[[String; 5]]) -> String {
+    let header = ["id", "name", "role", "state", "allow"].map(str::to_owned);
+    let mut widths = [0usize; 5];
+    for row in std::iter::once(&header).chain(rows) {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(rows) {
+        let line: Vec<String> = row
             .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    println!(
-        "{:<6} {:<20} {:<8} {:<9} {}",
-        u.id,
-        u.name,
-        u.role,
-        if u.enabled { "enabled" } else { "disabled" },
-        allow
-    );
+            .zip(widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
 }
 
 pub fn run(args: Args, profile: Option<&Path>) -> ExitCode {
@@ -105,10 +132,36 @@ fn user(cmd: UserCommand, profile: Option<&Path>) -> Result<(), String> {
     };
     let mut client = Client::connect(&profile).map_err(|e| e.to_string())?;
     match client.admin(request).map_err(|e| e.to_string())? {
-        AdminResponse::User(u) => print_user(&u),
-        AdminResponse::Users(users) => users.iter().for_each(print_user),
-        AdminResponse::Done { message } => println!("{message}"),
+        AdminResponse::User(u) => print_users(&[u]),
+        AdminResponse::Users(users) => print_users(&users),
+        AdminResponse::Done { message } => outln!("{message}"),
         other => return Err(format!("unexpected answer: {other:?}")),
     }
     client.close().map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn users_line_up_under_a_header() {
+        let row = |cells: [&str; 5]| cells.map(str::to_owned);
+        let got = user_table(&[
+            row(["1", "root", "root", "enabled", "-"]),
+            row([
+                "12",
+                "a_long_user_name",
+                "service",
+                "disabled",
+                "10.0.0.0/8",
+            ]),
+        ]);
+        assert_eq!(
+            got,
+            "id  name              role     state     allow\n\
+             1   root              root     enabled   -\n\
+             12  a_long_user_name  service  disabled  10.0.0.0/8\n"
+        );
+    }
 }

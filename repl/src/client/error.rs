@@ -9,6 +9,10 @@ pub mod codes {
     /// The plan names a table at a schema version the server no longer has: the
     /// client refetches the catalog, recompiles and retries once.
     pub const STALE_PLAN: &str = "V013";
+    /// The plan names a table id the server's catalog no longer has (dropped, perhaps
+    /// created again under a new id): as stale as `V013` for a plan this client
+    /// compiled from its cached catalog.
+    pub const UNKNOWN_TABLE: &str = "V012";
     /// A concurrent transaction wrote the same rows first; retry the transaction.
     pub const TRANSACTION_CONFLICT: &str = "S001";
     /// The request was cancelled.
@@ -86,6 +90,16 @@ impl ClientError {
             Self::Load { source, .. } => source.code(),
             _ => None,
         }
+    }
+
+    /// Whether the plan was compiled against a catalog the server has moved past
+    /// (`V013`, or `V012` for a table dropped since): the client library refetches
+    /// the catalog, recompiles and retries once.
+    pub fn is_stale_plan(&self) -> bool {
+        matches!(
+            self,
+            Self::Server { code, .. } if code == codes::STALE_PLAN || code == codes::UNKNOWN_TABLE
+        )
     }
 
     /// Whether running the same statement or transaction again may succeed: a

@@ -8,7 +8,7 @@
 //! 3. [`bind_params`] fills its parameter slots;
 //! 4. [`Client::execute_plan`] sends the plan and reads the answer, polling the
 //!    cancel flag while it waits;
-//! 5. on `V013` (a stale plan) the catalog is refetched, the statement recompiled and
+//! 5. on `V013` (a stale plan) or `V012` (a table dropped since) the catalog is refetched, the statement recompiled and
 //!    sent once more, so a caller never sees it. A bind error is retried the same way
 //!    when the catalog turns out to have changed (another session made the table).
 
@@ -22,7 +22,7 @@ use kql_compiler::Compiled;
 use super::cancel::CancelHandle;
 use super::compile::ParsedScript;
 use super::connection::Client;
-use super::error::{ClientError, codes};
+use super::error::ClientError;
 use super::params::bind_params;
 use super::results::{QueryResult, completion_tag};
 use super::row::RowShape;
@@ -126,7 +126,7 @@ impl Client {
             let values = bind_params(&compiled.program.params, params)?;
             let plan = compiled.program.encode();
             match self.execute_plan(&plan, values) {
-                Err(e) if e.code() == Some(codes::STALE_PLAN) && !retried => {
+                Err(e) if e.is_stale_plan() && !retried => {
                     retried = true;
                     self.refresh_catalog()?;
                 }

@@ -106,7 +106,7 @@ impl Client {
             // The server has seen the plan (and cached it once verified).
             prepared.sent = true;
             match answer {
-                Err(e) if e.code() == Some(codes::STALE_PLAN) && !retried => {
+                Err(e) if e.is_stale_plan() && !retried => {
                     retried = true;
                     self.refresh_catalog()?;
                     let compiled = self.compile_statement(&prepared.script, prepared.index)?;

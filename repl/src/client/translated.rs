@@ -14,7 +14,7 @@ use kql_compiler::sql::compile_translated;
 use kql_compiler::{CompileError, CompileOptions, Compiled};
 
 use super::connection::Client;
-use super::error::{ClientError, codes};
+use super::error::ClientError;
 use super::params::bind_params;
 use super::results::{QueryResult, completion_tag};
 
@@ -42,7 +42,7 @@ impl Client {
             let c = &compiled[index];
             let values = bind_params(&c.program.params, params)?;
             match self.execute_plan(&c.program.encode(), values) {
-                Err(e) if e.code() == Some(codes::STALE_PLAN) && !retried => {
+                Err(e) if e.is_stale_plan() && !retried => {
                     retried = true;
                     self.refresh_catalog()?;
                     compiled = self.compile_translated(script, kql)?;

@@ -22,6 +22,33 @@ pub fn render(error: &ClientError, statement: Option<&str>, color: bool) -> Stri
     }
 }
 
+/// A server error whose span points into a statement that sits at byte `shift` of
+/// `source` (a source padded so that its lines are the input's lines), shown with
+/// `position` (`file:line:column`) and the input's line numbers. Other errors as
+/// [`render`] shows them.
+pub fn render_at(error: &ClientError, source: &str, shift: usize, position: &str) -> String {
+    match error {
+        ClientError::Server {
+            code,
+            message,
+            span: Some(span),
+        } => {
+            let shown = caret(
+                code,
+                message,
+                source,
+                shift + span.start as usize,
+                shift + span.end as usize,
+            );
+            match shown.split_once('\n') {
+                Some((first, rest)) => format!("{first}\n --> {position}\n{rest}"),
+                None => shown,
+            }
+        }
+        other => render(other, None, false),
+    }
+}
+
 /// `error[CODE]: message`, then the line of `text` holding `start` with carets
 /// under `start..end` (clamped to the line and to the text).
 fn caret(code: &str, message: &str, text: &str, start: usize, end: usize) -> String {
@@ -59,5 +86,20 @@ mod tests {
         // Spans past the end do not panic.
         let got = caret("X001", "m", "abc", 10, 20);
         assert!(got.ends_with("1 | abc\n  |    ^\n"), "{got}");
+    }
+
+    #[test]
+    fn scripts_show_the_files_line() {
+        let error = ClientError::Server {
+            code: "X004".into(),
+            message: "division by zero".into(),
+            span: Some(kalavar_protocol::ErrorSpan { start: 16, end: 21 }),
+        };
+        let got = render_at(&error, "\n\nfrom t | select a / 0", 2, "q.kql:3:17");
+        let expected = format!(
+            "error[X004]: division by zero\n --> q.kql:3:17\n  |\n3 | from t | select a / 0\n  | {}^^^^^\n",
+            " ".repeat(16)
+        );
+        assert_eq!(got, expected);
     }
 }

@@ -6,5 +6,5 @@
 mod errors;
 mod results;
 
-pub use errors::render as render_error;
+pub use errors::{render as render_error, render_at as render_error_at};
 pub use results::{Format, render, render_csv, render_json, render_table};

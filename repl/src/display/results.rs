@@ -1,9 +1,12 @@
-//! Results as text: aligned tables (numbers right-aligned, a row count below),
-//! CSV (RFC 4180 quoting) and JSON (an array of objects; numbers and booleans
-//! unquoted, nulls as `null`). A statement that returns no rows prints how many rows
+//! Results as text: aligned tables (numbers right-aligned, a row count below;
+//! widths are display columns, so CJK and emoji line up),
+//! CSV (RFC 4180 quoting, in the form `kalavar load` reads back) and JSON (an
+//! array of objects with keys in column order; numbers with their exact digits,
+//! booleans unquoted, nulls as `null`). A statement that returns no rows prints how many rows
 //! it touched.
 
 use arrow_schema::DataType;
+use unicode_width::UnicodeWidthStr;
 
 use crate::client::QueryResult;
 
@@ -58,14 +61,14 @@ pub fn render_table(result: &QueryResult) -> String {
     let names = result.columns();
     let types = column_types(result);
     let rows = result.rows();
-    let mut widths: Vec<usize> = names.iter().map(|n| n.chars().count()).collect();
+    let mut widths: Vec<usize> = names.iter().map(|n| n.width()).collect();
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+            *w = (*w).max(cell.width());
         }
     }
     let pad = |text: &str, width: usize, right: bool| {
-        let fill = " ".repeat(width - text.chars().count());
+        let fill = " ".repeat(width.saturating_sub(text.width()));
         if right {
             format!("{fill}{text}")
         } else {
@@ -102,14 +105,27 @@ pub fn render_table(result: &QueryResult) -> String {
 }
 
 fn csv_cell(cell: &str) -> String {
-    if cell.contains([',', '"', '\n', '\r']) {
+    if cell.is_empty() {
+        // An empty string, told apart from null (an empty unquoted cell) as
+        // PostgreSQL's CSV does and `kalavar load` reads it.
+        "\"\"".to_owned()
+    } else if cell.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", cell.replace('"', "\"\""))
     } else {
         cell.to_owned()
     }
 }
 
-/// CSV with a header line. Nulls are empty cells.
+/// Whether a column holds `bytes` (written `\x` and hex in CSV, as `load` reads it).
+fn binary(ty: &DataType) -> bool {
+    matches!(
+        ty,
+        DataType::Binary | DataType::LargeBinary | DataType::BinaryView
+    )
+}
+
+/// CSV with a header line, in the form `kalavar load` reads back: null is an
+/// empty unquoted cell, the empty string `""`, `bytes` `\x` and hex.
 pub fn render_csv(result: &QueryResult) -> String {
     if result.schema().is_none() {
         return affected(result);
@@ -118,12 +134,18 @@ pub fn render_csv(result: &QueryResult) -> String {
     let header: Vec<String> = result.columns().iter().map(|c| csv_cell(c)).collect();
     out.push_str(&header.join(","));
     out.push('\n');
+    let types = column_types(result);
     let nulls = null_masks(result);
     for (row, mask) in result.rows().iter().zip(&nulls) {
         let cells: Vec<String> = row
             .iter()
             .zip(mask)
-            .map(|(c, null)| if *null { String::new() } else { csv_cell(c) })
+            .zip(&types)
+            .map(|((c, null), ty)| match (*null, binary(ty)) {
+                (true, _) => String::new(),
+                (false, true) => format!("\\x{c}"),
+                (false, false) => csv_cell(c),
+            })
             .collect();
         out.push_str(&cells.join(","));
         out.push('\n');
@@ -132,46 +154,147 @@ pub fn render_csv(result: &QueryResult) -> String {
 }
 
 /// Which cells are null, row by row (the text form cannot tell `null` from "null").
+/// Logical nulls, so that a column of type `null` (`{n: null}`) is null throughout.
 fn null_masks(result: &QueryResult) -> Vec<Vec<bool>> {
     let mut out = Vec::with_capacity(result.num_rows());
     for batch in result.batches() {
+        let nulls: Vec<_> = batch.columns().iter().map(|c| c.logical_nulls()).collect();
         for row in 0..batch.num_rows() {
-            out.push(batch.columns().iter().map(|c| c.is_null(row)).collect());
+            out.push(
+                nulls
+                    .iter()
+                    .map(|n| n.as_ref().is_some_and(|n| n.is_null(row)))
+                    .collect(),
+            );
         }
     }
     out
 }
 
-/// A JSON array of objects, one per row.
+/// The keys of a JSON row: the column names in order, a name already used taking
+/// the first free suffix `_2`, `_3`, … (a join's `id, id` is `id, id_2`).
+pub fn json_keys(names: &[String]) -> Vec<String> {
+    let mut taken: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut keys = Vec::with_capacity(names.len());
+    for name in names {
+        let mut key = name.clone();
+        let mut n = 2;
+        while taken.contains(&key) || (key != *name && names.contains(&key)) {
+            key = format!("{name}_{n}");
+            n += 1;
+        }
+        taken.insert(key.clone());
+        keys.push(key);
+    }
+    keys
+}
+
+fn json_string(text: &str) -> String {
+    serde_json::to_string(text).expect("a string serializes")
+}
+
+/// Whether `text` is a number in JSON's grammar.
+fn is_json_number(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut i = 0;
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i > start
+    };
+    if b.first() == Some(&b'-') {
+        i += 1;
+    }
+    if b.get(i) == Some(&b'0') {
+        i += 1;
+    } else if !digits(&mut i) {
+        return false;
+    }
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if !digits(&mut i) {
+            return false;
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if !digits(&mut i) {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// One value as JSON: numbers with the exact digits the server sent (decimals
+/// and int64 are not squeezed through a float), booleans bare, a float that JSON
+/// cannot hold (`NaN`, `inf`) as a string, everything else as a string.
+fn json_value(cell: &str, ty: &DataType) -> String {
+    if *ty == DataType::Boolean && (cell == "true" || cell == "false") {
+        return cell.to_owned();
+    }
+    if numeric(ty) {
+        if is_json_number(cell) {
+            return cell.to_owned();
+        }
+        return json_string(match cell {
+            "inf" | "Infinity" => "Infinity",
+            "-inf" | "-Infinity" => "-Infinity",
+            "NaN" | "nan" => "NaN",
+            other => other,
+        });
+    }
+    json_string(cell)
+}
+
+/// A JSON array of objects, one per row and one line each, keys in column order
+/// (see [`json_keys`] for repeated names); a statement without rows is one object
+/// with its tag. Each statement's document ends with a newline, so several
+/// statements make a stream `jq` reads.
 pub fn render_json(result: &QueryResult) -> String {
     if result.schema().is_none() {
-        let body = serde_json::json!({"tag": result.tag, "rows_affected": result.rows_affected});
-        return format!("{body}\n");
+        return format!(
+            "{{\"tag\": {}, \"rows_affected\": {}}}\n",
+            json_string(&result.tag),
+            result.rows_affected
+        );
     }
-    let names = result.columns();
+    let keys: Vec<String> = json_keys(&result.columns())
+        .iter()
+        .map(|k| json_string(k))
+        .collect();
     let types = column_types(result);
     let nulls = null_masks(result);
-    let rows: Vec<serde_json::Value> = result
-        .rows()
-        .into_iter()
-        .zip(&nulls)
-        .map(|(row, mask)| {
-            let mut object = serde_json::Map::new();
-            for (((name, cell), ty), null) in names.iter().zip(row).zip(&types).zip(mask) {
-                let value = if *null {
-                    serde_json::Value::Null
-                } else if numeric(ty) || *ty == DataType::Boolean {
-                    serde_json::from_str(&cell).unwrap_or(serde_json::Value::String(cell))
-                } else {
-                    serde_json::Value::String(cell)
-                };
-                object.insert(name.clone(), value);
+    let rows = result.rows();
+    if rows.is_empty() {
+        return "[]\n".to_owned();
+    }
+    let mut out = String::from("[\n");
+    for (i, (row, mask)) in rows.iter().zip(&nulls).enumerate() {
+        out.push_str("  {");
+        for (j, ((cell, ty), null)) in row.iter().zip(&types).zip(mask).enumerate() {
+            if j > 0 {
+                out.push_str(", ");
             }
-            serde_json::Value::Object(object)
-        })
-        .collect();
-    let mut out = serde_json::to_string_pretty(&rows).expect("JSON values serialize");
-    out.push('\n');
+            out.push_str(&keys[j]);
+            out.push_str(": ");
+            if *null {
+                out.push_str("null");
+            } else {
+                out.push_str(&json_value(cell, ty));
+            }
+        }
+        out.push('}');
+        if i + 1 < rows.len() {
+            out.push(',');
+        }
+        out.push('\n');
+    }
+    out.push_str("]\n");
     out
 }
 
@@ -218,6 +341,26 @@ mod tests {
     }
 
     #[test]
+    fn wide_characters_take_two_columns() {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("t", DataType::Utf8, false),
+            Field::new("n", DataType::Int64, false),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(StringArray::from(vec!["日本", "😀", "abcd"])),
+                Arc::new(Int64Array::from(vec![1, 2, 3])),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            render_table(&QueryResult::new(Some(schema), vec![batch])),
+            " t    | n\n------+---\n 日本 | 1\n 😀   | 2\n abcd | 3\n(3 rows)\n"
+        );
+    }
+
+    #[test]
     fn csv_quotes_and_json_types() {
         assert_eq!(
             render_csv(&sample()),
@@ -228,5 +371,65 @@ mod tests {
             json,
             serde_json::json!([{"id": 7, "content": "hi, \"you\""}, {"id": 1234, "content": null}])
         );
+    }
+
+    #[test]
+    fn a_column_of_type_null_is_null_in_every_format() {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("n", DataType::Null, true),
+            Field::new("m", DataType::Int64, false),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(arrow_array::NullArray::new(1)),
+                Arc::new(Int64Array::from(vec![1])),
+            ],
+        )
+        .unwrap();
+        let result = QueryResult::new(Some(schema), vec![batch]);
+        assert_eq!(render_json(&result), "[\n  {\"n\": null, \"m\": 1}\n]\n");
+        assert_eq!(render_csv(&result), "n,m\n,1\n");
+    }
+
+    #[test]
+    fn json_keeps_column_order_repeated_names_and_exact_numbers() {
+        use arrow_array::{BinaryArray, Decimal128Array, Float64Array};
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("z", DataType::Int64, false),
+            Field::new("a", DataType::Decimal128(38, 18), true),
+            Field::new("z", DataType::Float64, true),
+            Field::new("z_2", DataType::Binary, true),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(Int64Array::from(vec![9007199254740993, -1])),
+                Arc::new(
+                    Decimal128Array::from(vec![Some(12345678901234567890123456789012345678), None])
+                        .with_precision_and_scale(38, 18)
+                        .unwrap(),
+                ),
+                Arc::new(Float64Array::from(vec![f64::NAN, f64::NEG_INFINITY])),
+                Arc::new(BinaryArray::from(vec![Some(&b"hi"[..]), Some(&b""[..])])),
+            ],
+        )
+        .unwrap();
+        let result = QueryResult::new(Some(schema), vec![batch]);
+        assert_eq!(
+            render_json(&result),
+            "[\n  {\"z\": 9007199254740993, \"a\": 12345678901234567890.123456789012345678, \"z_3\": \"NaN\", \"z_2\": \"6869\"},\n  \
+             {\"z\": -1, \"a\": null, \"z_3\": \"-Infinity\", \"z_2\": \"\"}\n]\n"
+        );
+        assert_eq!(
+            render_csv(&result),
+            "z,a,z,z_2\n9007199254740993,12345678901234567890.123456789012345678,NaN,\\x6869\n-1,,-inf,\\x\n"
+        );
+        assert_eq!(
+            json_keys(&["id".into(), "id".into(), "id".into()]),
+            ["id", "id_2", "id_3"]
+        );
+        assert!(is_json_number("-0.5e+10") && is_json_number("12") && !is_json_number("01"));
+        assert!(!is_json_number("1.") && !is_json_number("inf") && !is_json_number(""));
     }
 }

@@ -32,6 +32,7 @@ use super::prepare::{self, check_pins, check_pins_at};
 use super::query::Script;
 use crate::db::{CatalogViews, Counters, Database};
 use crate::live::RowChange;
+use crate::session::Activity;
 use crate::vm::error::{ExecError, Result, XCode};
 use crate::vm::{Budget, Ctx, Host, Output, PlanKind, PointGet, PointRun, Prepared, Vm, Who};
 
@@ -66,6 +67,9 @@ pub struct Executor {
     /// The cancel flag of short runs, which nothing cancels (a `Cancel` reaches only
     /// queued requests): one for the session, not one per request.
     short_cancel: Arc<AtomicBool>,
+    /// Where `system.sessions` reads the running statement: a plan's source text is
+    /// recorded once the plan is decoded.
+    pub activity: Option<Arc<Activity>>,
 }
 
 /// The KQL role of a storage role.
@@ -227,6 +231,7 @@ impl Executor {
             txn: None,
             short_who: None,
             short_cancel: Arc::new(AtomicBool::new(false)),
+            activity: None,
         }
     }
 
@@ -334,6 +339,7 @@ impl Executor {
         match req {
             Request::Plan(bytes) => {
                 let p = prepare::from_bytes(&self.db, &who, bytes)?;
+                self.describe(&p);
                 let bound = params::bind(&p.program.params, params, true)?;
                 let mut sink = ResultSink::new(request, compact, send);
                 let n = self.run(p, bound, &who, &mut sink, &budget)?;
@@ -341,6 +347,7 @@ impl Executor {
             }
             Request::Cached(hash) => {
                 let p = prepare::from_hash(&self.db, &who, hash)?;
+                self.describe(&p);
                 let bound = params::bind(&p.program.params, params, true)?;
                 let mut sink = ResultSink::new(request, compact, send);
                 let n = self.run(p, bound, &who, &mut sink, &budget)?;
@@ -365,6 +372,13 @@ impl Executor {
                 }
                 sink.finish(total)
             }
+        }
+    }
+
+    /// Records the plan's source text as the session's running statement.
+    fn describe(&self, p: &Prepared) {
+        if let (Some(a), Some(text)) = (&self.activity, &p.program.source) {
+            a.describe(text);
         }
     }
 

@@ -298,6 +298,17 @@ pub fn pem_to_der(text: &str) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("no PEM certificate: {e}"))
 }
 
+/// The DER of the first `CERTIFICATE REQUEST` block in `text` (as `kalavar cert
+/// request` writes `request.csr`).
+pub fn csr_pem_to_der(text: &str) -> Result<Vec<u8>, String> {
+    use rustls_pki_types::pem::PemObject;
+    rustls_pki_types::CertificateSigningRequestDer::from_pem_slice(text.as_bytes())
+        .map(|c| c.as_ref().to_vec())
+        .map_err(|e| {
+            format!("no PEM certificate request (-----BEGIN CERTIFICATE REQUEST-----): {e}")
+        })
+}
+
 /// Canonical serial of raw bytes (re-exported for callers that build serials).
 pub fn canonical_serial(raw: &[u8]) -> String {
     serial_hex(raw)

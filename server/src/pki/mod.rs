@@ -5,5 +5,6 @@ mod authority;
 pub mod files;
 
 pub use authority::{
-    Authority, Issued, RevokedEntry, canonical_serial, new_key_pair, pem_to_der, random_serial,
+    Authority, Issued, RevokedEntry, canonical_serial, csr_pem_to_der, new_key_pair, pem_to_der,
+    random_serial,
 };

@@ -1,5 +1,7 @@
-//! Admin requests: users and certificates, for `dba` and `root` only (the caller's
-//! role is read from the catalog at each request, so a demotion applies at once).
+//! Admin requests: users and certificates, for `dba` and `root` (the caller's role is
+//! read from the catalog at each request, so a demotion applies at once), within the
+//! role ladder: a dba manages only itself and the roles below its own. Any user may
+//! have a certificate issued for itself.
 //! They run on a blocking thread: they write the catalog, sign with the CA and fsync.
 //! A refusal is `A009`; any other failure is `P010` with a message that says what was
 //! wrong.
@@ -7,7 +9,7 @@
 use kalavar_protocol::certinfo::normalise_serial;
 use kalavar_protocol::codes;
 use kalavar_protocol::limits::MAX_VALID_DAYS;
-use kalavar_protocol::{AdminRequest, AdminResponse, IpNet};
+use kalavar_protocol::{AdminRequest, AdminResponse, IpNet, Role};
 
 use super::registry::Closing;
 use crate::auth::AuthError;
@@ -56,17 +58,111 @@ fn action(req: &AdminRequest) -> &'static str {
     }
 }
 
-/// Runs one admin request for user `who`.
+fn refused(role: Option<Role>, action: String) -> AdminError {
+    let e = AuthError::PermissionDenied {
+        role: role.map_or_else(|| "none".to_owned(), |r| r.to_string()),
+        action,
+    };
+    (e.code(), e.to_string())
+}
+
+/// A refusal by the role ladder: `A009` with what was refused and why.
+fn beyond(role: Role, what: String) -> AdminError {
+    (
+        codes::PERMISSION_DENIED,
+        format!("role `{role}` may not {what}"),
+    )
+}
+
+/// The role ladder of user management: `root` manages everyone; a `dba` manages
+/// itself and the users whose role is below its own (`user`, `service`), and grants
+/// only those roles — so no dba can make, promote, disable, drop, revoke or issue a
+/// certificate for a root or another dba (which would let it act as them). The same
+/// ladder decides who may `execute as` whom.
+fn check_ladder(
+    shared: &Shared,
+    who: &str,
+    role: Role,
+    req: &AdminRequest,
+) -> Result<(), AdminError> {
+    if role == Role::Root {
+        return Ok(());
+    }
+    let dir = shared.directory.as_ref();
+    let target_role = |name: &str| -> Result<Option<Role>, AdminError> {
+        Ok(dir.user(name).map_err(failed)?.map(|u| u.role))
+    };
+    // `name` may be managed: itself, a user below the caller, or one that does not
+    // exist (the request then fails with its own "does not exist").
+    let may_manage = |name: &str, verb: &str| -> Result<(), AdminError> {
+        if name == who {
+            return Ok(());
+        }
+        match target_role(name)? {
+            Some(r) if r >= role => Err(refused(
+                Some(role),
+                format!(
+                    "{verb} `{name}` (role {r}): only root manages users of role {role} or root"
+                ),
+            )),
+            _ => Ok(()),
+        }
+    };
+    let may_grant = |granted: Role, name: &str| -> Result<(), AdminError> {
+        let unchanged = name == who && granted == role;
+        if granted >= role && !unchanged {
+            return Err(beyond(
+                role,
+                format!("give `{name}` role {granted}: only root grants role {granted}"),
+            ));
+        }
+        Ok(())
+    };
+    match req {
+        AdminRequest::CreateUser { name, role: r, .. } => may_grant(*r, name),
+        AdminRequest::AlterUser { name, role: r, .. } => {
+            may_manage(name, "alter")?;
+            r.map_or(Ok(()), |r| may_grant(r, name))
+        }
+        AdminRequest::DropUser { name } => may_manage(name, "drop"),
+        AdminRequest::IssueCertificate { user, .. } => may_manage(user, "issue a certificate for"),
+        AdminRequest::RevokeCertificatesFor { user } => {
+            may_manage(user, "revoke the certificates of")
+        }
+        AdminRequest::RevokeCertificate { serial } => {
+            let Ok(serial) = normalise_serial(serial) else {
+                return Ok(());
+            };
+            let record = dir
+                .certificate(&issuer_id(shared.authority.subject_der()), &serial)
+                .map_err(failed)?;
+            match record {
+                Some(r) => may_manage(&r.user, "revoke a certificate of"),
+                None => Ok(()),
+            }
+        }
+        AdminRequest::ListUsers | AdminRequest::ListCertificates { .. } => Ok(()),
+    }
+}
+
+/// Runs one admin request for user `who`. Admin requests are for `dba` and `root`
+/// (within [`check_ladder`]); any user may have a certificate issued for itself.
 pub fn handle(shared: &Shared, who: &str, req: AdminRequest) -> Result<AdminResponse, AdminError> {
     let current = shared.directory.user(who).map_err(failed)?;
     let role = current.map(|u| u.role);
-    if !role.is_some_and(|r| r.is_admin()) {
-        let e = AuthError::PermissionDenied {
-            role: role.map_or_else(|| "none".to_owned(), |r| r.to_string()),
-            action: action(&req).to_owned(),
-        };
-        return Err((e.code(), e.to_string()));
-    }
+    let for_itself = matches!(&req, AdminRequest::IssueCertificate { user, .. } if user == who);
+    let Some(role) = role.filter(|r| r.is_admin() || for_itself) else {
+        if let (Some(r), AdminRequest::IssueCertificate { user, .. }) = (role, &req) {
+            return Err(beyond(
+                r,
+                format!(
+                    "issue a certificate for `{user}`: a {r} may have one issued only for itself"
+                ),
+            ));
+        }
+        return Err(refused(role, action(&req).to_owned()));
+    };
+    check_ladder(shared, who, role, &req)?;
     let dir = shared.directory.as_ref();
     match req {
         AdminRequest::CreateUser { name, role, allow } => {

@@ -380,7 +380,9 @@ impl Session {
         let mut next_sub = 1u64;
         let compact = self.features & FEATURE_COMPACT_ROWS != 0;
         let activity = self.shared.sessions.activity(self.id);
-        let ex: SharedExecutor = Arc::new(Mutex::new(self.executor()));
+        let mut executor = self.executor();
+        executor.activity = activity.clone();
+        let ex: SharedExecutor = Arc::new(Mutex::new(executor));
         tokio::spawn(work::executor(
             ex.clone(),
             work_rx,

@@ -18,6 +18,9 @@ pub struct Closing {
     pub message: String,
 }
 
+/// The longest `current_statement` shown, in characters.
+pub const SHOWN_CHARS: usize = 1000;
+
 /// What a session is doing, for `system.sessions`.
 #[derive(Debug)]
 pub struct Activity {
@@ -46,6 +49,13 @@ impl Activity {
         self.statements.fetch_add(1, Ordering::Relaxed);
         self.last_active_us.store(now_us(), Ordering::Relaxed);
         *self.current.lock().unwrap_or_else(|p| p.into_inner()) = text;
+    }
+
+    /// What the running statement is, once known: a plan's source text, which the
+    /// client compiled from (up to [`SHOWN_CHARS`] characters).
+    pub fn describe(&self, text: &str) {
+        *self.current.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some(text.chars().take(SHOWN_CHARS).collect());
     }
 
     /// The statement ended.

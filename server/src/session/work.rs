@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use kalavar_protocol::{Language, LoadMode, Param, ServerMessage, Statement, codes};
 use tokio::sync::{Notify, mpsc};
 
-use super::registry::Activity;
+use super::registry::{Activity, SHOWN_CHARS};
 use crate::exec::{Executor, LoadTicket, Request};
 use crate::live::driver::{Live, drive};
 use crate::vm::error::{ExecError, XCode};
@@ -103,7 +103,7 @@ pub async fn executor(
         }
         if let Some(a) = &activity {
             a.start(match &work.job {
-                Job::Text(t) => Some(t.chars().take(1000).collect()),
+                Job::Text(t) => Some(t.chars().take(SHOWN_CHARS).collect()),
                 _ => None,
             });
         }

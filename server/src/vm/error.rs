@@ -179,6 +179,39 @@ impl From<kql_compiler::bytecode::VerifyError> for ExecError {
     }
 }
 
+/// Arrow's "Overflow happened on: 9223372036854775807 + 1" as a user reads it.
+fn overflow_message(m: &str) -> String {
+    match m.split_once("Overflow happened on:") {
+        Some((_, what)) => format!(
+            "arithmetic overflow: {} is out of range for its type",
+            what.trim()
+        ),
+        None => format!("arithmetic overflow: {}", m.trim()),
+    }
+}
+
+/// The regex crate's multi-line parse error (the pattern, a caret line, `error: …`)
+/// as one line: `invalid regular expression: unclosed group`.
+///
+/// Arrow wraps it (`Compute error: Regular expression did not compile: Syntax(…)`).
+pub(crate) fn regex_message(m: &str) -> String {
+    let reason = m
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("error:"))
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    match reason {
+        Some(r) => format!("invalid regular expression: {r}"),
+        None if m.contains("size limit") => {
+            "invalid regular expression: the compiled pattern is too large".to_owned()
+        }
+        None => format!(
+            "invalid regular expression: {}",
+            m.lines().next().unwrap_or(m).trim()
+        ),
+    }
+}
+
 impl From<arrow_schema::ArrowError> for ExecError {
     /// Arrow kernels fail on overflow, division by zero and failed conversions; other
     /// failures on verified plans are internal.
@@ -186,13 +219,13 @@ impl From<arrow_schema::ArrowError> for ExecError {
         use arrow_schema::ArrowError as A;
         match e {
             A::DivideByZero => ExecError::new(XCode::DivisionByZero, "division by zero"),
-            A::ArithmeticOverflow(m) => ExecError::new(XCode::Overflow, m),
+            A::ArithmeticOverflow(m) => ExecError::new(XCode::Overflow, overflow_message(&m)),
             A::CastError(m) | A::ParseError(m) => ExecError::new(XCode::CastFailed, m),
             A::ComputeError(m) if m.contains("egular expression") => {
-                ExecError::new(XCode::BadArgument, m)
+                ExecError::new(XCode::BadArgument, regex_message(&m))
             }
             A::ComputeError(m) if m.contains("overflow") || m.contains("Overflow") => {
-                ExecError::new(XCode::Overflow, m)
+                ExecError::new(XCode::Overflow, overflow_message(&m))
             }
             A::InvalidArgumentError(m) if m.contains("precision") || m.contains("too large") => {
                 ExecError::new(XCode::Overflow, m)

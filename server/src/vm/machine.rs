@@ -368,9 +368,9 @@ impl Vm {
             return Err(ExecError::new(
                 XCode::MemoryLimit,
                 format!(
-                    "the statement holds {} MiB in registers and cursors; the limit is {} MiB (limits.query_memory_mb)",
-                    self.held >> 20,
-                    max >> 20
+                    "the statement needs more than {} MiB in registers and cursors ({:.1} MiB held); the limit is limits.query_memory_mb",
+                    max >> 20,
+                    self.held as f64 / (1 << 20) as f64
                 ),
             ));
         }

@@ -244,6 +244,36 @@ fn prepared_statements_compile_once_and_survive_a_schema_change() {
 }
 
 #[test]
+fn a_table_dropped_and_created_again_elsewhere_is_found_again() {
+    let mut w = chat();
+    let mut alice = w.connect("alice", Role::User);
+    insert(&mut alice, 1, "before");
+    let text = "from chat.messages | select id, content";
+    let mut prepared = alice.prepare(text).unwrap();
+    assert_eq!(alice.query(text, &[]).unwrap()[0].rows().len(), 1);
+    // Another session drops the table and makes it again (a new table id): alice's
+    // cached catalog and plans name the old id, which the server no longer has.
+    run(&mut w.root, "drop table chat.messages");
+    run(
+        &mut w.root,
+        "create user table chat.messages (id int64 key, conversation_id int64, content text)",
+    );
+    let r = alice
+        .query(text, &[])
+        .expect("the query recompiles against the new table");
+    assert_eq!(r[0].num_rows(), 0, "the new table is empty");
+    insert(&mut alice, 2, "after");
+    let r = alice
+        .execute_prepared(&mut prepared, &[])
+        .expect("the prepared statement recompiles too");
+    assert_eq!(r.rows(), vec![vec!["2".to_owned(), "after".to_owned()]]);
+    // Dropped for good: a clear compile error, not the server's `V012`.
+    run(&mut w.root, "drop table chat.messages");
+    let e = alice.query(text, &[]).unwrap_err();
+    assert_eq!(e.code(), Some("B001"), "{e}");
+}
+
+#[test]
 fn a_subscription_sees_its_own_partitions_changes() {
     let w = chat();
     let mut watcher = w.connect("alice", Role::User);

@@ -73,6 +73,23 @@ fn bad_statements_get_clear_errors() {
     );
     let e = fails(&mut alice, &huge);
     assert!(e.code().is_some_and(|c| c.starts_with('K')), "{e}");
+    // Run-time failures read as what went wrong, not as the kernel's own text.
+    let e = fails(
+        &mut alice,
+        "from [{a: 9223372036854775807}] | extend b = a + 1",
+    );
+    assert_eq!(e.code(), Some("X002"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("arithmetic overflow: 9223372036854775807 + 1 is out of range for its type"),
+        "{e}"
+    );
+    let e = fails(&mut alice, "from [{s: \"x\"}] | where matches(s, \"(\")");
+    let shown = e.to_string();
+    assert!(
+        shown.contains("invalid regular expression: unclosed group") && !shown.contains('\n'),
+        "{shown}"
+    );
     still_usable(&mut alice);
 }
 

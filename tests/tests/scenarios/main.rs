@@ -4,7 +4,8 @@
 //! story a user would live through: `chat` (per-user tables, `execute as`, flushes
 //! between tiers), `stream` (rows that expire), `shared` (access levels per role),
 //! `transactions` (atomicity and conflicts), `durable_inserts` (the commit thread), `hostile` (bad input and hand-made
-//! plans), `shell` (the `kalavar` binary with `-c` and `-f`).
+//! plans), `shell` (the `kalavar` binary with `-c` and `-f`), `terminal` (the shell
+//! on a pseudo-terminal, as a person types into it).
 //!
 //! Run them with `cargo test -p kalavar-tests --test scenarios` (the shell tests need
 //! the `kalavar` binary built: `cargo build -p kalavar`).
@@ -18,4 +19,5 @@ mod hostile;
 mod shared;
 mod shell;
 mod stream;
+mod terminal;
 mod transactions;

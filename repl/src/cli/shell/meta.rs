@@ -7,11 +7,12 @@ use std::sync::Arc;
 
 use arrow_array::{ArrayRef, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
-use kalavar::client::{ParsedScript, QueryResult};
+use kalavar::client::{ClientError, ParsedScript, QueryResult};
 use kql_compiler::bytecode::disasm;
 use kql_compiler::catalog::{Catalog, Table, TableKind};
 
 use super::args::OutputFormat;
+use super::place::Piece;
 use super::session::Shell;
 
 /// What the loop does after a command.
@@ -21,6 +22,9 @@ pub enum Next {
     Quit,
     /// The command failed; scripts stop here.
     Failed,
+    /// The connection is gone (the server closed it, or the socket failed): the
+    /// shell ends with exit code 1, the REPL too.
+    Lost,
 }
 
 pub const HELP: &str = "\
@@ -29,7 +33,7 @@ Statements end with `;` and may span lines. Backslash commands:
   \\help, \\?         this help
   \\dt               list the tables you can see
   \\d TABLE          describe a table's columns
-  \\timing           show how long each statement takes (toggle)
+  \\timing           show how long each statement takes, on stderr (toggle)
   \\explain STMT     show the plan of a statement without running it
   \\format F         print results as table, csv or json
   \\sql              input is PostgreSQL SQL, translated to KQL (shown) on the client
@@ -48,24 +52,24 @@ impl Shell {
         match command {
             "\\q" | "\\quit" => Next::Quit,
             "\\help" | "\\?" | "\\h" => {
-                print!("{HELP}");
+                out!("{HELP}");
                 Next::Continue
             }
             "\\sql" => {
                 self.sql = true;
-                println!(
+                outln!(
                     "Input is SQL (PostgreSQL), shown as KQL before it runs; \\kql switches back."
                 );
                 Next::Continue
             }
             "\\kql" => {
                 self.sql = false;
-                println!("Input is KQL.");
+                outln!("Input is KQL.");
                 Next::Continue
             }
             "\\timing" => {
                 self.timing = !self.timing;
-                println!("Timing is {}.", if self.timing { "on" } else { "off" });
+                outln!("Timing is {}.", if self.timing { "on" } else { "off" });
                 Next::Continue
             }
             "\\format" => match rest {
@@ -79,7 +83,7 @@ impl Shell {
                     self.print(&tables(&catalog));
                     Next::Continue
                 }
-                Err(e) => self.fail(&e),
+                Err(e) => self.failed(&e, None),
             },
             "\\d" if rest.is_empty() => self.fail("\\d needs a table name: \\d chat.messages"),
             "\\d" => match self.fresh_catalog() {
@@ -90,7 +94,7 @@ impl Shell {
                     }
                     Err(e) => self.fail(&e),
                 },
-                Err(e) => self.fail(&e),
+                Err(e) => self.failed(&e, None),
             },
             "\\explain" if rest.is_empty() => {
                 self.fail("\\explain needs a statement: \\explain from t | take 1")
@@ -110,35 +114,42 @@ impl Shell {
         Next::Failed
     }
 
-    fn fresh_catalog(&mut self) -> Result<Arc<Catalog>, String> {
-        self.client.refresh_catalog().map_err(|e| e.to_string())?;
-        self.client.catalog().map_err(|e| e.to_string())
+    fn fresh_catalog(&mut self) -> Result<Arc<Catalog>, ClientError> {
+        self.client.refresh_catalog()?;
+        self.client.catalog()
     }
 
+    /// Shows the plans of `text`'s statements, compiled after the session's `let`s.
     fn explain(&mut self, text: &str) -> Next {
-        let script = match ParsedScript::parse(text) {
+        let piece = Piece {
+            text: text.trim_end().trim_end_matches(';').to_owned(),
+            line: 1,
+            lead: String::new(),
+        };
+        let composed = self.lets.compose(&piece);
+        let script = match ParsedScript::parse(&composed.text) {
             Ok(s) => s,
             Err(e) => {
-                eprint!("{}", e.render("query", text, self.color));
+                eprint!("{}", composed.render(&e, "query", self.color));
                 return Next::Failed;
             }
         };
         let catalog = match self.fresh_catalog() {
             Ok(c) => c,
-            Err(e) => return self.fail(&e),
+            Err(e) => return self.failed(&e, None),
         };
         let caller = self.client.caller();
         let indexes: Vec<usize> = script.runnable().collect();
         for index in indexes {
             match script.compile(index, &catalog, &caller) {
                 Ok(c) => {
-                    println!("-- plan");
-                    print!("{}", c.optimized.tree());
-                    println!("-- bytecode");
-                    print!("{}", disasm::to_text(&c.program));
+                    outln!("-- plan");
+                    out!("{}", c.optimized.tree());
+                    outln!("-- bytecode");
+                    out!("{}", disasm::to_text(&c.program));
                 }
                 Err(e) => {
-                    eprint!("{}", e.render("query", text, self.color));
+                    eprint!("{}", composed.render(&e, "query", self.color));
                     return Next::Failed;
                 }
             }

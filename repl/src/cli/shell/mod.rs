@@ -8,6 +8,7 @@
 
 mod args;
 mod meta;
+mod place;
 mod session;
 mod sql;
 

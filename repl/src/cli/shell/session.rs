@@ -12,13 +12,16 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use kalavar::client::{CancelHandle, Client, ClientError, ParsedScript, QueryResult};
+use kql::ast::StatementKind;
 use kql::lexer::{Token, is_incomplete, tokens};
+use kql_compiler::binder::Binder;
 use rustyline::error::ReadlineError;
 
-use kalavar::display::{Format, render, render_error};
+use kalavar::display::{Format, render, render_error, render_error_at};
 
 use super::args::{Args, OutputFormat};
 use super::meta::Next;
+use super::place::{Composed, Lets, Piece};
 use super::sql::is_complete_sql;
 
 /// The connected shell and its settings.
@@ -32,6 +35,20 @@ pub struct Shell {
     /// The SQL translator, kept between inputs (its schema is renewed from the
     /// catalog for each input; its token buffer is reused).
     pub translator: kql_compiler::sql::Translator,
+    /// The `let`s made so far, put before each later statement.
+    pub lets: Lets,
+    /// What errors call the input: the file's path, `<stdin>`, `<command>`, or
+    /// `query` in the REPL (where lines count from the statement's first line).
+    pub source: String,
+    /// Whether lines count through the whole input (scripts) rather than from
+    /// each statement's first line (the REPL).
+    pub whole_input: bool,
+    /// Statement parameters from `--param`, given to every statement (each uses
+    /// the ones it names).
+    pub params: Vec<kalavar::client::Param>,
+    /// Lines fed so far, and the line the statement being gathered starts on.
+    line: usize,
+    buffer_line: usize,
 }
 
 /// Where the SIGINT handler finds the client to cancel.
@@ -44,6 +61,13 @@ extern "C" fn on_sigint(_: libc::c_int) {
 }
 
 pub fn run(args: Args, profile: Option<&Path>) -> ExitCode {
+    let params = match super::args::parse_params(&args.params) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("kalavar: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let profile = match crate::cli::profile::load(profile) {
         Ok(p) => p,
         Err(e) => {
@@ -54,7 +78,11 @@ pub fn run(args: Args, profile: Option<&Path>) -> ExitCode {
     let client = match Client::connect(&profile) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("kalavar: cannot connect to {}: {e}", profile.server);
+            // A socket that does not connect says so, naming the address, itself.
+            match e {
+                ClientError::Connect { .. } => eprintln!("kalavar: {e}"),
+                e => eprintln!("kalavar: cannot connect to {}: {e}", profile.server),
+            }
             return ExitCode::FAILURE;
         }
     };
@@ -66,6 +94,18 @@ pub fn run(args: Args, profile: Option<&Path>) -> ExitCode {
         color: interactive,
         sql: args.sql,
         translator: kql_compiler::sql::Translator::new(),
+        lets: Lets::default(),
+        source: match (&args.command, &args.file) {
+            (Some(_), _) => "<command>".to_owned(),
+            (None, Some(path)) if path == Path::new("-") => "<stdin>".to_owned(),
+            (None, Some(path)) => path.display().to_string(),
+            (None, None) if !interactive => "<stdin>".to_owned(),
+            (None, None) => REPL_SOURCE.to_owned(),
+        },
+        whole_input: !interactive,
+        params,
+        line: 0,
+        buffer_line: 1,
     };
     // A script's lines: `-c` text, a file, or standard input, read as they come
     // (a statement runs once its `;` is read, as `psql` does with a pipe).
@@ -119,7 +159,7 @@ impl Shell {
             match self.feed(&mut buffer, &line) {
                 Next::Continue => {}
                 Next::Quit => return ExitCode::SUCCESS,
-                Next::Failed => return ExitCode::FAILURE,
+                Next::Failed | Next::Lost => return ExitCode::FAILURE,
             }
         }
         // A last statement without its `;` still runs.
@@ -132,15 +172,22 @@ impl Shell {
         } else {
             Next::Continue
         };
-        if outcome == Next::Failed {
-            return ExitCode::FAILURE;
+        match outcome {
+            Next::Failed | Next::Lost => ExitCode::FAILURE,
+            Next::Continue | Next::Quit => ExitCode::SUCCESS,
         }
-        ExitCode::SUCCESS
     }
 
     /// Adds a line; runs the buffer when it is complete. A line starting with `\`
     /// is a backslash command, run at once (a statement being typed stays).
     fn feed(&mut self, buffer: &mut String, line: &str) -> Next {
+        if buffer.is_empty() {
+            if !self.whole_input {
+                self.line = 0;
+            }
+            self.buffer_line = self.line + 1;
+        }
+        self.line += 1;
         if line.trim_start().starts_with('\\') {
             return self.meta(line);
         }
@@ -162,7 +209,7 @@ impl Shell {
 
     fn interactive(&mut self, server: &str) -> ExitCode {
         let w = self.client.welcome().clone();
-        println!(
+        outln!(
             "kalavar {} connected to {} at {} as {} (role {}). \\help for help, \\q to quit.",
             env!("CARGO_PKG_VERSION"),
             w.server,
@@ -190,6 +237,7 @@ impl Shell {
             let _ = editor.load_history(path);
         }
         let mut buffer = String::new();
+        let mut code = ExitCode::SUCCESS;
         loop {
             let prompt = match (buffer.is_empty(), self.sql) {
                 (true, false) => "kalavar> ",
@@ -202,8 +250,13 @@ impl Shell {
                     if !line.trim().is_empty() {
                         let _ = editor.add_history_entry(line.as_str());
                     }
-                    if self.feed(&mut buffer, &line) == Next::Quit {
-                        break;
+                    match self.feed(&mut buffer, &line) {
+                        Next::Quit => break,
+                        Next::Lost => {
+                            code = ExitCode::FAILURE;
+                            break;
+                        }
+                        Next::Continue | Next::Failed => {}
                     }
                 }
                 Err(ReadlineError::Interrupted) => buffer.clear(),
@@ -217,91 +270,161 @@ impl Shell {
         if let Some(path) = &history {
             let _ = editor.save_history(path);
         }
-        ExitCode::SUCCESS
+        code
     }
 
     /// Runs a `subscribe` statement: prints each change as it arrives until Ctrl-C.
-    fn watch(&mut self, text: &str) -> Next {
+    fn watch(&mut self, composed: &Composed) -> Next {
+        let text = composed.text.as_str();
         let stop = self.client.cancel_handle();
         stop.take();
         let format = self.format;
-        let color = self.color;
-        let mut sub = match self.client.subscribe(text, &[]) {
+        let (source, color) = (self.source.clone(), self.color);
+        let mut sub = match self.client.subscribe(text, &self.params) {
             Ok(s) => s,
-            Err(e) => {
-                eprint!("{}", render_error(&e, Some(text), color));
-                return Next::Failed;
-            }
+            Err(e) => return report(&e, composed, &source, color),
         };
         eprintln!("watching; Ctrl-C stops");
         while !stop.take() {
             match sub.next_within(std::time::Duration::from_millis(200)) {
                 Ok(None) => {}
                 Ok(Some(change)) => {
-                    println!("-- {:?}", change.kind);
+                    outln!("-- {:?}", change.kind);
                     let result = kalavar::client::QueryResult::new(
                         change.batches.first().map(|b| b.schema()),
                         change.batches,
                     );
-                    print!("{}", render(format.into(), &result));
+                    out!("{}", render(format.into(), &result));
                 }
-                Err(e) => {
-                    eprint!("{}", render_error(&e, Some(text), color));
-                    return Next::Failed;
-                }
+                Err(e) => return report(&e, composed, &source, color),
             }
         }
         match sub.unsubscribe() {
             Ok(()) => Next::Continue,
-            Err(e) => {
-                eprint!("{}", render_error(&e, None, color));
-                Next::Failed
-            }
+            Err(e) => report(&e, composed, &source, color),
         }
     }
 
-    /// Runs the statements of `text`, printing each result as it arrives.
+    /// Runs the statements of `text` (the buffer gathered since input line
+    /// `buffer_line`) one at a time, each after the `let`s made so far, printing each
+    /// result as it arrives. A `let` is checked at once and kept for what follows.
     pub fn execute(&mut self, text: &str) -> Next {
-        let parsed = ParsedScript::parse(text).ok();
-        if let Some(p) = &parsed {
-            let runnable: Vec<usize> = p.runnable().collect();
-            if let [only] = runnable[..]
-                && p.is_subscribe(only)
-            {
-                return self.watch(text);
+        let parsed = match ParsedScript::parse(text) {
+            Ok(p) => p,
+            Err(error) => {
+                let whole = Piece {
+                    text: text.to_owned(),
+                    line: self.buffer_line,
+                    lead: String::new(),
+                };
+                let composed = Lets::default().compose(&whole);
+                eprint!("{}", composed.render(&error, &self.source, self.color));
+                return Next::Failed;
+            }
+        };
+        for (index, statement) in parsed.script.statements.iter().enumerate() {
+            let piece = Piece::within(
+                text,
+                self.buffer_line,
+                statement.span.start as usize,
+                parsed.statement_text(index),
+            );
+            let next = if matches!(statement.kind, StatementKind::Let { .. }) {
+                self.bind_let(piece)
+            } else if parsed.is_subscribe(index) {
+                let composed = self.lets.compose(&piece);
+                self.watch(&composed)
+            } else {
+                self.run_one(piece)
+            };
+            if next != Next::Continue {
+                return next;
             }
         }
+        Next::Continue
+    }
+
+    /// Runs one statement after the `let`s.
+    fn run_one(&mut self, piece: Piece) -> Next {
+        let composed = self.lets.compose(&piece);
         let mut shown = Shown::new(self);
         let outcome = self
             .client
-            .query_each(text, &[], |result| shown.result(&result));
+            .query_each(&composed.text, &self.params, |result| shown.result(&result));
         match outcome {
             Ok(()) => Next::Continue,
-            Err(e) => {
-                // The failing statement is the one after those that completed.
-                let statement = parsed.as_ref().and_then(|p| {
-                    p.runnable()
-                        .nth(shown.done)
-                        .map(|i| p.statement_text(i).to_owned())
-                });
-                self.failed(&e, statement.as_deref())
-            }
+            Err(e) => self.failed_in(&e, &composed),
         }
     }
 
-    /// Shows why a statement failed; the shell quits when the connection is gone.
-    pub(super) fn failed(&self, e: &ClientError, statement: Option<&str>) -> Next {
-        eprint!("{}", render_error(e, statement, self.color));
-        if matches!(e, ClientError::Closed | ClientError::Goodbye { .. }) {
-            Next::Quit
-        } else {
-            Next::Failed
+    /// Checks a `let` against the catalog (after the `let`s before it; once more
+    /// after refetching a catalog that changed) and keeps it.
+    fn bind_let(&mut self, piece: Piece) -> Next {
+        let composed = self.lets.compose(&piece);
+        let script = match ParsedScript::parse(&composed.text) {
+            Ok(s) => s,
+            Err(error) => {
+                eprint!("{}", composed.render(&error, &self.source, self.color));
+                return Next::Failed;
+            }
+        };
+        let caller = self.client.caller();
+        let mut refreshed = false;
+        let error = loop {
+            let catalog = match self.client.catalog() {
+                Ok(c) => c,
+                Err(e) => return self.failed(&e, None),
+            };
+            let mut binder = Binder::new(&catalog, Some(&caller), &script.text);
+            let bound = script
+                .script
+                .statements
+                .iter()
+                .try_for_each(|s| binder.bind(s).map(drop));
+            match bound {
+                Ok(()) => break None,
+                // Another session may have made the table since the catalog came.
+                Err(error) if !refreshed => {
+                    refreshed = true;
+                    match self.client.refresh_catalog() {
+                        Ok(true) => {}
+                        Ok(false) => break Some(error),
+                        Err(e) => return self.failed(&e, None),
+                    }
+                }
+                Err(error) => break Some(error),
+            }
+        };
+        if let Some(error) = error {
+            let error = kql_compiler::CompileError::Bind(error);
+            eprint!("{}", composed.render(&error, &self.source, self.color));
+            return Next::Failed;
         }
+        self.lets.push(piece);
+        Next::Continue
+    }
+
+    /// Shows why a statement of `composed` failed: compile errors in the piece they
+    /// point into, server errors under the statement, with the input's name and
+    /// line.
+    fn failed_in(&self, e: &ClientError, composed: &Composed) -> Next {
+        report(e, composed, &self.source, self.color)
+    }
+
+    /// Shows why a statement failed; the shell ends (exit code 1) when the
+    /// connection is gone.
+    pub(super) fn failed(&self, e: &ClientError, statement: Option<&str>) -> Next {
+        if connection_lost(e) {
+            eprintln!("kalavar: connection closed: {e}");
+            return Next::Lost;
+        }
+        eprint!("{}", render_error(e, statement, self.color));
+        Next::Failed
     }
 
     /// Prints a result in the shell's format.
     pub fn print(&self, result: &kalavar::client::QueryResult) {
-        print!("{}", render(self.format.into(), result));
+        out!("{}", render(self.format.into(), result));
     }
 }
 
@@ -335,15 +458,64 @@ impl Shown {
     }
 
     pub fn result(&mut self, result: &QueryResult) -> Result<(), ClientError> {
-        print!("{}", render(self.format.into(), result));
+        out!("{}", render(self.format.into(), result));
         if self.timing {
             let ms = self.started.elapsed().as_secs_f64() * 1000.0;
-            println!("Time: {ms:.3} ms");
+            eprintln!("Time: {ms:.3} ms");
         }
         self.done += 1;
         self.started = Instant::now();
         Ok(())
     }
+}
+
+/// Shows why a statement of `composed` failed: compile errors in the piece they
+/// point into, server errors under the statement, with the input's name (`source`)
+/// and line. The connection being gone is [`Next::Lost`].
+fn report(e: &ClientError, composed: &Composed, source: &str, color: bool) -> Next {
+    match e {
+        ClientError::Compile { error, .. } => {
+            eprint!("{}", composed.render(error, source, color));
+            Next::Failed
+        }
+        ClientError::Server {
+            span: Some(span), ..
+        } => {
+            let piece = composed.last();
+            let (text, shift) = piece.padded();
+            let position = piece.position(source, span.start as usize);
+            eprint!("{}", render_error_at(e, &text, shift, &position));
+            Next::Failed
+        }
+        _ if connection_lost(e) => {
+            eprintln!("kalavar: connection closed: {e}");
+            Next::Lost
+        }
+        ClientError::Server { .. } if source != REPL_SOURCE => {
+            // No span: name the statement's first line, so a script's failing
+            // statement can be found.
+            let position = composed.last().position(source, 0);
+            eprintln!("{} --> {position}", render_error(e, None, color));
+            Next::Failed
+        }
+        _ => {
+            eprint!("{}", render_error(e, None, color));
+            Next::Failed
+        }
+    }
+}
+
+/// What errors call the input in the REPL, where lines count from the first line of
+/// the statement.
+const REPL_SOURCE: &str = "query";
+
+/// Whether the error leaves the connection unusable: the server said goodbye or
+/// closed it, or the socket failed (a write to a closed connection is `EPIPE`).
+fn connection_lost(e: &ClientError) -> bool {
+    matches!(
+        e,
+        ClientError::Closed | ClientError::Goodbye { .. } | ClientError::Io(_)
+    )
 }
 
 fn history_path() -> Option<std::path::PathBuf> {

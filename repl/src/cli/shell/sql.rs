@@ -111,10 +111,7 @@ impl Shell {
     pub fn execute_sql(&mut self, sql: &str) -> Next {
         let catalog = match self.client.catalog() {
             Ok(c) => c,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return Next::Failed;
-            }
+            Err(e) => return self.failed(&e, None),
         };
         *self.translator.schema_mut() = schema_of(&catalog);
         for translation in self.translator.translate_statements(sql) {
@@ -146,7 +143,7 @@ impl Shell {
         let mut shown = Shown::new(self);
         let outcome = self
             .client
-            .query_translated(script, kql, &[], |result| shown.result(&result));
+            .query_translated(script, kql, &self.params, |result| shown.result(&result));
         match outcome {
             Ok(()) => Next::Continue,
             Err(e) => {

@@ -19,7 +19,7 @@ use kql_compiler::bytecode::Func;
 
 use super::arith::{div_round, pow10};
 use super::eval::{EvalCtx, Val};
-use crate::vm::error::{ExecError, Result, XCode};
+use crate::vm::error::{ExecError, Result, XCode, regex_message};
 
 fn text(v: &Val) -> Result<&StringArray> {
     v.array
@@ -193,7 +193,7 @@ fn matches(t: &Val, p: &Val, width: usize, scalar: bool) -> Result<Val> {
             BooleanArray::new_null(width)
         } else {
             arrow_string::regexp::regexp_is_match_scalar(texts, pattern.value(0), None)
-                .map_err(|e| bad(format!("matches(): {e}")))?
+                .map_err(|e| bad(format!("matches(): {}", regex_message(&e.to_string()))))?
         }
     } else {
         let patterns = p.materialize(width)?;
@@ -202,7 +202,7 @@ fn matches(t: &Val, p: &Val, width: usize, scalar: bool) -> Result<Val> {
             patterns.as_string::<i32>(),
             None::<&StringArray>,
         )
-        .map_err(|e| bad(format!("matches(): {e}")))?
+        .map_err(|e| bad(format!("matches(): {}", regex_message(&e.to_string()))))?
     };
     Ok(Val::from_parts(Arc::new(out), scalar))
 }
