@@ -124,6 +124,15 @@ fn quoted_names_with_any_characters_work_end_to_end() {
     assert_eq!(r.columns(), ["ключ", "名前 2", "on"]);
     assert_eq!(r.rows(), vec![vec!["1".to_owned(), "a".into(), "5".into()]]);
 
+    // A bulk load finds a table whose namespace has a dot in its name.
+    run(
+        &mut c,
+        "create namespace `v.1`; create shared table `v.1`.items (id int64 key);",
+    );
+    let target = c.load_target("v.1.items").expect("`v.1`.items is found");
+    assert_eq!(target.schema.fields().len(), 1);
+    assert!(c.load_target("v.1.nope").is_err());
+
     // What storage refuses, the compiler refuses first, with B014 on the name.
     let long = "é".repeat(65);
     let at_limit = "é".repeat(64);
@@ -183,6 +192,19 @@ fn size_limits_are_reported_by_the_compiler_and_long_statements_run() {
         head(&shown)
     );
     assert!(shown.contains("join"), "{}", head(&shown));
+
+    // Past the server's default of 65,536 distinct constants, the client's compile
+    // says so in words (B017) instead of sending a plan the verifier refuses (V001).
+    let rows: Vec<String> = (100_000..170_000)
+        .map(|i| format!("{{id: {i}, s: \"r\"}}"))
+        .collect();
+    let e = fails(&mut c, &format!("insert into big.t {}", rows.join(", ")));
+    assert_eq!(e.code(), Some("B017"), "{}", head(&e.to_string()));
+    assert!(
+        e.to_string().contains("distinct constant values"),
+        "{}",
+        head(&e.to_string())
+    );
 }
 
 #[test]
