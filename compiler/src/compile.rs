@@ -1,14 +1,14 @@
 //! The whole pipeline for text: parse, bind, optimize, emit. Each stage is callable
 //! alone; this module only chains them.
 
-use crate::binder::{BindError, Binder};
-use crate::bytecode::{ParamDecl, Program};
+use crate::binder::{BindCode, BindError, Binder};
+use crate::bytecode::{Insn, Limits, MAX_CELLS, MAX_NODES, ParamDecl, Program};
 use crate::catalog::Catalog;
 use crate::emit::{emit, emit_shared};
 use crate::identity::Caller;
 use crate::optimizer::optimize;
 use crate::plan::BoundStatement;
-use kql::ast::StatementKind;
+use kql::ast::{Span, StatementKind};
 use std::sync::Arc;
 
 /// What a compile checks against.
@@ -78,19 +78,23 @@ pub fn compile(source: &str, opts: CompileOptions<'_>) -> Result<Vec<Compiled>, 
             continue;
         }
         let text = Arc::from(source.get(statement.span.range()).unwrap_or_default());
-        out.push(finish(bound, &params, text, &opts));
+        out.push(finish(bound, &params, text, &opts, statement.span).map_err(CompileError::Bind)?);
     }
     Ok(out)
 }
 
 /// The rest of a bound statement's compile: keep the bound tree when asked, optimize,
-/// emit. Shared by KQL text (`compile`) and translated SQL trees.
+/// emit, and check the plan against the format's limits the binder cannot see (an
+/// expression's size after optimization), so the server's decoder never has to refuse
+/// a plan this compiler made. Shared by KQL text (`compile`) and translated SQL trees;
+/// `span` is the statement's.
 pub(crate) fn finish(
     bound: BoundStatement,
     params: &[ParamDecl],
     text: Arc<str>,
     opts: &CompileOptions<'_>,
-) -> Compiled {
+    span: Span,
+) -> Result<Compiled, BindError> {
     let kept = opts.keep_bound.then(|| bound.clone());
     let optimized = if opts.optimize {
         optimize(bound)
@@ -98,12 +102,77 @@ pub(crate) fn finish(
         bound
     };
     let program = emit_shared(&optimized, params, Some(text.clone()));
-    Compiled {
+    check_plan_limits(&program, span)?;
+    Ok(Compiled {
         text,
         bound: kept,
         optimized,
         program,
+    })
+}
+
+/// Checks a program against the format's limits and the verifier's default resource
+/// limits that the binder cannot see (sizes after optimization and emission), so the
+/// server never refuses a plan this compiler made with a message about bytes or
+/// counts of internals; `span` is the statement's. Every path that emits a plan
+/// should call it ([`compile`] does).
+pub fn check_plan_limits(program: &Program, span: Span) -> Result<(), BindError> {
+    let at = Span::new(span.start, span.start);
+    let too_big = |what: String, hint: &str| {
+        Err(BindError::new(BindCode::TooComplex, at, what).hint(hint.to_owned()))
+    };
+    let split = "split the statement (many rows: several inserts of fewer rows, in one transaction if they must land together)";
+    if let Some(n) = program
+        .exprs
+        .iter()
+        .map(|e| e.nodes.len())
+        .find(|n| *n > MAX_NODES)
+    {
+        return too_big(
+            format!(
+                "an expression of this statement has {n} parts (values, columns and operations); one expression can have at most {MAX_NODES}"
+            ),
+            "split the statement; for a long list of values, put them in a table and join it",
+        );
     }
+    let limits = Limits::default();
+    let cells: usize = program
+        .insns
+        .iter()
+        .map(|i| match i {
+            Insn::Values { cells, .. } => cells.len(),
+            _ => 0,
+        })
+        .sum();
+    let nodes: usize = program.exprs.iter().map(|e| e.nodes.len()).sum();
+    let checks = [
+        (
+            cells,
+            MAX_CELLS.min(limits.max_value_cells),
+            "values written inline",
+        ),
+        (
+            program.constants.len(),
+            limits.max_constants,
+            "distinct constant values",
+        ),
+        (
+            program.exprs.len(),
+            limits.max_exprs,
+            "distinct expressions",
+        ),
+        (nodes, limits.max_nodes, "expression parts in all"),
+        (program.insns.len(), limits.max_insns, "plan instructions"),
+    ];
+    for (n, max, what) in checks {
+        if n > max {
+            return too_big(
+                format!("the statement has {n} {what}; a server accepts at most {max}"),
+                split,
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Compiles the one statement of `source` (after any `let`s) and encodes it.

@@ -20,6 +20,7 @@ pub mod codec;
 pub mod compile;
 pub mod emit;
 pub mod identity;
+mod like;
 pub mod optimizer;
 pub mod plan;
 pub mod sql;

@@ -494,3 +494,14 @@ fn table_refs_out_of_range() {
     }
     assert_eq!(refuse(p, &root()), (VerifyCode::BadIndex, Some(0)));
 }
+
+#[test]
+fn v018_alter_user_that_changes_nothing() {
+    let mut p = plan("alter user alice enable");
+    accepts(&p, &root());
+    let at = position(&p, |i| matches!(i, Insn::AlterUser { .. }));
+    if let Insn::AlterUser { enabled, .. } = &mut p.insns[at] {
+        *enabled = None;
+    }
+    assert_eq!(refuse(p, &root()), (VerifyCode::BadWrite, Some(at)));
+}

@@ -144,6 +144,13 @@ fn a_dba_manages_only_the_roles_below_its_own() {
     d.admin(AdminRequest::DropUser { name: "svc".into() })
         .expect("drop svc");
     d.admin(issue("dba1")).expect("a certificate for itself");
+    // An alteration that says nothing to change is refused, not a silent success.
+    match d.admin(alter("alice", None, None)) {
+        Err(ClientError::Server { message, .. }) => {
+            assert!(message.contains("changes nothing"), "{message}")
+        }
+        other => panic!("an empty alteration should fail, got {other:?}"),
+    }
 
     // Root is untouched and still connects; the other dba too.
     let mut root = ts.root_client();

@@ -23,6 +23,34 @@ type R<T> = Result<T, BindError>;
 /// docs/kql.md says.
 pub const DEFAULT_TABLE_KIND: TableKind = TableKind::Shared;
 
+/// Longest namespace, table or column name, in characters (the storage engine's
+/// limit, checked here so a statement that binds also runs).
+pub const MAX_NAME_CHARS: usize = 64;
+
+/// A name a new namespace, table or column gets: 1–[`MAX_NAME_CHARS`] characters, no
+/// control characters, not starting with `__` (reserved for hidden columns). Any
+/// other character is allowed (quoted: `` `café table` ``).
+fn new_name(what: &str, name: &ast::Ident) -> R<()> {
+    let n = name.name.chars().count();
+    let problem = if n > MAX_NAME_CHARS {
+        format!("is {n} characters long; names are at most {MAX_NAME_CHARS}")
+    } else if name.name.chars().any(char::is_control) {
+        "contains a control character".to_owned()
+    } else if name.name.starts_with("__") {
+        "starts with `__`, which is reserved for the engine's hidden columns".to_owned()
+    } else {
+        return Ok(());
+    };
+    Err(BindError::new(
+        BindCode::BadDefinition,
+        name.span,
+        format!("{what} name {problem}"),
+    )
+    .hint(format!(
+        "a name is 1–{MAX_NAME_CHARS} characters, any but control characters, not starting with `__`"
+    )))
+}
+
 impl Binder<'_> {
     fn need_schema_role(&self, span: Span) -> R<()> {
         match self.caller {
@@ -80,6 +108,7 @@ impl Binder<'_> {
                         "the `system` namespace is built in",
                     ));
                 }
+                new_name("a namespace", name)?;
                 if self.catalog.has_namespace(&name.name) && !if_not_exists {
                     return Err(BindError::new(
                         BindCode::BadDefinition,
@@ -180,6 +209,7 @@ impl Binder<'_> {
                     }
                     AlterTableAction::RenameColumn { from, to } => {
                         let col = self.table_column(t, from)?;
+                        new_name("a column", to)?;
                         if t.column(&to.name).is_some() {
                             return Err(BindError::new(
                                 BindCode::BadDefinition,
@@ -341,6 +371,7 @@ impl Binder<'_> {
     }
 
     fn column_def(&mut self, c: &AstColumn, in_key: bool) -> R<ColumnDef> {
+        new_name("a column", &c.name)?;
         let ty = DataType::from(c.ty.kind);
         let nullable = !(c.not_null || c.key || in_key);
         let default = match &c.default {
@@ -409,6 +440,7 @@ impl Binder<'_> {
             ));
         }
         self.namespace_exists(ns)?;
+        new_name("a table", &ct.name.name)?;
         if self
             .catalog
             .get_table(&ns.name, &ct.name.name.name)

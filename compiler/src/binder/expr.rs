@@ -3,9 +3,10 @@
 
 use super::Binder;
 use super::error::{BindCode, BindError};
-use super::literal::{convert, literal_value};
+use super::like::LIKE_FUNCTIONS;
+use super::literal::{bad_json_literal, convert, literal_value};
 use super::suggest::did_you_mean;
-use crate::bytecode::{AggFunc, BinaryOp as BOp, Func, UnaryOp as UOp, Value};
+use crate::bytecode::{AggFunc, BinaryOp as BOp, Func, MAX_NODES, UnaryOp as UOp, Value};
 use crate::plan::{PlanField, Scalar, ScalarKind};
 use crate::types::DataType;
 use kql::ast::{BinaryOp, ColumnRef, Expr, ExprKind, Param, Span, UnaryOp};
@@ -216,6 +217,19 @@ impl Binder<'_> {
                 list,
                 negated,
             } => {
+                // The value, the items and the test are one node each.
+                let most = MAX_NODES - 2;
+                if list.len() > most {
+                    return Err(BindError::new(
+                        BindCode::TooComplex,
+                        e.span,
+                        format!(
+                            "an `in` list of {} values; at most {most} fit in one expression",
+                            list.len()
+                        ),
+                    )
+                    .hint("put the values in a table and join it (`join T as v on x == v.k`), or split the list over several statements"));
+                }
                 let a = self.expr(expr, scope, None)?;
                 let mut items = Vec::with_capacity(list.len());
                 let mut ty = a.ty;
@@ -279,6 +293,13 @@ impl Binder<'_> {
                         BindCode::TypeMismatch,
                         e.span,
                         format!("there is no cast from {} to {to}", a.ty),
+                    ));
+                }
+                if let Some(why) = bad_json_literal(&a, to) {
+                    return Err(BindError::new(
+                        BindCode::BadValue,
+                        expr.span,
+                        format!("the text is not JSON: {why}"),
                     ));
                 }
                 Ok(a.cast(to))
@@ -477,10 +498,14 @@ impl Binder<'_> {
                 DataType::Bool,
             ));
         }
+        if LIKE_FUNCTIONS.contains(&name) {
+            return self.like_call(name, args, span, scope);
+        }
         let Some(func) = Func::by_name(name) else {
             let mut names: Vec<&str> = Func::ALL.iter().map(|f| f.name()).collect();
             names.extend(AGGREGATES);
             names.extend(["is_null", "is_not_null"]);
+            names.extend(LIKE_FUNCTIONS);
             let hint = did_you_mean(name, names.iter().copied());
             return Err(BindError::new(
                 BindCode::UnknownFunction,
@@ -576,7 +601,13 @@ impl Binder<'_> {
                 ty = DataType::common(ty, s.ty).unwrap_or(ty);
                 s
             } else {
-                self.expr(a, scope, Some(DataType::Bool))?
+                // A `null` condition is a bool null (it picks the else branch).
+                let c = self.expr(a, scope, Some(DataType::Bool))?;
+                if c.ty == DataType::Null && assignable(&c, DataType::Bool) {
+                    coerce_to(c, DataType::Bool)
+                } else {
+                    c
+                }
             };
             bound.push(s);
         }
@@ -658,7 +689,7 @@ impl Binder<'_> {
 }
 
 /// A call of `func` on bound arguments, typed by the function's result rule.
-fn typed_call(func: Func, bound: Vec<Scalar>, span: Span) -> R<Scalar> {
+pub(super) fn typed_call(func: Func, bound: Vec<Scalar>, span: Span) -> R<Scalar> {
     let types: Vec<DataType> = bound.iter().map(|s| s.ty).collect();
     let ty = func
         .result_type(&types)

@@ -3,6 +3,7 @@
 //! with an `int32` column becomes an `int32`) and the optimizer applies to fold casts.
 
 use crate::bytecode::Value;
+use crate::plan::{Scalar, ScalarKind};
 use crate::types::DataType;
 use kql::ast::Literal;
 
@@ -76,7 +77,7 @@ pub(crate) fn convert(v: &Value, to: DataType, lossy: bool) -> Option<Value> {
                 .then_some(Value::Decimal(v, precision, scale))
         }
         (Value::Float64(f), T::Int64) if lossy && f.is_finite() && f.abs() < 9.2e18 => {
-            Some(Value::Int64(f.trunc() as i64))
+            Some(Value::Int64(f.round_ties_even() as i64))
         }
         (Value::Decimal(x, _, s), T::Decimal { precision, scale }) if scale >= *s => {
             let v = x.checked_mul(10i128.pow((scale - s) as u32))?;
@@ -84,7 +85,7 @@ pub(crate) fn convert(v: &Value, to: DataType, lossy: bool) -> Option<Value> {
                 .then_some(Value::Decimal(v, precision, scale))
         }
         (Value::Date(d), T::Timestamp) => Some(Value::Timestamp(*d as i64 * 86_400_000_000)),
-        (Value::Text(s), T::Json) => Some(Value::Json(s.clone())),
+        (Value::Text(s), T::Json) => json_error(s).is_none().then(|| Value::Json(s.clone())),
         (Value::Text(s), T::Uuid) => parse_uuid(s).map(Value::Uuid),
         (Value::Bool(b), T::Text) if lossy => Some(Value::Text(b.to_string())),
         (Value::Duration(d), T::Int64) if lossy => Some(Value::Int64(*d)),
@@ -96,6 +97,21 @@ pub(crate) fn convert(v: &Value, to: DataType, lossy: bool) -> Option<Value> {
 fn f32_in_range(f: f64) -> bool {
     let g = f as f32;
     !(f.is_finite() && f != 0.0 && (g.is_infinite() || g == 0.0))
+}
+
+/// Why `text` is not JSON, if it is not (the VM checks the same at run time).
+pub(crate) fn json_error(text: &str) -> Option<String> {
+    serde_json::from_str::<serde::de::IgnoredAny>(text)
+        .err()
+        .map(|e| e.to_string())
+}
+
+/// A text literal that is about to become `json` but does not parse: the error.
+pub(crate) fn bad_json_literal(s: &Scalar, to: DataType) -> Option<String> {
+    match (&s.kind, to) {
+        (ScalarKind::Literal(Value::Text(t)), DataType::Json) => json_error(t),
+        _ => None,
+    }
 }
 
 /// `3f2a…` with or without dashes.

@@ -11,12 +11,13 @@
 mod ddl;
 mod error;
 mod expr;
+mod like;
 mod literal;
 mod pipeline;
 mod statement;
 mod suggest;
 
-pub use ddl::DEFAULT_TABLE_KIND;
+pub use ddl::{DEFAULT_TABLE_KIND, MAX_NAME_CHARS};
 pub use error::{BindCode, BindError};
 pub use pipeline::MAX_STAGES;
 pub use suggest::{closest, edit_distance};

@@ -4,7 +4,7 @@ use super::Binder;
 use super::error::{BindCode, BindError};
 use super::expr::{AggCollector, assignable, coerce_to};
 use super::suggest::did_you_mean;
-use crate::bytecode::{BinaryOp, JoinKind as BJoin};
+use crate::bytecode::{BinaryOp, JoinKind as BJoin, MAX_CELLS};
 use crate::catalog::{Catalog, KEY_COLUMN_ID, Table};
 use crate::plan::{JoinKeys, Plan, PlanField, PlanSchema, Scalar, ScalarKind, SortSpec, TableInfo};
 use crate::types::DataType;
@@ -240,6 +240,20 @@ impl<'a> Binder<'a> {
                 span,
                 "inline rows need at least one field",
             ));
+        }
+        // One plan instruction holds every value of every row.
+        if rows.len() * names.len() > MAX_CELLS {
+            return Err(BindError::new(
+                BindCode::TooComplex,
+                span,
+                format!(
+                    "{} inline rows of {} fields are {} values; one statement holds at most {MAX_CELLS}",
+                    rows.len(),
+                    names.len(),
+                    rows.len() * names.len()
+                ),
+            )
+            .hint("keep the rows in a table (insert them in several statements) and read it with `from`"));
         }
         let mut types = vec![DataType::Null; names.len()];
         for cells in &bound {

@@ -4,9 +4,10 @@
 use super::Binder;
 use super::error::{BindCode, BindError};
 use super::expr::{assignable, coerce_to};
+use super::literal::bad_json_literal;
 use super::pipeline::{scan, table_info};
 use super::suggest::did_you_mean;
-use crate::bytecode::Value;
+use crate::bytecode::{MAX_CELLS, Value};
 use crate::catalog::{Column, Table};
 use crate::plan::{BoundStatement, Command, Plan, PlanField, Scalar, ScalarKind};
 use crate::types::DataType;
@@ -239,6 +240,13 @@ impl<'a> Binder<'a> {
 
     /// A value for column `col`: converted or widened, or an error naming both types.
     pub(crate) fn fit(&self, s: Scalar, col: &Column, span: Span) -> R<Scalar> {
+        if let Some(why) = bad_json_literal(&s, col.ty) {
+            return Err(BindError::new(
+                BindCode::BadValue,
+                span,
+                format!("the text for json column `{}` is not JSON: {why}", col.name),
+            ));
+        }
         if !assignable(&s, col.ty) {
             return Err(BindError::new(
                 BindCode::TypeMismatch,
@@ -390,6 +398,28 @@ impl<'a> Binder<'a> {
                 out
             }
         };
+        // Every row carries a value for every column of the table (defaults filled
+        // in), and one plan instruction holds them all.
+        let fit = MAX_CELLS / t.columns.len().max(1);
+        if rows.len() > fit {
+            let span = rows[fit].first().map_or(v.span, |(name, value)| {
+                Span::new(name.span.start, value.span.end)
+            });
+            return Err(BindError::new(
+                BindCode::TooComplex,
+                span,
+                format!(
+                    "{} rows of {} values (every column of {}, defaults included) are {} values; one statement holds at most {MAX_CELLS}, so {fit} rows",
+                    rows.len(),
+                    t.columns.len(),
+                    t.qualified_name(),
+                    rows.len() * t.columns.len()
+                ),
+            )
+            .hint(format!(
+                "split the rows over several inserts of at most {fit} rows, in one transaction (`begin; …; commit`) if they must land together; for files, `kalavar load`"
+            )));
+        }
         let mut cells_rows = Vec::with_capacity(rows.len());
         for row in rows {
             let mut given: Vec<Option<Scalar>> = vec![None; t.columns.len()];

@@ -16,7 +16,7 @@
 //! it *readable*, and `Next` reads it.
 
 use super::operand::{
-    Addr, AggSpec, AlterAction, Col, Cur, ExprId, JoinKind, KeyRange, Operand, Reg, SortKey,
+    Addr, AggSpec, AlterAction, Cells, Col, Cur, ExprId, JoinKind, KeyRange, Operand, Reg, SortKey,
     TableDef, TableRef,
 };
 use crate::codec::{DecodeError, DecodeErrorCode, Reader, Writer};
@@ -183,7 +183,7 @@ instructions! {
     /// Writes to `dest` a batch of `rows` rows built from constant expressions:
     /// `cells` holds rows × columns expressions, row by row; each is evaluated once per
     /// cell, so `snowflake()` differs between rows.
-    Values = 0x12, Compute { dest: Reg, rows: u32, cells: Vec<ExprId> }
+    Values = 0x12, Compute { dest: Reg, rows: u32, cells: Cells }
 
     /// Opens `cursor` as a live subscription to `table`: first the newest `last` rows
     /// that pass `filter` (oldest first), then every inserted, updated or deleted row

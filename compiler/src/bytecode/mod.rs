@@ -20,9 +20,9 @@ pub use codec::FormatLimits;
 pub use expr::{BinaryOp, Expr, Func, MAX_ARGS, MAX_NODES, Node, NodeId, UnaryOp};
 pub use insn::{Insn, OpClass, Opcode};
 pub use operand::{
-    Addr, AggFunc, AggSpec, AlterAction, Bound, Col, ColumnDef, Cur, ExprId, JoinKind, KeyRange,
-    MAX_LIST, MAX_STRING, Operand, Reg, SortKey, TableDef, TableOptions, TableRef, read_type,
-    write_type,
+    Addr, AggFunc, AggSpec, AlterAction, Bound, Cells, Col, ColumnDef, Cur, ExprId, JoinKind,
+    KeyRange, MAX_CELLS, MAX_LIST, MAX_STRING, Operand, Reg, SortKey, TableDef, TableOptions,
+    TableRef, read_type, write_type,
 };
 pub use program::{
     CursorDecl, CursorKind, FORMAT_VERSION, Field, Flags, MAGIC, OPCODE_SET_VERSION, ParamDecl,

@@ -169,6 +169,53 @@ impl<T: Operand> Operand for Vec<T> {
     }
 }
 
+/// Most cells of one `Values` instruction (rows × columns), the verifier's default
+/// budget of value cells for a whole plan.
+pub const MAX_CELLS: usize = 1 << 20;
+
+/// The cells of a `Values` instruction: a list of expressions like the others, but
+/// as long as [`MAX_CELLS`] rather than [`MAX_LIST`], so an `insert` of thousands of
+/// literal rows is one instruction.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct Cells(pub Vec<ExprId>);
+
+impl std::ops::Deref for Cells {
+    type Target = Vec<ExprId>;
+    fn deref(&self) -> &Vec<ExprId> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Cells {
+    fn deref_mut(&mut self) -> &mut Vec<ExprId> {
+        &mut self.0
+    }
+}
+
+impl FromIterator<ExprId> for Cells {
+    fn from_iter<I: IntoIterator<Item = ExprId>>(iter: I) -> Self {
+        Cells(iter.into_iter().collect())
+    }
+}
+
+impl Operand for Cells {
+    fn write(&self, w: &mut Writer) {
+        self.0.write(w);
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let n = r.count(MAX_CELLS, 1, "cell count")?;
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            out.push(ExprId::read(r)?);
+        }
+        Ok(Cells(out))
+    }
+    fn show(&self) -> String {
+        self.0.show()
+    }
+}
+
 /// A column of a table, by its stable id (`#k` in listings is the row-key pseudo-column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct Col(pub ColumnId);

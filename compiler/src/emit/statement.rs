@@ -3,7 +3,7 @@
 
 use super::builder::Builder;
 use super::relational::Step;
-use crate::bytecode::{Col, Flags, Insn, ParamDecl, Program, Value};
+use crate::bytecode::{Col, Flags, FormatLimits, Insn, ParamDecl, Program, Value};
 use crate::plan::{BoundStatement, Command, Plan, PlanField, Scalar};
 use crate::types::DataType;
 use std::sync::Arc;
@@ -14,7 +14,9 @@ pub fn emit(statement: &BoundStatement, params: &[ParamDecl], source: Option<&st
 }
 
 /// [`emit`] with the source text already shared (the compiled statement keeps the
-/// same text: one copy serves both).
+/// same text: one copy serves both). The text travels in the plan only for listings;
+/// a statement longer than the format carries ([`FormatLimits::SOURCE`], a large
+/// `insert`) goes without it.
 pub fn emit_shared(
     statement: &BoundStatement,
     params: &[ParamDecl],
@@ -22,7 +24,7 @@ pub fn emit_shared(
 ) -> Program {
     let mut b = Builder::new();
     b.p.params = params.to_vec();
-    b.p.source = source;
+    b.p.source = source.filter(|s| s.len() <= FormatLimits::SOURCE);
     match statement {
         BoundStatement::ExecuteAs { user, body } => {
             b.p.act_as = Some(user.clone());

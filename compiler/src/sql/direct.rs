@@ -62,7 +62,11 @@ pub fn compile_translated(
                 .trim_end(),
             )
         };
-        out.push(finish(bound, &params, text, &opts));
+        match finish(bound, &params, text, &opts, statement.span) {
+            Ok(c) => out.push(c),
+            // For an error that points into the text.
+            Err(_) => return compile(kql, opts),
+        }
     }
     Ok(out)
 }

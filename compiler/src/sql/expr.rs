@@ -595,6 +595,15 @@ impl<'a> Cx<'a> {
             return literal::typed_string(s, kind, has_tz(ty), whole.span());
         }
         let inner = self.expr(x)?;
+        // `2.5` is an exact numeric in PostgreSQL, which rounds it half away from
+        // zero to an integer (3); as a KQL float it would round half to even (2).
+        let inner = match (&inner.kind, kind) {
+            (
+                ExprKind::Literal(Literal::Float(f)),
+                TypeKind::Int16 | TypeKind::Int32 | TypeKind::Int64,
+            ) => exact_decimal(*f).unwrap_or(inner),
+            _ => inner,
+        };
         Ok(cast(inner, kind))
     }
 

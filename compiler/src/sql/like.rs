@@ -1,20 +1,14 @@
-//! `LIKE` and `ILIKE` with a constant pattern. The common shapes become the KQL
-//! string functions (`'abc%'` → `starts_with`, `'%abc'` → `ends_with`, `'%abc%'` →
-//! `contains`, no wildcard → `==` or `=~`); any other pattern becomes an anchored
-//! regular expression for `matches`, with `%` as `.*` and `_` as `.` (dot matching
-//! newlines too, as `_` does). `\` escapes unless `ESCAPE` says otherwise.
+//! `LIKE` and `ILIKE` with a constant pattern, classified by [`crate::like`] (shared
+//! with KQL's `like()`). The common shapes become the KQL string functions (`'abc%'`
+//! → `starts_with`, `'%abc'` → `ends_with`, `'%abc%'` → `contains`, no wildcard → `==`
+//! or `=~`); any other pattern becomes an anchored regular expression for `matches`.
+//! `\` escapes unless `ESCAPE` says otherwise.
 
 use super::build::{binary, call, not, string};
 use super::error::{R, SqlError, codes};
+use crate::like::{Shape, shape};
 use kql::ast::{BinaryOp, Expr};
 use sqlparser::tokenizer::Span as SqlSpan;
-
-#[derive(Debug, PartialEq)]
-enum Piece {
-    Char(char),
-    One,
-    Many,
-}
 
 pub(crate) struct Like<'a> {
     pub pattern: &'a str,
@@ -26,92 +20,23 @@ pub(crate) struct Like<'a> {
 
 impl Like<'_> {
     pub fn translate(&self, subject: Expr) -> R<Expr> {
-        let pieces = self.pieces()?;
-        let e = self.positive(subject, &pieces);
-        Ok(if self.negated { not(e) } else { e })
-    }
-
-    fn pieces(&self) -> R<Vec<Piece>> {
-        let mut out = Vec::with_capacity(self.pattern.len());
-        let mut chars = self.pattern.chars();
-        while let Some(c) = chars.next() {
-            if Some(c) == self.escape {
-                match chars.next() {
-                    Some(next) => out.push(Piece::Char(next)),
-                    None => {
-                        return Err(SqlError::new(
-                            codes::LITERAL,
-                            self.span,
-                            "the LIKE pattern ends with its escape character",
-                        )
-                        .hint("PostgreSQL rejects this pattern too; escape the escape: '\\\\'"));
-                    }
-                }
-            } else if c == '%' {
-                if out.last() != Some(&Piece::Many) {
-                    out.push(Piece::Many);
-                }
-            } else if c == '_' {
-                out.push(Piece::One);
-            } else {
-                out.push(Piece::Char(c));
-            }
-        }
-        Ok(out)
-    }
-
-    fn positive(&self, subject: Expr, pieces: &[Piece]) -> Expr {
-        let literal = |ps: &[Piece]| -> Option<String> {
-            ps.iter()
-                .map(|p| match p {
-                    Piece::Char(c) => Some(*c),
-                    _ => None,
-                })
-                .collect()
+        let shape = shape(self.pattern, self.escape, self.case_insensitive).map_err(|_| {
+            SqlError::new(
+                codes::LITERAL,
+                self.span,
+                "the LIKE pattern ends with its escape character",
+            )
+            .hint("PostgreSQL rejects this pattern too; escape the escape: '\\\\'")
+        })?;
+        let e = match shape {
+            Shape::Equals(t) => binary(BinaryOp::Eq, subject, string(t)),
+            Shape::EqualsCi(t) => binary(BinaryOp::EqCi, subject, string(t)),
+            Shape::StartsWith(t) => call("starts_with", vec![subject, string(t)]),
+            Shape::EndsWith(t) => call("ends_with", vec![subject, string(t)]),
+            Shape::Contains(t) => call("contains", vec![subject, string(t)]),
+            Shape::Regex(re) => call("matches", vec![subject, string(re)]),
         };
-        let many_at_start = pieces.first() == Some(&Piece::Many);
-        let many_at_end = pieces.len() > 1 && pieces.last() == Some(&Piece::Many);
-        let inner = &pieces[usize::from(many_at_start)..pieces.len() - usize::from(many_at_end)];
-        if let Some(text) = literal(inner) {
-            if self.case_insensitive {
-                if !many_at_start && !many_at_end {
-                    return binary(BinaryOp::EqCi, subject, string(text));
-                }
-            } else {
-                let f = match (many_at_start, many_at_end) {
-                    (false, false) => return binary(BinaryOp::Eq, subject, string(text)),
-                    // `%` alone: any non-null string.
-                    (true, false) if inner.is_empty() => "starts_with",
-                    (false, true) => "starts_with",
-                    (true, false) => "ends_with",
-                    (true, true) => "contains",
-                };
-                return call(f, vec![subject, string(text)]);
-            }
-        }
-        call("matches", vec![subject, string(self.regex(pieces))])
-    }
-
-    fn regex(&self, pieces: &[Piece]) -> String {
-        let mut re = String::from(if self.case_insensitive {
-            "(?si)^"
-        } else {
-            "(?s)^"
-        });
-        for p in pieces {
-            match p {
-                Piece::Many => re.push_str(".*"),
-                Piece::One => re.push('.'),
-                Piece::Char(c) => {
-                    if "\\.+*?()|[]{}^$#&-~".contains(*c) {
-                        re.push('\\');
-                    }
-                    re.push(*c);
-                }
-            }
-        }
-        re.push('$');
-        re
+        Ok(if self.negated { not(e) } else { e })
     }
 }
 

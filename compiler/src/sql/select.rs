@@ -312,10 +312,10 @@ fn check_clauses(s: &sql::Select) -> R<()> {
             format!("{what} has no KQL equivalent"),
         )
     };
-    if let Some(sql::Distinct::On(_)) = &s.distinct {
+    if let Some(sql::Distinct::On(on)) = &s.distinct {
         return Err(SqlError::new(
             codes::CLAUSE,
-            s.span(),
+            on.first().map_or(s.span(), |e| e.span()),
             "SELECT DISTINCT ON has no KQL equivalent",
         )
         .hint("use GROUP BY with min()/max(), or a join on the grouped keys"));
@@ -323,12 +323,14 @@ fn check_clauses(s: &sql::Select) -> R<()> {
     if s.into.is_some() {
         return refuse("SELECT INTO");
     }
-    if !s.named_window.is_empty() {
-        return fail(
+    if let Some(w) = s.named_window.first() {
+        // The SELECT's span ends before its WINDOW clause: point at the window's name.
+        return Err(SqlError::new(
             codes::WINDOW,
-            s.span(),
+            w.0.span,
             "WINDOW definitions: KQL has no window functions",
-        );
+        )
+        .hint("aggregate with GROUP BY and join the result back"));
     }
     if s.top.is_some()
         || !s.lateral_views.is_empty()

@@ -88,6 +88,10 @@ impl ParsedScript {
         let text: Arc<str> = Arc::from(self.statement_text(index));
         let optimized = optimize(bound);
         let program: Program = emit_shared(&optimized, &params, Some(text.clone()));
+        // Limits the binder cannot see (sizes after optimization), said in words with a
+        // caret here rather than as the server decoder's refusal.
+        kql_compiler::compile::check_plan_limits(&program, self.script.statements[index].span)
+            .map_err(CompileError::Bind)?;
         Ok(Compiled {
             text,
             bound: None,

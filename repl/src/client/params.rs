@@ -6,8 +6,10 @@
 //! (`positional(…)`: the first fills `$1`, the second `$2`, …). Values a statement
 //! does not use are ignored, so one list can serve every statement of a script. The
 //! conversions are the lossless ones: an integer fits a narrower integer slot or
-//! becomes a float, a float fits a `float32`, text fills a `json` slot or parses as
-//! a `uuid`; anything else is an error naming the slot.
+//! becomes a float, a float fits a `float32`; text fills a `text` or `json` slot and
+//! otherwise is parsed as the slot's type (`42` for an `int64`, `2024-05-01` for a
+//! `date`: the rules `kalavar load` reads CSV fields by), as PostgreSQL's text-format
+//! parameters are; anything else is an error naming the slot.
 
 use kalavar_protocol::{Param, Value};
 use kql_compiler::bytecode::ParamDecl;
@@ -143,6 +145,8 @@ pub fn convert(v: &Value, ty: DataType) -> Result<Value, String> {
         | (Value::Time(_), DataType::Time)
         | (Value::Duration(_), DataType::Duration)
         | (Value::Json(_), DataType::Json) => v.clone(),
+        // Text spells a value of any type, as PostgreSQL's text parameters do.
+        (Value::Text(s), ty) => super::load::parse_value(s, ty)?,
         _ => return Err(mismatch()),
     })
 }
@@ -225,12 +229,51 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("70000 does not fit int16"), "{e}");
+        // Text is parsed as the slot's type; text that is not one names the slot.
+        let bound = bind_params(
+            &[
+                decl("n", DataType::Int64),
+                decl("d", DataType::Date),
+                decl(
+                    "x",
+                    DataType::Decimal {
+                        precision: 6,
+                        scale: 2,
+                    },
+                ),
+            ],
+            &[
+                named("n", Value::Text(" 42".into())),
+                named("d", Value::Text("2024-05-01".into())),
+                named("x", Value::Text("12.5".into())),
+            ],
+        )
+        .unwrap();
+        let values: Vec<&Value> = bound.iter().map(|p| &p.value).collect();
+        assert_eq!(
+            values,
+            [
+                &Value::Int(42),
+                &Value::Date(19844),
+                &Value::Decimal {
+                    unscaled: 1250,
+                    precision: 6,
+                    scale: 2
+                }
+            ]
+        );
         let e = bind_params(
             &[decl("n", DataType::Int64)],
-            &[named("n", Value::Text("1".into()))],
+            &[named("n", Value::Text("forty".into()))],
         )
         .unwrap_err();
-        assert_eq!(e.to_string(), "parameters: $n: expects int64, got text");
+        assert_eq!(e.to_string(), "parameters: $n: not an int64");
+        let e = bind_params(
+            &[decl("n", DataType::Int64)],
+            &[named("n", Value::Bool(true))],
+        )
+        .unwrap_err();
+        assert_eq!(e.to_string(), "parameters: $n: expects int64, got bool");
         let u = convert(
             &Value::Text("00112233-4455-6677-8899-aabbccddeeff".into()),
             DataType::Uuid,

@@ -154,11 +154,18 @@ pub fn render_csv(result: &QueryResult) -> String {
 }
 
 /// Which cells are null, row by row (the text form cannot tell `null` from "null").
+/// Logical nulls, so that a column of type `null` (`{n: null}`) is null throughout.
 fn null_masks(result: &QueryResult) -> Vec<Vec<bool>> {
     let mut out = Vec::with_capacity(result.num_rows());
     for batch in result.batches() {
+        let nulls: Vec<_> = batch.columns().iter().map(|c| c.logical_nulls()).collect();
         for row in 0..batch.num_rows() {
-            out.push(batch.columns().iter().map(|c| c.is_null(row)).collect());
+            out.push(
+                nulls
+                    .iter()
+                    .map(|n| n.as_ref().is_some_and(|n| n.is_null(row)))
+                    .collect(),
+            );
         }
     }
     out
@@ -364,6 +371,25 @@ mod tests {
             json,
             serde_json::json!([{"id": 7, "content": "hi, \"you\""}, {"id": 1234, "content": null}])
         );
+    }
+
+    #[test]
+    fn a_column_of_type_null_is_null_in_every_format() {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("n", DataType::Null, true),
+            Field::new("m", DataType::Int64, false),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(arrow_array::NullArray::new(1)),
+                Arc::new(Int64Array::from(vec![1])),
+            ],
+        )
+        .unwrap();
+        let result = QueryResult::new(Some(schema), vec![batch]);
+        assert_eq!(render_json(&result), "[\n  {\"n\": null, \"m\": 1}\n]\n");
+        assert_eq!(render_csv(&result), "n,m\n,1\n");
     }
 
     #[test]

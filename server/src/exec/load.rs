@@ -94,14 +94,16 @@ impl Executor {
         let db = self.db.clone();
         let _ddl = db.ddl.read().unwrap_or_else(|e| e.into_inner());
         let views = db.views()?;
-        let Some((ns, name)) = table.split_once('.') else {
+        if !table.contains('.') {
             return Err(refused(format!(
                 "load names its table as namespace.table, got `{table}`"
             )));
-        };
-        let t = views
-            .for_role(who.role)
-            .get_table(ns, name)
+        }
+        // Namespace and table names may themselves hold a `.`: try every split.
+        let visible = views.for_role(who.role);
+        let t = table
+            .match_indices('.')
+            .find_map(|(i, _)| visible.get_table(&table[..i], &table[i + 1..]))
             .ok_or_else(|| refused(format!("unknown table {table}")))?;
         if !Caller::new(&who.user, who.role).can_write(t) {
             return Err(ExecError::with_code(

@@ -177,6 +177,11 @@ pub fn handle(shared: &Shared, who: &str, req: AdminRequest) -> Result<AdminResp
             enabled,
             allow,
         } => {
+            if role.is_none() && enabled.is_none() && allow.is_none() {
+                return Err(failed(format!(
+                    "altering user `{name}` changes nothing: give a role, enable or disable, or an address list"
+                )));
+            }
             let change = UserChange {
                 role,
                 enabled,

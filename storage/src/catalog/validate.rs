@@ -1,5 +1,6 @@
 //! Checks on names and strings that enter the catalog: identifiers, user names, CIDR
-//! ranges, certificate serials. Limits: identifiers and user names 1–64 characters,
+//! ranges, certificate serials. Limits: identifiers (any characters but control
+//! characters) and user names 1–64 characters,
 //! at most 256 columns per table and 64 CIDR entries per user or certificate.
 
 use std::net::IpAddr;
@@ -13,20 +14,16 @@ pub const MAX_COLUMNS: usize = 256;
 /// Most entries in an IP allow-list or a certificate's bound addresses.
 pub const MAX_CIDRS: usize = 64;
 
-/// An identifier: a letter or `_`, then letters, digits and `_`; `__` prefixes are
-/// reserved for the engine's hidden columns.
+/// A namespace, table or column name: 1–64 characters (not bytes), none of them a
+/// control character; `__` prefixes are reserved for the engine's hidden columns.
+/// Names are never file names or key prefixes (files and keys use table ids; the
+/// export file name is escaped), so any other character is safe.
 pub(crate) fn identifier(what: &str, name: &str) -> Result<()> {
-    let ok_start = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
-    if !ok_start
-        || name.len() > MAX_NAME_LEN
-        || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    {
+    let len = name.chars().count();
+    if len == 0 || len > MAX_NAME_LEN || name.chars().any(char::is_control) {
         return Err(StorageError::invalid(format!(
-            "{what} name {name:?} must be 1–{MAX_NAME_LEN} characters: a letter or `_`, \
-             then letters, digits or `_`"
+            "{what} name {name:?} must be 1–{MAX_NAME_LEN} characters, none of them a \
+             control character"
         )));
     }
     if name.starts_with("__") {
@@ -132,7 +129,13 @@ mod tests {
     #[test]
     fn names_cidrs_and_serials() {
         assert!(identifier("table", "messages_2").is_ok());
-        assert!(identifier("table", "2x").is_err());
+        assert!(identifier("table", "2x").is_ok());
+        assert!(identifier("table", "café table").is_ok());
+        assert!(identifier("table", &"é".repeat(64)).is_ok());
+        assert!(identifier("table", &"é".repeat(65)).is_err());
+        assert!(identifier("table", "").is_err());
+        assert!(identifier("table", "a\nb").is_err());
+        assert!(identifier("table", "a\0b").is_err());
         assert!(identifier("table", "__rowid").is_err());
         assert!(identifier("table", &"a".repeat(65)).is_err());
         assert!(user_name("alice@example.com").is_ok());

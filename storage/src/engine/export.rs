@@ -13,7 +13,8 @@ use crate::scan::ScanSpec;
 
 impl Engine {
     /// Writes `<dir>/<namespace>.<table>.parquet` for every user table in which the
-    /// user has rows; returns the files written. `dir` is created if needed.
+    /// user has rows; returns the files written. `dir` is created if needed. Names
+    /// are escaped for the file name ([`file_name_part`]).
     pub fn export_user(&self, user: UserId, dir: &Path) -> Result<Vec<PathBuf>> {
         let cat = self.catalog();
         if cat.user(user).is_none() {
@@ -28,7 +29,11 @@ impl Engine {
             for batch in scan {
                 let batch = batch?;
                 if writer.is_none() {
-                    let path = dir.join(format!("{}.{}.parquet", def.namespace, def.name));
+                    let path = dir.join(format!(
+                        "{}.{}.parquet",
+                        file_name_part(&def.namespace),
+                        file_name_part(&def.name)
+                    ));
                     let file = File::create(&path).map_err(|e| StorageError::io(&path, e))?;
                     writer = Some((ArrowWriter::try_new(file, schema.clone(), None)?, path));
                 }
@@ -41,5 +46,33 @@ impl Engine {
             }
         }
         Ok(out)
+    }
+}
+
+/// A name as part of a file name: ASCII letters, digits and `_` as they are, every
+/// other byte as `%XX`, so no name can reach outside the directory (`/`, `..`), and
+/// `a.b` + `c` and `a` + `b.c` stay two files.
+fn file_name_part(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'_' {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_name_part;
+
+    #[test]
+    fn names_are_escaped_for_file_names() {
+        assert_eq!(file_name_part("messages_2"), "messages_2");
+        assert_eq!(file_name_part("../x"), "%2E%2E%2Fx");
+        assert_eq!(file_name_part("a.b"), "a%2Eb");
+        assert_eq!(file_name_part("café"), "caf%C3%A9");
     }
 }

@@ -498,3 +498,70 @@ fn usage_mistakes_and_connection_failures_say_so_once() {
         );
     }
 }
+
+#[test]
+fn params_fill_statement_parameters_by_name_and_position() {
+    let w = World::new();
+    let setup = "create namespace p; create shared table p.t (id int64 key, day date, price decimal(6, 2));\n\
+                 insert into p.t {id: 1, day: \"2024-05-01\"::date, price: 1.50}, {id: 2, day: \"2024-05-02\"::date, price: 12.50};";
+    let out = shell(&w, &["-c", setup]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Text is read as each parameter's type: an int64, a date, a decimal.
+    let out = shell(
+        &w,
+        &[
+            "-c",
+            "from p.t | where id == $id || day == $day || price == $price | select id;",
+            "--param",
+            "id=1",
+            "--param",
+            "day=2024-05-02",
+            "--param",
+            "price=99.99",
+            "--format",
+            "csv",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "id\n1\n2\n");
+    // SQL's $1, $2 by position.
+    let out = shell(
+        &w,
+        &[
+            "--sql",
+            "-c",
+            "select id from p.t where price > $1 and id < $2;",
+            "--param",
+            "2=10",
+            "--param",
+            "1=2",
+            "--format",
+            "csv",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).ends_with("id\n2\n"),
+        "{}",
+        text(&out.stdout)
+    );
+    // A value that is not of the parameter's type names the parameter; a gap in
+    // the positions is a usage error before connecting.
+    let out = shell(
+        &w,
+        &["-c", "from p.t | where id == $id;", "--param", "id=one"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("$id: not an int64"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = shell(&w, &["-c", "from p.t;", "--param", "2=1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("not --param 1="),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -941,6 +941,18 @@ impl<'a> InsnChecker<'a> {
                 if name.is_empty() {
                     return Err(self.err(VerifyCode::BadWrite, "a user needs a name"));
                 }
+                if let Insn::AlterUser {
+                    role: None,
+                    ips: None,
+                    enabled: None,
+                    ..
+                } = insn
+                {
+                    return Err(self.err(
+                        VerifyCode::BadWrite,
+                        "alter user changes nothing: it needs a role, ip or enable/disable",
+                    ));
+                }
                 Ok(())
             }
             Insn::IssueCertificate {

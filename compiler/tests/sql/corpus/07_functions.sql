@@ -54,3 +54,4 @@ SELECT CASE WHEN age > 18 THEN 'adult' ELSE 'minor' END FROM shop.people;
 SELECT CASE city WHEN 'Paris' THEN 1 END AS n FROM shop.people;
 SELECT name, CASE WHEN age < 13 THEN 'child' WHEN age < 20 THEN 'teen' ELSE 'adult' END AS band FROM shop.people;
 SELECT CASE WHEN age IS NULL THEN 0 ELSE age END AS a FROM shop.people;
+SELECT CAST(2.5 AS int), -2.5::int, CAST(3.9::float8 AS bigint), 2::int;

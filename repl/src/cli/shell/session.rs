@@ -43,6 +43,9 @@ pub struct Shell {
     /// Whether lines count through the whole input (scripts) rather than from
     /// each statement's first line (the REPL).
     pub whole_input: bool,
+    /// Statement parameters from `--param`, given to every statement (each uses
+    /// the ones it names).
+    pub params: Vec<kalavar::client::Param>,
     /// Lines fed so far, and the line the statement being gathered starts on.
     line: usize,
     buffer_line: usize,
@@ -58,6 +61,13 @@ extern "C" fn on_sigint(_: libc::c_int) {
 }
 
 pub fn run(args: Args, profile: Option<&Path>) -> ExitCode {
+    let params = match super::args::parse_params(&args.params) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("kalavar: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let profile = match crate::cli::profile::load(profile) {
         Ok(p) => p,
         Err(e) => {
@@ -93,6 +103,7 @@ pub fn run(args: Args, profile: Option<&Path>) -> ExitCode {
             (None, None) => REPL_SOURCE.to_owned(),
         },
         whole_input: !interactive,
+        params,
         line: 0,
         buffer_line: 1,
     };
@@ -269,7 +280,7 @@ impl Shell {
         stop.take();
         let format = self.format;
         let (source, color) = (self.source.clone(), self.color);
-        let mut sub = match self.client.subscribe(text, &[]) {
+        let mut sub = match self.client.subscribe(text, &self.params) {
             Ok(s) => s,
             Err(e) => return report(&e, composed, &source, color),
         };
@@ -339,7 +350,7 @@ impl Shell {
         let mut shown = Shown::new(self);
         let outcome = self
             .client
-            .query_each(&composed.text, &[], |result| shown.result(&result));
+            .query_each(&composed.text, &self.params, |result| shown.result(&result));
         match outcome {
             Ok(()) => Next::Continue,
             Err(e) => self.failed_in(&e, &composed),

@@ -143,7 +143,7 @@ impl Shell {
         let mut shown = Shown::new(self);
         let outcome = self
             .client
-            .query_translated(script, kql, &[], |result| shown.result(&result));
+            .query_translated(script, kql, &self.params, |result| shown.result(&result));
         match outcome {
             Ok(()) => Next::Continue,
             Err(e) => {

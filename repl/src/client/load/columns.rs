@@ -28,6 +28,7 @@ use arrow_array::types::{Date32Type, Decimal128Type, Time64MicrosecondType};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_cast::parse::{Parser, parse_decimal, string_to_timestamp_nanos};
 use arrow_schema::{ArrowError, SchemaRef};
+use kalavar_protocol::Value;
 use kql_compiler::types::DataType;
 
 /// A column being built.
@@ -159,6 +160,53 @@ impl Builder {
     fn takes_empty_quoted(&self) -> bool {
         matches!(self, Builder::Text(_))
     }
+}
+
+/// The value `text` spells for a slot of type `ty`, by the rules of the table above:
+/// parameters given as text (as `kalavar --param` gives them, and as PostgreSQL's
+/// text-format parameters work) become values of the plan's declared type.
+pub(crate) fn parse_value(text: &str, ty: DataType) -> Result<Value, String> {
+    let t = text.trim();
+    let int = |range: Result<i64, String>| range.map(Value::Int);
+    Ok(match ty {
+        DataType::Text => Value::Text(text.to_owned()),
+        DataType::Json => {
+            serde_json::from_str::<serde::de::IgnoredAny>(text)
+                .map_err(|e| format!("not JSON ({e})"))?;
+            Value::Text(text.to_owned())
+        }
+        DataType::Bool => Value::Bool(parse_bool(t).ok_or("not a bool")?),
+        DataType::Int16 => int(t
+            .parse::<i16>()
+            .map(i64::from)
+            .map_err(|_| "not an int16".into()))?,
+        DataType::Int32 => int(t
+            .parse::<i32>()
+            .map(i64::from)
+            .map_err(|_| "not an int32".into()))?,
+        DataType::Int64 => int(t.parse::<i64>().map_err(|_| "not an int64".into()))?,
+        DataType::Float32 | DataType::Float64 => {
+            Value::Float(t.parse().map_err(|_| format!("not a {ty}"))?)
+        }
+        DataType::Decimal { precision, scale } => Value::Decimal {
+            unscaled: parse_decimal::<Decimal128Type>(t, precision, scale as i8)
+                .map_err(|e| format!("not a {ty} ({})", describe(e)))?,
+            precision,
+            scale,
+        },
+        DataType::Bytes => Value::Bytes(parse_hex_bytes(t)?),
+        DataType::Timestamp => {
+            let nanos = string_to_timestamp_nanos(t)
+                .map_err(|e| format!("not a timestamp ({})", describe(e)))?;
+            Value::Timestamp(nanos.div_euclid(1000))
+        }
+        DataType::Date => Value::Date(Date32Type::parse(t).ok_or("not a date (YYYY-MM-DD)")?),
+        DataType::Time => {
+            Value::Time(Time64MicrosecondType::parse(t).ok_or("not a time (HH:MM:SS[.ffffff])")?)
+        }
+        DataType::Uuid => Value::Uuid(parse_uuid(t).ok_or("not a uuid")?),
+        other => return Err(format!("a {other} cannot be given as text")),
+    })
 }
 
 fn describe(e: ArrowError) -> String {

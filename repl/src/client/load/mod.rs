@@ -9,5 +9,6 @@ mod csv;
 mod from_csv;
 mod send;
 
+pub(crate) use columns::parse_value;
 pub use from_csv::CsvBatches;
 pub use send::{LoadBatch, LoadOptions, LoadReport, LoadTarget};

@@ -88,8 +88,14 @@ impl Client {
                 self.refresh_catalog()?;
             }
             let catalog = self.catalog()?;
-            let found = match table.split_once('.') {
-                Some((ns, name)) => catalog.get_table(ns, name).cloned(),
+            // `namespace.name`, where either part may hold dots (quoted names may):
+            // the one split that names a table.
+            let dotted = table
+                .match_indices('.')
+                .find_map(|(at, _)| catalog.get_table(&table[..at], &table[at + 1..]));
+            let found = match dotted {
+                Some(t) => Some(t.clone()),
+                None if table.contains('.') => None,
                 None => {
                     let mut named = catalog.tables_named(table);
                     match (named.next(), named.next()) {

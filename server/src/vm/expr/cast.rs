@@ -2,7 +2,9 @@
 //! most of the work with `safe = false`, so a value that does not convert is an error
 //! (`X004`) instead of a null. The VM handles itself what Arrow does not spell the
 //! KQL way: `json` (text that must parse as JSON), `uuid` ↔ text (the 8-4-4-4-12 hex
-//! form), `duration` ↔ text (`90s`, `1h`, `250ms`), and timestamps: they are UTC
+//! form), `duration` ↔ text (`90s`, `1h`, `250ms`), numbers to integers, which
+//! round as PostgreSQL rounds (Arrow truncates): floats half to even (`2.5` → 2),
+//! decimals half away from zero (`2.5` → 3), and timestamps: they are UTC
 //! instants typed `Timestamp(µs, "UTC")`, and arrow resolves a named zone only with
 //! the `chrono-tz` feature, so a cast from a timestamp reads the same microseconds as
 //! a zone-less timestamp (whose wall clock is UTC) and a cast to one produces a
@@ -67,6 +69,23 @@ pub fn cast_array(a: &ArrayRef, to: DataType) -> Result<ArrayRef> {
         let utc = naive.as_primitive::<TimestampMicrosecondType>().clone();
         return Ok(Arc::new(utc.with_timezone("UTC")));
     }
+    if to.is_integer() {
+        match &from {
+            Arrow::Float32 | Arrow::Float64 => {
+                let f = cast_array(a, DataType::Float64)?;
+                let rounded: arrow_array::Float64Array = f
+                    .as_primitive::<arrow_array::types::Float64Type>()
+                    .unary(f64::round_ties_even);
+                return arrow_cast(&(Arc::new(rounded) as ArrayRef), to);
+            }
+            Arrow::Decimal128(_, scale) if *scale > 0 => {
+                // Arrow rounds half away from zero when it drops decimal places.
+                let whole = arrow_cast(a, DataType::decimal(38, 0).expect("valid"))?;
+                return arrow_cast(&whole, to);
+            }
+            _ => {}
+        }
+    }
     match (&from, to) {
         (Arrow::Utf8, DataType::Uuid) => return uuid_from_text(a),
         (Arrow::FixedSizeBinary(16), DataType::Text) => return uuid_to_text(a),
@@ -78,7 +97,7 @@ pub fn cast_array(a: &ArrayRef, to: DataType) -> Result<ArrayRef> {
         }
         _ => {}
     }
-    let out = arrow_cast_checked(a, &want, &from, to)?;
+    let out = arrow_cast(a, to)?;
     if matches!(to, DataType::Float32 | DataType::Float64) {
         float_range(a, &out, to)?;
     }
@@ -130,6 +149,11 @@ fn float_range(a: &ArrayRef, out: &ArrayRef, to: DataType) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Arrow's cast with `safe = false`, its errors as `X004`.
+fn arrow_cast(a: &ArrayRef, to: DataType) -> Result<ArrayRef> {
+    arrow_cast_checked(a, &arrow_type(to), a.data_type(), to)
 }
 
 /// Arrow's cast of `a` to `want` with errors instead of nulls; `from` and `to` name
@@ -306,6 +330,30 @@ fn duration_from_text(a: &ArrayRef) -> Result<ArrayRef> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_round_to_integers_as_postgresql_does() {
+        let ints = |a: ArrayRef| -> Vec<i64> {
+            let out = cast_array(&a, DataType::Int64).unwrap();
+            out.as_primitive::<arrow_array::types::Int64Type>()
+                .values()
+                .to_vec()
+        };
+        let floats: ArrayRef = Arc::new(arrow_array::Float64Array::from(vec![
+            3.9, -3.5, 2.5, 3.5, -2.5, 0.4, -0.6,
+        ]));
+        assert_eq!(ints(floats), [4, -4, 2, 4, -2, 0, -1]);
+        let decimals: ArrayRef = Arc::new(
+            arrow_array::Decimal128Array::from(vec![39, -35, 25, 35, -25, 4, -6])
+                .with_precision_and_scale(5, 1)
+                .unwrap(),
+        );
+        assert_eq!(ints(decimals), [4, -4, 3, 4, -3, 0, -1]);
+        let f32s: ArrayRef = Arc::new(arrow_array::Float32Array::from(vec![2.5f32, 1.5]));
+        assert_eq!(ints(f32s), [2, 2]);
+        let nan: ArrayRef = Arc::new(arrow_array::Float64Array::from(vec![f64::NAN]));
+        assert!(cast_array(&nan, DataType::Int64).is_err());
+    }
 
     #[test]
     fn durations_and_uuids_parse_back() {
