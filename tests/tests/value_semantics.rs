@@ -24,7 +24,7 @@ fn row(values: &[&str]) -> Vec<String> {
 
 #[test]
 fn kql_timestamps_floats_and_text() {
-    let mut k = Kalavar::start();
+    let k = Kalavar::start();
     let mut c = k.server.root_client();
     run(
         &mut c,
