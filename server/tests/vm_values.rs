@@ -77,6 +77,15 @@ fn casts_to_and_from_timestamps() {
         column(&mut root, r#""2026-01-01 10:00:00+02:00"::timestamp"#),
         ["2026-01-01T08:00:00Z"; 2]
     );
+    // Seconds may be left out, as in a literal.
+    assert_eq!(
+        column(&mut root, r#""2026-01-01 10:00"::timestamp"#),
+        ["2026-01-01T10:00:00Z"; 2]
+    );
+    assert_eq!(
+        column(&mut root, r#""2026-01-01T10:00-01:30"::timestamp"#),
+        ["2026-01-01T11:30:00Z"; 2]
+    );
     // Dates and times to and from text.
     assert_eq!(column(&mut root, "d::text"), ["2026-11-21", "1969-12-31"]);
     assert_eq!(column(&mut root, "d::text::date == d"), ["true", "true"]);

@@ -64,8 +64,21 @@ pub fn cast_array(a: &ArrayRef, to: DataType) -> Result<ArrayRef> {
         return arrow_cast_checked(&naive, &want, &from, to);
     }
     if to == DataType::Timestamp {
-        let naive =
-            arrow_cast_checked(a, &Arrow::Timestamp(TimeUnit::Microsecond, None), &from, to)?;
+        let naive_type = Arrow::Timestamp(TimeUnit::Microsecond, None);
+        let naive = match arrow_cast_checked(a, &naive_type, &from, to) {
+            // Arrow wants seconds; `2026-11-21 10:00` (as a KQL literal may be
+            // written, and PostgreSQL reads) gets `:00`.
+            Err(e) if from == Arrow::Utf8 => {
+                let filled: StringArray = a
+                    .as_string::<i32>()
+                    .iter()
+                    .map(|v| v.map(with_seconds))
+                    .collect();
+                arrow_cast_checked(&(Arc::new(filled) as ArrayRef), &naive_type, &from, to)
+                    .map_err(|_| e)?
+            }
+            other => other?,
+        };
         let utc = naive.as_primitive::<TimestampMicrosecondType>().clone();
         return Ok(Arc::new(utc.with_timezone("UTC")));
     }
@@ -173,6 +186,30 @@ fn arrow_cast_checked(a: &ArrayRef, want: &Arrow, from: &Arrow, to: DataType) ->
         }
         other => failed(format!("cannot cast {} to {to}: {other}", kql_name(from))),
     })
+}
+
+/// `YYYY-MM-DD[T ]hh:mm` with nothing, `Z` or an offset after it gets `:00` after
+/// the minutes; any other text is returned as it is.
+fn with_seconds(t: &str) -> String {
+    let b = t.trim().as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let shape = digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10)
+        && matches!(b.get(10), Some(b'T' | b't' | b' '))
+        && digits(11..13)
+        && b.get(13) == Some(&b':')
+        && digits(14..16)
+        && matches!(b.get(16), None | Some(b'Z' | b'z' | b'+' | b'-'));
+    let t = t.trim();
+    if shape {
+        format!("{}:00{}", &t[..16], &t[16..])
+    } else {
+        t.to_owned()
+    }
 }
 
 /// A timestamp (µs since the epoch, UTC) as text: the canonical literal without `@`,
