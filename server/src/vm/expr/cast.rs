@@ -57,7 +57,10 @@ pub fn cast_array(a: &ArrayRef, to: DataType) -> Result<ArrayRef> {
     if let Arrow::Timestamp(TimeUnit::Microsecond, Some(_)) = from {
         let t = a.as_primitive::<TimestampMicrosecondType>();
         if to == DataType::Text {
-            let out: StringArray = t.iter().map(|v| v.map(format_timestamp)).collect();
+            let out: StringArray = t
+                .iter()
+                .map(|v| v.map(kql::calendar::format_timestamp))
+                .collect();
             return Ok(Arc::new(out));
         }
         let naive: ArrayRef = Arc::new(t.clone().with_timezone_opt(None::<String>));
@@ -210,35 +213,6 @@ fn with_seconds(t: &str) -> String {
     } else {
         t.to_owned()
     }
-}
-
-/// A timestamp (µs since the epoch, UTC) as text: the canonical literal without `@`,
-/// `2026-11-21T10:00:00Z`, with only the fractional digits it needs. Years outside
-/// 0–9999 are written with a sign (`-0044-03-15T…`, `+12000-01-01T…`).
-pub fn format_timestamp(us: i64) -> String {
-    use kql::calendar::{MICROS_PER_DAY, MICROS_PER_SECOND, civil_from_days};
-    let (y, mo, d) = civil_from_days(us.div_euclid(MICROS_PER_DAY));
-    let rem = us.rem_euclid(MICROS_PER_DAY);
-    let secs = rem / MICROS_PER_SECOND;
-    let frac = rem % MICROS_PER_SECOND;
-    let year = if (0..=9999).contains(&y) {
-        format!("{y:04}")
-    } else {
-        format!("{y:+05}")
-    };
-    let mut out = format!(
-        "{year}-{mo:02}-{d:02}T{:02}:{:02}:{:02}",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    );
-    if frac != 0 {
-        let digits = format!("{frac:06}");
-        out.push('.');
-        out.push_str(digits.trim_end_matches('0'));
-    }
-    out.push('Z');
-    out
 }
 
 fn kql_name(t: &Arrow) -> String {
