@@ -96,6 +96,29 @@ fn kql_timestamps_floats_and_text() {
         r#"from v.t | take 1 | select x = "inf"::float64 * 2.0"#,
     );
     assert_eq!(rows(&r), vec![row(&["inf"])]);
+
+    // As a primary key, -0.0 and 0.0 are one key (and every NaN another), in the hot
+    // tier and after a flush.
+    run(
+        &mut c,
+        "create shared table v.k (k float64 key, n int64) with (access = public);
+         insert into v.k {k: -0.0, n: 1}, {k: \"nan\"::float64, n: 2};",
+    );
+    for tier in ["hot", "cold"] {
+        let e = c
+            .query("insert into v.k {k: 0.0, n: 3}", &[])
+            .expect_err("0.0 is the key -0.0 already has");
+        assert_eq!(e.code(), Some("S111"), "{tier}: {e}");
+        let e = c
+            .query("insert into v.k {k: -\"nan\"::float64, n: 4}", &[])
+            .expect_err("every NaN is one key");
+        assert_eq!(e.code(), Some("S111"), "{tier}: {e}");
+        let r = run(&mut c, "from v.k | where k == 0 | select n");
+        assert_eq!(rows(&r), vec![row(&["1"])], "{tier}");
+        let r = run(&mut c, "from v.k | where k >= 0 | sort n | select n");
+        assert_eq!(rows(&r), vec![row(&["1"]), row(&["2"])], "{tier}");
+        run(&mut c, "flush table v.k");
+    }
 }
 
 #[test]

@@ -6,6 +6,7 @@
 //! pk-part    = bool: 00|01
 //!            | int16/32/64, timestamp, date, time, hidden row id: big-endian, sign bit flipped
 //!            | float32/64: IEEE bits, all bits flipped if negative else sign bit flipped
+//!              (-0.0 written as 0.0 and any NaN as one NaN, above +inf)
 //!            | decimal: i128 big-endian, sign bit flipped
 //!            | text/bytes: bytes with 00 escaped as 00 FF, terminated by 00 00
 //!            | uuid: 16 raw bytes
@@ -61,13 +62,29 @@ pub(crate) fn put_i128(out: &mut Vec<u8>, v: i128) {
     out.extend_from_slice(&((v as u128) ^ (1 << 127)).to_be_bytes());
 }
 
+/// Floats compare as PostgreSQL compares them: `-0.0` is `0.0`, and every NaN is one
+/// value above every number; so a key holds `+0.0` for both zeros and one quiet NaN.
 pub(crate) fn put_f64(out: &mut Vec<u8>, v: f64) {
+    let v = if v == 0.0 {
+        0.0
+    } else if v.is_nan() {
+        f64::NAN
+    } else {
+        v
+    };
     let b = v.to_bits();
     let b = if b >> 63 == 1 { !b } else { b ^ (1 << 63) };
     out.extend_from_slice(&b.to_be_bytes());
 }
 
 pub(crate) fn put_f32(out: &mut Vec<u8>, v: f32) {
+    let v = if v == 0.0 {
+        0.0
+    } else if v.is_nan() {
+        f32::NAN
+    } else {
+        v
+    };
     let b = v.to_bits();
     let b = if b >> 31 == 1 { !b } else { b ^ (1 << 31) };
     out.extend_from_slice(&b.to_be_bytes());
@@ -179,10 +196,32 @@ mod tests {
         for w in ints.windows(2) {
             assert!(enc(ScalarValue::Int64(w[0])) < enc(ScalarValue::Int64(w[1])));
         }
-        let floats = [f64::NEG_INFINITY, -2.5, -0.0, 0.0, 1e-9, 3.0, f64::INFINITY];
+        let floats = [
+            f64::NEG_INFINITY,
+            -2.5,
+            -1e-9,
+            0.0,
+            1e-9,
+            3.0,
+            f64::INFINITY,
+            f64::NAN,
+        ];
         for w in floats.windows(2) {
             assert!(enc(ScalarValue::Float64(w[0])) < enc(ScalarValue::Float64(w[1])));
         }
+        // One key for both zeros and for every NaN, as PostgreSQL compares them.
+        assert_eq!(
+            enc(ScalarValue::Float64(-0.0)),
+            enc(ScalarValue::Float64(0.0))
+        );
+        assert_eq!(
+            enc(ScalarValue::Float32(-0.0)),
+            enc(ScalarValue::Float32(0.0))
+        );
+        assert_eq!(
+            enc(ScalarValue::Float64(-f64::NAN)),
+            enc(ScalarValue::Float64(f64::NAN))
+        );
         let texts = ["", "a", "a\0", "a\0b", "ab", "b"];
         for w in texts.windows(2) {
             assert!(
