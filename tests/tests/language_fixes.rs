@@ -287,3 +287,54 @@ fn null_conditions_and_json_literals() {
     let e = fails(&mut c, r#"from [{s: "{bad"}] | select j = s::json"#);
     assert_eq!(e.code(), Some("X004"), "{e}");
 }
+
+#[test]
+fn integers_and_decimals_mix_without_losing_digits() {
+    let ts = TestServer::start(&["127.0.0.1:0"], |_| {});
+    let mut c = ts.root_client();
+    run(
+        &mut c,
+        "create namespace dm;
+         create shared table dm.t (id int64 key, age int32, score decimal(10, 2)) with (access = public);
+         insert into dm.t {id: 1, age: 2147483647, score: \"1234567.89\"::decimal(10, 2)};
+         insert into dm.t {id: 2, age: 12, score: \"12.00\"::decimal(10, 2)};",
+    );
+    // int32 and decimal(10, 2) meet at decimal(12, 2): no cast of the int to (10, 2).
+    let r = run(
+        &mut c,
+        "from dm.t | sort id | select s = age + score, same = score == age",
+    );
+    assert_eq!(
+        r.rows(),
+        vec![
+            vec!["2148718214.89".to_owned(), "false".to_owned()],
+            vec!["24.00".to_owned(), "true".to_owned()]
+        ]
+    );
+    let r = run(
+        &mut c,
+        "from dm.t | select v = age | union (from dm.t | select score) | sort v",
+    );
+    assert_eq!(r.rows().len(), 4);
+    // Decimal arithmetic at SQL's result types: a product keeps s1 + s2 digits and
+    // does not overflow (10, 2); a quotient has 16 fraction digits.
+    let r = run(
+        &mut c,
+        "from dm.t | sort id | select sq = score * score, third = score / 3, half = score * \"0.5\"::decimal(1, 1)",
+    );
+    assert_eq!(
+        r.rows(),
+        vec![
+            vec![
+                "1524157875019.0521".to_owned(),
+                "411522.6300000000000000".to_owned(),
+                "617283.945".to_owned()
+            ],
+            vec![
+                "144.0000".to_owned(),
+                "4.0000000000000000".to_owned(),
+                "6.000".to_owned()
+            ]
+        ]
+    );
+}

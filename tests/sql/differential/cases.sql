@@ -490,6 +490,18 @@ SELECT id, name FROM people WHERE name > 'Z' ORDER BY name;
 -- tags: null_semantics, select
 SELECT id, age + NULL AS a, NULL = NULL AS b FROM people WHERE id < 3;
 
+-- case: integer_with_decimal
+-- tags: select, where
+SELECT id, age + balance AS s, balance - age AS d, balance = age AS same FROM people WHERE balance > age OR balance = age ORDER BY id;
+
+-- case: integer_with_decimal_union
+-- tags: select
+SELECT age AS v FROM people WHERE id < 4 UNION SELECT balance FROM people WHERE id < 4 ORDER BY v;
+
+-- case: decimal_arithmetic_scale
+-- tags: select
+SELECT orders.id, balance * balance AS sq, balance / 3 AS third, balance * qty AS line, amount / qty AS each, amount % 3 AS m, balance + amount AS total FROM people JOIN orders ON orders.person_id = people.id WHERE qty <> 0 ORDER BY orders.id;
+
 -- case: null_logic
 -- tags: null_semantics
 SELECT id, active AND age > 30 AS x, active OR age > 30 AS y FROM people;
