@@ -4,7 +4,7 @@
 //! one to one; where KQL has no operator, an exact rewrite is used (`IS DISTINCT
 //! FROM`, `IS TRUE`, `||`); anything else is refused, naming the construct.
 
-use super::build::{binary, boolean, call, cast, column_owned, expr, lit, not};
+use super::build::{binary, boolean, call, cast, column_owned, expr, lit, not, string};
 use super::error::{R, SqlError, codes, fail};
 use super::from::{From, Relation};
 use super::like::Like;
@@ -465,10 +465,72 @@ impl<'a> Cx<'a> {
                     stack.push(right);
                     stack.push(left);
                 }
-                other => parts.push(self.expr(other)?),
+                other => parts.push(self.text_operand(other, false)?),
             }
         }
         Ok(call("concat", parts))
+    }
+
+    /// An operand of `||` or `concat()` as text, as PostgreSQL converts it: a
+    /// number literal as written (`1.50` is "1.50"), integers, decimals, dates,
+    /// and uuids cast to text (their KQL text is PostgreSQL's), a bool as
+    /// "true"/"false" for `||` and "t"/"f" for `concat()` (`bool_text`). Types whose
+    /// KQL text is not PostgreSQL's (floats, timestamps, times, json, bytes) are refused
+    /// (Q022); an operand of a type the translator cannot see is left to KQL's
+    /// `concat`, which wants text (B005 otherwise).
+    pub(super) fn text_operand(&self, sql_e: &sql::Expr, concat_fn: bool) -> R<Expr> {
+        if let sql::Expr::Value(v) = sql_e
+            && let sql::Value::Number(n, _) = &v.value
+            && n.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        {
+            return Ok(string(n.clone()));
+        }
+        let e = self.expr(sql_e)?;
+        let ty = match &e.kind {
+            ExprKind::Literal(Literal::String(_) | Literal::Null) => return Ok(e),
+            ExprKind::Literal(Literal::Bool(_)) => Some(TypeKind::Bool),
+            ExprKind::Literal(Literal::Int(_)) => Some(TypeKind::Int64),
+            ExprKind::Literal(Literal::Float(_)) => Some(TypeKind::Float64),
+            ExprKind::Literal(Literal::Date(_)) => Some(TypeKind::Date),
+            ExprKind::Literal(Literal::Timestamp(_)) => Some(TypeKind::Timestamp),
+            ExprKind::Call { name, .. } if matches!(name.name.as_str(), "now" | "ago") => {
+                Some(TypeKind::Timestamp)
+            }
+            _ => self.infer(&e),
+        };
+        use TypeKind as T;
+        match ty {
+            None | Some(T::Text) => Ok(e),
+            Some(T::Int16 | T::Int32 | T::Int64 | T::Decimal { .. } | T::Date | T::Uuid) => {
+                Ok(cast(e, T::Text))
+            }
+            Some(T::Bool) if concat_fn => Ok(call(
+                "case",
+                vec![
+                    e.clone(),
+                    string("t"),
+                    not(e),
+                    string("f"),
+                    expr(ExprKind::Literal(Literal::Null)),
+                ],
+            )),
+            Some(T::Bool) => Ok(cast(e, T::Text)),
+            Some(other) => fail(
+                codes::TYPE,
+                sql_e.span(),
+                format!(
+                    "`{sql_e}` is {} and its KQL text differs from PostgreSQL's; \
+                     concatenating it is not supported",
+                    type_words(other)
+                ),
+            )
+            .map_err(|err: SqlError| {
+                err.hint(format!(
+                    "cast it, ({sql_e})::text, to concatenate KQL's text form \
+                     (a timestamp is 2024-01-05T10:00:00Z, a float64 1.0)"
+                ))
+            }),
+        }
     }
 
     /// `a IS NOT DISTINCT FROM b`: true when both are null, false when one is,
@@ -655,6 +717,18 @@ fn distinct(e: Expr) -> Expr {
     match e.kind {
         ExprKind::Call { name, args } if name.name == "is_null" => call("is_not_null", args),
         kind => not(Expr { kind, span: e.span }),
+    }
+}
+
+/// A type in words for messages about the SQL side.
+fn type_words(t: TypeKind) -> &'static str {
+    match t {
+        TypeKind::Float32 | TypeKind::Float64 => "a float",
+        TypeKind::Timestamp => "a timestamp",
+        TypeKind::Time => "a time",
+        TypeKind::Json => "json",
+        TypeKind::Bytes => "bytea",
+        _ => "of another type",
     }
 }
 

@@ -261,11 +261,12 @@ impl Cx<'_> {
     }
 
     /// `concat(a, b)` skips NULL arguments, so each becomes `coalesce(a, "")`; KQL's
-    /// `concat` would be null.
+    /// `concat` would be null. Non-text arguments become text as PostgreSQL writes
+    /// them (see `Cx::text_operand`).
     fn concat_function(&self, args: &[&sql::Expr], whole: &sql::Expr) -> R<Expr> {
         let mut parts = Vec::with_capacity(args.len());
         for a in args {
-            let e = self.expr(a)?;
+            let e = self.text_operand(a, true)?;
             match &e.kind {
                 ExprKind::Literal(Literal::Null) => {}
                 ExprKind::Literal(Literal::String(_)) => parts.push(e),

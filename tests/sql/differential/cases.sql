@@ -502,6 +502,10 @@ SELECT age AS v FROM people WHERE id < 4 UNION SELECT balance FROM people WHERE 
 -- tags: select
 SELECT orders.id, balance * balance AS sq, balance / 3 AS third, balance * qty AS line, amount / qty AS each, amount % 3 AS m, balance + amount AS total FROM people JOIN orders ON orders.person_id = people.id WHERE qty <> 0 ORDER BY orders.id;
 
+-- case: concat_non_text
+-- tags: scalar_functions, null_semantics
+SELECT id, name || age AS a, 'x' || 1 || 2.50 AS b, concat(name, age, active, balance, joined, NULL) AS c, name || active AS d, city || balance AS e FROM people ORDER BY id;
+
 -- case: null_logic
 -- tags: null_semantics
 SELECT id, active AND age > 30 AS x, active OR age > 30 AS y FROM people;

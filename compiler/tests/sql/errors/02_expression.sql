@@ -50,3 +50,5 @@ SELECT '1 day'::interval * age FROM shop.people;
 SELECT * FROM shop.orders WHERE created > now() - interval '1 day' * $1;
 SELECT p.name, o.id FROM shop.people p FULL JOIN shop.orders o ON o.person_id = p.id AND o.status = 'paid';
 SELECT p.name, o.id FROM shop.people p LEFT JOIN shop.orders o ON o.person_id = p.id AND p.age > 30;
+SELECT name || score FROM shop.people;
+SELECT concat(name, now()) FROM shop.people;
