@@ -506,6 +506,14 @@ SELECT orders.id, balance * balance AS sq, balance / 3 AS third, balance * qty A
 -- tags: scalar_functions, null_semantics
 SELECT id, name || age AS a, 'x' || 1 || 2.50 AS b, concat(name, age, active, balance, joined, NULL) AS c, name || active AS d, city || balance AS e FROM people ORDER BY id;
 
+-- case: timestamp_untyped_literals
+-- tags: where
+SELECT id FROM orders WHERE placed = '2024-01-05 10:00:00+00' OR placed >= '2024-03-06' OR placed = '2024-03-02T08:00:00Z' ORDER BY id;
+
+-- case: now_untyped_literals
+-- tags: where
+SELECT count(*) AS n FROM orders WHERE localtimestamp > '2020-01-01' AND now() > '2020-01-01 00:00:00';
+
 -- case: null_logic
 -- tags: null_semantics
 SELECT id, active AND age > 30 AS x, active OR age > 30 AS y FROM people;

@@ -52,3 +52,4 @@ SELECT p.name, o.id FROM shop.people p FULL JOIN shop.orders o ON o.person_id = 
 SELECT p.name, o.id FROM shop.people p LEFT JOIN shop.orders o ON o.person_id = p.id AND p.age > 30;
 SELECT name || score FROM shop.people;
 SELECT concat(name, now()) FROM shop.people;
+SELECT id FROM shop.orders WHERE created = '2024-01-15 12:30:00+02';
