@@ -701,6 +701,17 @@ impl Binder<'_> {
             }
             None => None,
         };
+        // A bare `null` counts as a null int64: `count(null)` is 0, as in SQL (a
+        // value of type null carries no validity to count).
+        let arg = match arg {
+            Some(a)
+                if a.ty == DataType::Null
+                    && matches!(func, AggFunc::Count | AggFunc::CountDistinct) =>
+            {
+                Some(coerce_to(a, DataType::Int64))
+            }
+            other => other,
+        };
         let ty = func
             .result_type(arg.as_ref().map(|a| a.ty))
             .map_err(|m| BindError::new(BindCode::BadArguments, span, m))?;

@@ -514,6 +514,14 @@ SELECT id FROM orders WHERE placed = '2024-01-05 10:00:00+00' OR placed >= '2024
 -- tags: where
 SELECT count(*) AS n FROM orders WHERE localtimestamp > '2020-01-01' AND now() > '2020-01-01 00:00:00';
 
+-- case: nullif_values
+-- tags: scalar_functions, null_semantics
+SELECT id, nullif(age, 27) AS a, nullif(city, '') AS c, nullif(balance, 0) AS b FROM people ORDER BY id;
+
+-- case: count_null_literal
+-- tags: aggregate_functions, null_semantics
+SELECT count(NULL) AS n, count(age) AS a, count(*) AS s FROM people;
+
 -- case: null_logic
 -- tags: null_semantics
 SELECT id, active AND age > 30 AS x, active OR age > 30 AS y FROM people;

@@ -14,7 +14,6 @@ SELECT * FROM shop.people WHERE name LIKE $1;
 SELECT * FROM shop.people WHERE name LIKE ANY (ARRAY['a%', 'b%']);
 SELECT * FROM shop.people WHERE name LIKE 'abc\';
 SELECT trim(name) FROM shop.people;
-SELECT nullif(age, 0) FROM shop.people;
 SELECT greatest(age, 18) FROM shop.people;
 SELECT md5(name) FROM shop.people;
 SELECT round(score, 2) FROM shop.people;
@@ -53,3 +52,5 @@ SELECT p.name, o.id FROM shop.people p LEFT JOIN shop.orders o ON o.person_id = 
 SELECT name || score FROM shop.people;
 SELECT concat(name, now()) FROM shop.people;
 SELECT id FROM shop.orders WHERE created = '2024-01-15 12:30:00+02';
+SELECT replace(name, 'a', 'b') FROM shop.people;
+SELECT position('a' in name) FROM shop.people;
