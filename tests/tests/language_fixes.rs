@@ -225,19 +225,25 @@ fn sql_casts_to_integers_round_as_postgresql_does() {
                 .collect::<Vec<_>>()
         ]
     );
-    // What docs/sql.md says differs: literal arithmetic is float arithmetic, unless
-    // the literals are cast to numeric.
+    // Number literals are exact decimals and decimal arithmetic has PostgreSQL's
+    // result scales: PostgreSQL 15's answers, digit for digit (an exponent moves the
+    // point; only a float8 cast makes float arithmetic).
     let r = sql(
         &mut k,
-        "select 0.1 + 0.2, 10.0 / 3, 1.10 * 3, 0.1::numeric(2, 1) + 0.2::numeric(2, 1)",
+        "select 0.1 + 0.2, 10.0 / 3, 1.10 * 3, 0.1::numeric(2, 1) + 0.2::numeric(2, 1), 12.50, 0.1 + 0.2 = 0.3, 1e-1 + 2e-1, 2.50e1, 0.1::float8 + 0.2::float8",
     );
     assert_eq!(
         r.rows(),
         vec![vec![
-            "0.30000000000000004".to_owned(),
-            "3.3333333333333335".into(),
-            "3.3000000000000003".into(),
-            "0.3".into()
+            "0.3".to_owned(),
+            "3.3333333333333333".into(),
+            "3.30".into(),
+            "0.3".into(),
+            "12.50".into(),
+            "true".into(),
+            "0.3".into(),
+            "25.0".into(),
+            "0.30000000000000004".into()
         ]]
     );
     // The same rules in KQL: a float rounds half to even, a decimal half away.
