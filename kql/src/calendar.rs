@@ -1,6 +1,7 @@
 //! Proleptic Gregorian calendar arithmetic for date and timestamp literals: days
 //! since 1970-01-01 from a calendar date and back (Howard Hinnant's algorithms), so
-//! the lexer can validate `@2026-02-30` and the printer can write dates back.
+//! the lexer can validate `@2026-02-30` and the printer can write dates back; the
+//! UTC text of a timestamp.
 
 pub const MICROS_PER_SECOND: i64 = 1_000_000;
 pub const MICROS_PER_DAY: i64 = 86_400 * MICROS_PER_SECOND;
@@ -47,6 +48,35 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
+/// A timestamp (µs since the epoch) in UTC as `YYYY-MM-DDThh:mm:ss[.ffffff]Z`, with
+/// only the fractional digits it needs; a year outside 0–9999 gets a sign
+/// (`-0044-03-15T…`, `+12000-01-01T…`). The literal printer and the VM's
+/// `timestamp::text` both write this.
+pub fn format_timestamp(us: i64) -> String {
+    let (y, mo, d) = civil_from_days(us.div_euclid(MICROS_PER_DAY));
+    let rem = us.rem_euclid(MICROS_PER_DAY);
+    let secs = rem / MICROS_PER_SECOND;
+    let frac = rem % MICROS_PER_SECOND;
+    let year = if (0..=9999).contains(&y) {
+        format!("{y:04}")
+    } else {
+        format!("{y:+05}")
+    };
+    let mut out = format!(
+        "{year}-{mo:02}-{d:02}T{:02}:{:02}:{:02}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    );
+    if frac != 0 {
+        let digits = format!("{frac:06}");
+        out.push('.');
+        out.push_str(digits.trim_end_matches('0'));
+    }
+    out.push('Z');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,5 +94,11 @@ mod tests {
         assert_eq!(days_from_civil(1970, 1, 1), 0);
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
         assert_eq!(civil_from_days(-1), (1969, 12, 31));
+        assert_eq!(format_timestamp(-500_000), "1969-12-31T23:59:59.5Z");
+        assert_eq!(format_timestamp(0), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            format_timestamp(days_from_civil(12000, 1, 1) * MICROS_PER_DAY + 1),
+            "+12000-01-01T00:00:00.000001Z"
+        );
     }
 }

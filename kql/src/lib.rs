@@ -16,7 +16,7 @@
 //! `kql-compiler` gives the tree its meaning.
 
 pub mod ast;
-mod calendar;
+pub mod calendar;
 pub mod diagnostic;
 pub mod format;
 pub mod lexer;

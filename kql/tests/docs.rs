@@ -3,34 +3,11 @@
 //! documented limits are the ones in `kql::limits`.
 
 use kql::lexer::Keyword;
-use std::path::Path;
 
-fn reference() -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/kql.md");
-    std::fs::read_to_string(path).unwrap()
-}
+#[path = "support/doc_blocks.rs"]
+mod doc_blocks;
 
-fn kql_blocks(doc: &str) -> Vec<(usize, String)> {
-    let mut blocks = Vec::new();
-    let mut current: Option<(usize, String)> = None;
-    for (i, line) in doc.lines().enumerate() {
-        let fence = line.trim_start();
-        current = match current {
-            None if fence == "```kql" => Some((i + 1, String::new())),
-            Some(block) if fence == "```" => {
-                blocks.push(block);
-                None
-            }
-            Some((start, mut text)) => {
-                text.push_str(line);
-                text.push('\n');
-                Some((start, text))
-            }
-            None => None,
-        };
-    }
-    blocks
-}
+use doc_blocks::{kql_blocks, reference};
 
 #[test]
 fn every_example_parses_and_round_trips() {

@@ -59,7 +59,11 @@ pub(crate) fn convert(v: &Value, to: DataType, lossy: bool) -> Option<Value> {
         };
     }
     match (v, to) {
-        (Value::Float64(f), T::Float32) if lossy || (*f as f32) as f64 == *f => {
+        // A cast out of float32's range (an overflow or underflow error) is left to
+        // the VM.
+        (Value::Float64(f), T::Float32)
+            if (*f as f32) as f64 == *f || (lossy && f32_in_range(*f)) =>
+        {
             Some(Value::Float32(*f as f32))
         }
         (Value::Float32(f), T::Float64) => Some(Value::Float64(*f as f64)),
@@ -87,6 +91,12 @@ pub(crate) fn convert(v: &Value, to: DataType, lossy: bool) -> Option<Value> {
         (Value::Duration(d), T::Int64) if lossy => Some(Value::Int64(*d)),
         _ => None,
     }
+}
+
+/// Whether a finite, non-zero `f` stays finite and non-zero as a `float32`.
+fn f32_in_range(f: f64) -> bool {
+    let g = f as f32;
+    !(f.is_finite() && f != 0.0 && (g.is_infinite() || g == 0.0))
 }
 
 /// Why `text` is not JSON, if it is not (the VM checks the same at run time).

@@ -278,9 +278,11 @@ macro_rules! functions {
 functions! {
     /// `len(text|bytes) → int64`: characters of a text, bytes of a bytes value.
     Len = 0, "len", false;
-    /// `lower(text) → text`.
+    /// `lower(text) → text`: each character by its simple Unicode lowercase (one
+    /// character to one, as PostgreSQL under a UTF-8 locale: `İ` → `i`).
     Lower = 1, "lower", false;
-    /// `upper(text) → text`.
+    /// `upper(text) → text`: each character by its simple Unicode uppercase; one whose
+    /// uppercase is several characters stays (`upper("straße")` is `STRAßE`).
     Upper = 2, "upper", false;
     /// `trim(text) → text`: without leading and trailing white space.
     Trim = 3, "trim", false;
@@ -302,8 +304,9 @@ functions! {
     Coalesce = 10, "coalesce", false;
     /// `abs(T) → T` for a number type.
     Abs = 11, "abs", false;
-    /// `round(T) → T` for float and decimal types: to the nearest integer, half away
-    /// from zero.
+    /// `round(T) → T` for float and decimal types: to the nearest integer; a float's
+    /// halves go to the even neighbour (`round(2.5)` is `2.0`), a decimal's away from
+    /// zero (`round(2.5::decimal(2, 1))` is `3.0`), as in PostgreSQL.
     Round = 12, "round", false;
     /// `floor(T) → T` for float and decimal types.
     Floor = 13, "floor", false;

@@ -110,7 +110,12 @@ fn arith(op: BinaryOp, a: &Value, b: &Value) -> Option<Value> {
                 BinaryOp::Div if *y != 0.0 => x / y,
                 _ => return None,
             };
-            v.is_finite().then_some(Float64(v))
+            // An overflow (infinite) or underflow (a zero product or quotient of
+            // non-zero operands) is the VM's error to report.
+            let underflow = v == 0.0
+                && *x != 0.0
+                && (op == BinaryOp::Div || (op == BinaryOp::Mul && *y != 0.0));
+            (v.is_finite() && !underflow).then_some(Float64(v))
         }
         (Duration(x), Duration(y)) if matches!(op, BinaryOp::Add | BinaryOp::Sub) => {
             int(*x, *y).map(Duration)
@@ -237,8 +242,8 @@ fn call(f: Func, args: &[&Value]) -> Option<Value> {
         }));
     }
     match (f, args) {
-        (Func::Lower, [Text(s)]) => Some(Text(s.to_lowercase())),
-        (Func::Upper, [Text(s)]) => Some(Text(s.to_uppercase())),
+        // `lower` and `upper` are left to the VM, whose per-character simple case
+        // mapping differs from `str::to_lowercase` (`ß`, `İ`, a final `Σ`).
         (Func::Trim, [Text(s)]) => Some(Text(s.trim().to_owned())),
         (Func::Len, [Text(s)]) => Some(Int64(s.chars().count() as i64)),
         (Func::Len, [Bytes(b)]) => Some(Int64(b.len() as i64)),

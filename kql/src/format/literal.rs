@@ -5,7 +5,7 @@
 //! print as casts from a string, which the binder evaluates to the same value.
 
 use crate::ast::{Literal, TypeKind};
-use crate::calendar::{MICROS_PER_DAY, MICROS_PER_SECOND, civil_from_days};
+use crate::calendar::{MICROS_PER_DAY, civil_from_days, format_timestamp};
 use crate::lexer::DURATION_UNITS;
 use std::fmt::Write;
 
@@ -85,27 +85,13 @@ fn write_duration(out: &mut String, v: i64) {
 }
 
 fn write_timestamp(out: &mut String, us: i64) {
-    let days = us.div_euclid(MICROS_PER_DAY);
-    let rem = us.rem_euclid(MICROS_PER_DAY);
-    let (y, mo, d) = civil_from_days(days);
+    let (y, _, _) = civil_from_days(us.div_euclid(MICROS_PER_DAY));
     if !(1..=9999).contains(&y) {
         let _ = write!(out, "\"{us}\"::timestamp");
         return;
     }
-    let secs = rem / MICROS_PER_SECOND;
-    let frac = rem % MICROS_PER_SECOND;
-    let _ = write!(
-        out,
-        "@{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    );
-    if frac != 0 {
-        let digits = format!("{frac:06}");
-        let _ = write!(out, ".{}", digits.trim_end_matches('0'));
-    }
-    out.push('Z');
+    out.push('@');
+    out.push_str(&format_timestamp(us));
 }
 
 pub fn type_name(kind: TypeKind) -> String {

@@ -35,7 +35,8 @@ exec_codes! {
     /// verifier, never the client's fault; the statement is abandoned and nothing of it
     /// is applied.
     Internal = "X001",
-    /// Integer or decimal overflow in arithmetic, an aggregate or a cast.
+    /// Integer, decimal or float overflow (or float underflow) in arithmetic, an
+    /// aggregate or a cast.
     Overflow = "X002",
     /// Division or remainder by zero.
     DivisionByZero = "X003",

@@ -22,6 +22,7 @@ pub mod context;
 pub mod cursor;
 pub mod error;
 pub mod expr;
+pub mod floats;
 pub mod hash;
 pub mod machine;
 pub mod ops;

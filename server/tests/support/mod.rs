@@ -46,7 +46,7 @@ impl Res {
                 .schema()
                 .index_of(name)
                 .unwrap_or_else(|_| panic!("no column {name} in {:?}", b.schema()));
-            let a = b.column(i);
+            let a = displayable(b.column(i));
             let opts = arrow_cast::display::FormatOptions::default().with_null("null");
             let f = arrow_cast::display::ArrayFormatter::try_new(a.as_ref(), &opts).unwrap();
             for r in 0..a.len() {
@@ -54,6 +54,18 @@ impl Res {
             }
         }
         out
+    }
+}
+
+/// The column as the client shows it: a `UTC` timestamp gets the equal offset
+/// `+00:00`, which arrow's formatter reads without a time-zone database.
+pub fn displayable(a: &arrow_array::ArrayRef) -> arrow_array::ArrayRef {
+    use arrow_schema::DataType;
+    match a.data_type() {
+        DataType::Timestamp(unit, Some(_)) => {
+            arrow_cast::cast(a, &DataType::Timestamp(*unit, Some("+00:00".into()))).unwrap()
+        }
+        _ => a.clone(),
     }
 }
 

@@ -226,6 +226,30 @@ SELECT id, substring(name FROM 1 FOR 2) AS s, substr(name, 2) AS t FROM people;
 -- tags: scalar_functions
 SELECT id FROM people WHERE starts_with(name, 'B') OR starts_with(city, 'O');
 
+-- case: functions_round_half_even
+-- tags: scalar_functions
+SELECT id, round(score) AS r, round(balance) AS rb, round(score * 3) AS r3 FROM people;
+
+-- case: functions_case_mapping
+-- tags: scalar_functions
+SELECT upper('straße' COLLATE "C.utf8") AS u, lower('İSTANBUL ΣΑΣ' COLLATE "C.utf8") AS l, upper(name) AS n FROM people WHERE id = 7;
+
+-- case: float_negative_zero
+-- tags: where, group_by, distinct
+SELECT s, count(*) AS n FROM (SELECT score * -1 AS s FROM people WHERE id = 6 UNION ALL SELECT score FROM people) t WHERE s = 0 GROUP BY s;
+
+-- case: cast_timestamp_to_date
+-- tags: cast, where
+SELECT id, placed::date AS day, placed::time AS at FROM orders WHERE placed::date < current_date AND placed::date >= DATE '2024-03-01';
+
+-- case: cast_date_to_timestamp
+-- tags: cast, where
+SELECT id, joined::timestamp AS midnight FROM people WHERE joined::timestamp < TIMESTAMP '2021-06-01 00:00:00';
+
+-- case: count_null
+-- tags: aggregate_functions, null_semantics
+SELECT count(NULL) AS n, count(DISTINCT NULL) AS d, count(*) AS c FROM people;
+
 -- case: aggregate_all
 -- tags: aggregate_functions, null_semantics
 SELECT count(*), count(age), count(DISTINCT city), sum(age), min(age), max(age) FROM people;
@@ -506,13 +530,17 @@ SELECT orders.id, balance * balance AS sq, balance / 3 AS third, balance * qty A
 -- tags: scalar_functions, null_semantics
 SELECT id, name || age AS a, 'x' || 1 || 2.50 AS b, concat(name, age, active, balance, joined, NULL) AS c, name || active AS d, city || balance AS e FROM people ORDER BY id;
 
+-- case: date_integer_arithmetic
+-- tags: select, null_semantics
+SELECT id, joined + 1 AS next, joined - 1 AS prev, 2 + joined AS two, joined - DATE '2020-01-01' AS days, DATE '2024-02-28' + 1 AS leap, DATE '2024-03-01' - DATE '2024-02-01' AS feb FROM people WHERE joined - 7 > '2020-01-01' OR joined IS NULL ORDER BY id;
+
 -- case: timestamp_untyped_literals
 -- tags: where
 SELECT id FROM orders WHERE placed = '2024-01-05 10:00:00+00' OR placed >= '2024-03-06' OR placed = '2024-03-02T08:00:00Z' ORDER BY id;
 
 -- case: now_untyped_literals
 -- tags: where
-SELECT count(*) AS n FROM orders WHERE localtimestamp > '2020-01-01' AND now() > '2020-01-01 00:00:00';
+SELECT count(*) AS n FROM orders WHERE localtimestamp > '2020-01-01' AND current_date > '2020-01-01' AND now() > '2020-01-01 00:00:00';
 
 -- case: nullif_values
 -- tags: scalar_functions, null_semantics

@@ -3,11 +3,15 @@
 //! and compares as bytes); each row's group id indexes the accumulators, which update
 //! column-at-a-time. Without keys there is one group, even when nothing was fed.
 //! `Seal` decodes the group keys back into columns, finishes the aggregates and hands
-//! out one row per group, in the order groups were first seen.
+//! out one row per group, in the order groups were first seen. Float keys and
+//! `count_distinct` arguments are canonical ([`crate::vm::floats`]): `-0.0` and `0.0`
+//! are one group (keyed `0.0`), all NaNs another; `min`/`max` order NaN above every
+//! number.
 //!
 //! Aggregates skip nulls. `count` is never null; `sum`, `avg`, `min` and `max` of a
 //! group with no non-null value are null. Integer sums are `int64` and overflow is an
-//! error; decimal sums and averages are `decimal(38, s)`.
+//! error; decimal sums and averages are `decimal(38, s)`; a float sum or average whose
+//! running sum of finite values becomes infinite is an overflow too.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -26,6 +30,7 @@ use super::chunks;
 use crate::vm::error::{ExecError, Result, XCode};
 use crate::vm::expr::arith::{div_round, pow10};
 use crate::vm::expr::{EvalCtx, eval};
+use crate::vm::floats;
 use crate::vm::hash::{RowMap, RowSet};
 use crate::vm::types::{batch, batch_bytes};
 
@@ -50,6 +55,23 @@ fn checked_sums<T: ArrowPrimitiveType<Native = i64>>(
 
 fn overflow(what: &str) -> ExecError {
     ExecError::new(XCode::Overflow, format!("{what} overflows"))
+}
+
+/// Whether the argument is a bare `null` (arrow's `NullArray`, whose slots report
+/// themselves valid): every aggregate but `count()` skips all of its rows, so
+/// `count(null)` is 0.
+fn is_all_null(arg: Option<&ArrayRef>) -> bool {
+    arg.is_some_and(|a| a.data_type() == &Arrow::Null)
+}
+
+/// `acc + v` for float sums: an infinite sum of finite values is an overflow (as in
+/// PostgreSQL); an infinity or NaN among the values goes through.
+fn float_add(acc: f64, v: f64, what: &str) -> Result<f64> {
+    let sum = acc + v;
+    if sum.is_infinite() && acc.is_finite() && v.is_finite() {
+        return Err(overflow(what));
+    }
+    Ok(sum)
 }
 
 /// One aggregate's running state, one slot per group.
@@ -168,6 +190,9 @@ impl Acc {
     /// (the caller then updates it row by row).
     fn update_single(&mut self, n: usize, arg: Option<&ArrayRef>) -> Result<bool> {
         let need = || arg.ok_or_else(|| ExecError::internal("an aggregate without its argument"));
+        if is_all_null(arg) && !matches!(self, Acc::CountRows(_)) {
+            return Ok(true);
+        }
         match self {
             Acc::CountRows(c) => c[0] += n as i64,
             Acc::Count(c) => {
@@ -192,6 +217,9 @@ impl Acc {
 
     fn update(&mut self, groups: &[u32], arg: Option<&ArrayRef>) -> Result<()> {
         let need = || arg.ok_or_else(|| ExecError::internal("an aggregate without its argument"));
+        if is_all_null(arg) && !matches!(self, Acc::CountRows(_)) {
+            return Ok(());
+        }
         match self {
             Acc::CountRows(c) => {
                 for g in groups {
@@ -220,7 +248,7 @@ impl Acc {
                 let conv = converter
                     .as_ref()
                     .ok_or_else(|| ExecError::internal("no converter"))?;
-                let rows = conv.convert_columns(std::slice::from_ref(a))?;
+                let rows = conv.convert_columns(&[floats::canonical(a)])?;
                 for (i, g) in groups.iter().enumerate() {
                     if a.is_valid(i) {
                         let r = rows.row(i).data();
@@ -246,7 +274,7 @@ impl Acc {
                 for (i, g) in groups.iter().enumerate() {
                     if v.is_valid(i) {
                         let g = *g as usize;
-                        s[g] += v.value(i);
+                        s[g] = float_add(s[g], v.value(i), "sum()")?;
                         seen[g] = true;
                     }
                 }
@@ -270,8 +298,9 @@ impl Acc {
                 let v = a.as_primitive::<Float64Type>();
                 for (i, g) in groups.iter().enumerate() {
                     if v.is_valid(i) {
-                        s[*g as usize] += v.value(i);
-                        c[*g as usize] += 1;
+                        let g = *g as usize;
+                        s[g] = float_add(s[g], v.value(i), "avg()")?;
+                        c[g] += 1;
                     }
                 }
             }
@@ -319,7 +348,7 @@ impl Acc {
                 bytes,
             } => {
                 let a = need()?;
-                let rows = converter.convert_columns(std::slice::from_ref(a))?;
+                let rows = converter.convert_columns(&[floats::canonical_nan(a)])?;
                 for (i, g) in groups.iter().enumerate() {
                     if !a.is_valid(i) {
                         continue;
@@ -481,7 +510,7 @@ impl AggregateCursor {
         let arrays = self
             .keys
             .iter()
-            .map(|e| eval(e, Some(b), n, ev))
+            .map(|e| eval(e, Some(b), n, ev).map(|a| floats::canonical(&a)))
             .collect::<Result<Vec<_>>>()?;
         if self.converter.is_none() {
             let fields = arrays

@@ -1,10 +1,12 @@
 //! `distinct`: the set of rows seen so far, as `arrow-row` bytes of all columns (so
-//! nulls compare equal here).
+//! nulls compare equal here, and floats are canonical — [`crate::vm::floats`] — so
+//! `-0.0` and `0.0` are one value; the first row seen is the one kept).
 
 use arrow_array::{BooleanArray, RecordBatch};
 use arrow_row::{RowConverter, SortField};
 
 use crate::vm::error::{ExecError, Result};
+use crate::vm::floats;
 use crate::vm::hash::RowSet;
 
 /// A distinct set.
@@ -25,7 +27,7 @@ impl DistinctCursor {
         if b.num_rows() == 0 {
             return Ok(b.clone());
         }
-        let columns = super::or_unit(b.columns().to_vec(), b.num_rows());
+        let columns = super::or_unit(floats::canonical_all(b.columns().to_vec()), b.num_rows());
         if self.converter.is_none() {
             let fields = columns
                 .iter()

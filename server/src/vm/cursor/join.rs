@@ -5,7 +5,8 @@
 //! the build columns of every matching pair — plus, for left and full joins, each
 //! unmatched probe row with nulls on the build side — and marks matched build rows.
 //! For right and full joins, `Next` then hands out the build rows no probe matched,
-//! with nulls on the probe side.
+//! with nulls on the probe side. Float keys are canonical ([`crate::vm::floats`]), so
+//! `-0.0` matches `0.0` and NaN matches NaN.
 
 use std::collections::VecDeque;
 
@@ -17,6 +18,7 @@ use kql_compiler::bytecode::{Expr, JoinKind};
 use super::chunks;
 use crate::vm::error::{ExecError, Result, XCode};
 use crate::vm::expr::{EvalCtx, eval};
+use crate::vm::floats;
 use crate::vm::hash::RowMap;
 use crate::vm::types::{batch, batch_bytes};
 
@@ -84,7 +86,7 @@ impl JoinCursor {
             .iter()
             .map(|e| eval(e, Some(b), b.num_rows(), ev))
             .collect::<Result<Vec<_>>>()?;
-        Ok(super::or_unit(arrays, b.num_rows()))
+        Ok(super::or_unit(floats::canonical_all(arrays), b.num_rows()))
     }
 
     pub fn seal(&mut self, ev: &EvalCtx<'_>) -> Result<()> {

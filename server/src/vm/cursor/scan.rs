@@ -397,7 +397,18 @@ pub fn spec(
         .project(projection)
         .range(range)
         .batch_size(super::OUT_BATCH_ROWS);
-    s.predicates = predicates;
+    // Storage compares floats by IEEE total order (`-0.0 < 0.0`, NaNs apart) and
+    // prunes nothing by them, so a float predicate would only drop rows the VM's
+    // comparison keeps (`where ratio == 0` and a stored `-0.0`).
+    let float = |c: ColumnId| {
+        def.columns.iter().any(|d| {
+            d.id == c && matches!(d.data_type, StorageType::Float32 | StorageType::Float64)
+        })
+    };
+    s.predicates = predicates
+        .into_iter()
+        .filter(|p| !float(p.column))
+        .collect();
     if row_id {
         s = s.with_row_id();
     }

@@ -1,7 +1,9 @@
 //! Sorting. Sort keys are evaluated over each fed batch and turned into
 //! `arrow-row` rows (descending and nulls-first folded into the byte order), so the
 //! sort compares bytes; ties keep their feeding order (a stable sort). `Next` hands
-//! out the rows in order, [`super::OUT_BATCH_ROWS`] at a time.
+//! out the rows in order, [`super::OUT_BATCH_ROWS`] at a time. Float keys are
+//! canonical ([`crate::vm::floats`]): `-0.0` ties with `0.0`, NaN sorts above every
+//! number.
 
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_row::{RowConverter, Rows, SortField};
@@ -11,6 +13,7 @@ use kql_compiler::bytecode::{Expr, SortKey};
 use super::{OUT_BATCH_ROWS, chunks};
 use crate::vm::error::{ExecError, Result};
 use crate::vm::expr::{EvalCtx, eval};
+use crate::vm::floats;
 use crate::vm::types::batch_bytes;
 
 /// Sort keys: their expressions and the row converter made for their types.
@@ -34,7 +37,7 @@ impl Keys {
             .iter()
             .map(|(e, _)| eval(e, Some(b), b.num_rows(), ev))
             .collect::<Result<Vec<_>>>()?;
-        Ok(super::or_unit(arrays, b.num_rows()))
+        Ok(super::or_unit(floats::canonical_all(arrays), b.num_rows()))
     }
 
     /// The key rows of `b`, appended to `rows` when given.

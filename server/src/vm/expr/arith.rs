@@ -1,9 +1,13 @@
 //! Arithmetic. Integers and floats go through arrow's checked kernels (overflow and
 //! division by zero are errors; for floats too, division by zero is an error rather
-//! than an infinity). Decimals compute at SQL's result type
-//! ([`BinaryOp::decimal_type`]: `decimal(10, 2) * decimal(10, 2)` is `decimal(20, 4)`),
-//! products and quotients rounded half away from zero, a result with more digits than
-//! its precision is an overflow. Timestamps, durations and `duration × int64`
+//! than an infinity). Float results are range-checked as PostgreSQL does: an
+//! infinite result of finite operands is an overflow, and a zero product or quotient
+//! of non-zero operands (a finite divisor) an underflow, both `X002`; infinities and
+//! NaN that come in go through (`"inf"::float64 * 2` is `inf`). Decimals compute at
+//! SQL's result type ([`BinaryOp::decimal_type`]: `decimal(10, 2) * decimal(10, 2)` is
+//! `decimal(20, 4)`), products and quotients rounded half away from zero, a result
+//! with more digits than its precision is an overflow. Timestamps, durations and
+//! `duration × int64`
 //! are computed on their microsecond values with checked `i64` arithmetic.
 
 use std::sync::Arc;
@@ -52,7 +56,9 @@ pub fn binary(op: BinaryOp, l: &Val, r: &Val, rows: usize) -> Result<Val> {
             if matches!(op, BinaryOp::Div | BinaryOp::Rem) && has_zero(r)? {
                 return Err(by_zero());
             }
-            kernel(op, l, r)?
+            let out = kernel(op, l, r)?;
+            float_range(op, l, r, &out)?;
+            out
         }
         _ => kernel(op, l, r)?,
     };
@@ -74,6 +80,59 @@ fn kernel(op: BinaryOp, l: &Val, r: &Val) -> Result<ArrayRef> {
             )));
         }
     })
+}
+
+/// Value `i` of a float array, as `f64` (exact for `float32`).
+fn float_at(a: &dyn Array, i: usize) -> f64 {
+    match a.data_type() {
+        Arrow::Float32 => f64::from(a.as_primitive::<Float32Type>().value(i)),
+        Arrow::Float64 => a.as_primitive::<Float64Type>().value(i),
+        _ => f64::NAN,
+    }
+}
+
+/// A float operation's result out of range: `x op y` of finite `x` and `y` gave an
+/// infinity (overflow), or a product or quotient of non-zero `x` and `y` (a finite
+/// divisor) gave zero (underflow). Checked per row only where the result is not a
+/// finite non-zero number.
+fn float_range(op: BinaryOp, l: &Val, r: &Val, out: &ArrayRef) -> Result<()> {
+    let (la, ra) = (l.array.as_ref(), r.array.as_ref());
+    let ty = if out.data_type() == &Arrow::Float32 {
+        "float32"
+    } else {
+        "float64"
+    };
+    for i in 0..out.len() {
+        if out.is_null(i) {
+            continue;
+        }
+        let z = float_at(out.as_ref(), i);
+        if z.is_finite() && z != 0.0 {
+            continue;
+        }
+        let x = float_at(la, if l.scalar { 0 } else { i });
+        let y = float_at(ra, if r.scalar { 0 } else { i });
+        let under = z == 0.0
+            && x != 0.0
+            && match op {
+                BinaryOp::Mul => y != 0.0,
+                BinaryOp::Div => y.is_finite(),
+                _ => false,
+            };
+        if z.is_infinite() && x.is_finite() && y.is_finite() {
+            return Err(ExecError::new(
+                XCode::Overflow,
+                format!("{x:e} {} {y:e} overflows {ty}", op.symbol()),
+            ));
+        }
+        if under {
+            return Err(ExecError::new(
+                XCode::Overflow,
+                format!("{x:e} {} {y:e} underflows {ty}", op.symbol()),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Whether a float divisor holds a zero in a non-null slot.

@@ -2,17 +2,24 @@
 //! most of the work with `safe = false`, so a value that does not convert is an error
 //! (`X004`) instead of a null. The VM handles itself what Arrow does not spell the
 //! KQL way: `json` (text that must parse as JSON), `uuid` ↔ text (the 8-4-4-4-12 hex
-//! form), `duration` ↔ text (`90s`, `1h`, `250ms`), and numbers to integers, which
+//! form), `duration` ↔ text (`90s`, `1h`, `250ms`), numbers to integers, which
 //! round as PostgreSQL rounds (Arrow truncates): floats half to even (`2.5` → 2),
-//! decimals half away from zero (`2.5` → 3).
+//! decimals half away from zero (`2.5` → 3), and timestamps: they are UTC
+//! instants typed `Timestamp(µs, "UTC")`, and arrow resolves a named zone only with
+//! the `chrono-tz` feature, so a cast from a timestamp reads the same microseconds as
+//! a zone-less timestamp (whose wall clock is UTC) and a cast to one produces a
+//! zone-less timestamp and labels it `UTC`. A timestamp's text is its canonical
+//! literal without the `@`: `2026-11-21T10:00:00.25Z`.
 
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::DurationMicrosecondType;
+use arrow_array::types::{
+    DurationMicrosecondType, Float32Type, Float64Type, TimestampMicrosecondType,
+};
 use arrow_array::{Array, ArrayRef, DurationMicrosecondArray, FixedSizeBinaryArray, StringArray};
 use arrow_cast::{CastOptions, cast_with_options};
-use arrow_schema::DataType as Arrow;
+use arrow_schema::{DataType as Arrow, TimeUnit};
 use kql_compiler::bytecode::format_duration;
 use kql_compiler::types::DataType;
 
@@ -47,6 +54,37 @@ pub fn cast_array(a: &ArrayRef, to: DataType) -> Result<ArrayRef> {
     if from.equals_datatype(&want) {
         return Ok(a.clone());
     }
+    if let Arrow::Timestamp(TimeUnit::Microsecond, Some(_)) = from {
+        let t = a.as_primitive::<TimestampMicrosecondType>();
+        if to == DataType::Text {
+            let out: StringArray = t
+                .iter()
+                .map(|v| v.map(kql::calendar::format_timestamp))
+                .collect();
+            return Ok(Arc::new(out));
+        }
+        let naive: ArrayRef = Arc::new(t.clone().with_timezone_opt(None::<String>));
+        return arrow_cast_checked(&naive, &want, &from, to);
+    }
+    if to == DataType::Timestamp {
+        let naive_type = Arrow::Timestamp(TimeUnit::Microsecond, None);
+        let naive = match arrow_cast_checked(a, &naive_type, &from, to) {
+            // Arrow wants seconds; `2026-11-21 10:00` (as a KQL literal may be
+            // written, and PostgreSQL reads) gets `:00`.
+            Err(e) if from == Arrow::Utf8 => {
+                let filled: StringArray = a
+                    .as_string::<i32>()
+                    .iter()
+                    .map(|v| v.map(with_seconds))
+                    .collect();
+                arrow_cast_checked(&(Arc::new(filled) as ArrayRef), &naive_type, &from, to)
+                    .map_err(|_| e)?
+            }
+            other => other?,
+        };
+        let utc = naive.as_primitive::<TimestampMicrosecondType>().clone();
+        return Ok(Arc::new(utc.with_timezone("UTC")));
+    }
     if to.is_integer() {
         match &from {
             Arrow::Float32 | Arrow::Float64 => {
@@ -75,27 +113,106 @@ pub fn cast_array(a: &ArrayRef, to: DataType) -> Result<ArrayRef> {
         }
         _ => {}
     }
-    arrow_cast(a, to)
+    let out = arrow_cast(a, to)?;
+    if matches!(to, DataType::Float32 | DataType::Float64) {
+        float_range(a, &out, to)?;
+    }
+    Ok(out)
+}
+
+/// A cast to a float out of the target's range, as PostgreSQL reports it: text or a
+/// `float64` whose value is finite and not zero but became infinite (overflow) or
+/// zero (underflow). Text that spells an infinity (`inf`, `-Infinity`) or a zero
+/// (`0e5`) converts as written.
+fn float_range(a: &ArrayRef, out: &ArrayRef, to: DataType) -> Result<()> {
+    let value = |i: usize| -> f64 {
+        match out.data_type() {
+            Arrow::Float32 => f64::from(out.as_primitive::<Float32Type>().value(i)),
+            _ => out.as_primitive::<Float64Type>().value(i),
+        }
+    };
+    for i in 0..out.len() {
+        if out.is_null(i) {
+            continue;
+        }
+        let z = value(i);
+        if z.is_finite() && z != 0.0 {
+            continue;
+        }
+        let (finite, nonzero, shown) = match a.data_type() {
+            Arrow::Utf8 => {
+                let t = a.as_string::<i32>().value(i).trim();
+                let mantissa = t.split(['e', 'E']).next().unwrap_or("");
+                let digits = mantissa.chars().any(|c| c.is_ascii_digit());
+                (
+                    digits,
+                    mantissa.chars().any(|c| ('1'..='9').contains(&c)),
+                    format!("`{t}`"),
+                )
+            }
+            Arrow::Float64 => {
+                let x = a.as_primitive::<Float64Type>().value(i);
+                (x.is_finite(), x != 0.0, format!("{x:e}"))
+            }
+            _ => continue,
+        };
+        if finite && nonzero && (z.is_infinite() || z == 0.0) {
+            let what = if z == 0.0 { "underflow" } else { "overflow" };
+            return Err(ExecError::new(
+                XCode::Overflow,
+                format!("{shown} is out of range for {to} ({what})"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Arrow's cast with `safe = false`, its errors as `X004`.
 fn arrow_cast(a: &ArrayRef, to: DataType) -> Result<ArrayRef> {
-    let from = a.data_type().clone();
-    let want = arrow_type(to);
+    arrow_cast_checked(a, &arrow_type(to), a.data_type(), to)
+}
+
+/// Arrow's cast of `a` to `want` with errors instead of nulls; `from` and `to` name
+/// the types in messages.
+fn arrow_cast_checked(a: &ArrayRef, want: &Arrow, from: &Arrow, to: DataType) -> Result<ArrayRef> {
     let options = CastOptions {
         safe: false,
         ..CastOptions::default()
     };
-    cast_with_options(a, &want, &options).map_err(|e| match e {
+    cast_with_options(a, want, &options).map_err(|e| match e {
         arrow_schema::ArrowError::CastError(m)
         | arrow_schema::ArrowError::ParseError(m)
         | arrow_schema::ArrowError::InvalidArgumentError(m)
         | arrow_schema::ArrowError::ComputeError(m)
         | arrow_schema::ArrowError::ArithmeticOverflow(m) => {
-            failed(format!("cannot cast {} to {to}: {m}", kql_name(&from)))
+            failed(format!("cannot cast {} to {to}: {m}", kql_name(from)))
         }
-        other => failed(format!("cannot cast {} to {to}: {other}", kql_name(&from))),
+        other => failed(format!("cannot cast {} to {to}: {other}", kql_name(from))),
     })
+}
+
+/// `YYYY-MM-DD[T ]hh:mm` with nothing, `Z` or an offset after it gets `:00` after
+/// the minutes; any other text is returned as it is.
+fn with_seconds(t: &str) -> String {
+    let b = t.trim().as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let shape = digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10)
+        && matches!(b.get(10), Some(b'T' | b't' | b' '))
+        && digits(11..13)
+        && b.get(13) == Some(&b':')
+        && digits(14..16)
+        && matches!(b.get(16), None | Some(b'Z' | b'z' | b'+' | b'-'));
+    let t = t.trim();
+    if shape {
+        format!("{}:00{}", &t[..16], &t[16..])
+    } else {
+        t.to_owned()
+    }
 }
 
 fn kql_name(t: &Arrow) -> String {

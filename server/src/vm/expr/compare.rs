@@ -1,6 +1,8 @@
 //! Comparisons (arrow's `cmp` kernels: a comparison with null is null),
 //! three-valued `&&` and `||`, case-insensitive text equality (`=~`, `!~`: both sides
-//! lower-cased, Unicode), and `in` lists (a chain of `==` joined by `||`).
+//! lower-cased, Unicode simple mappings), and `in` lists (a chain of `==` joined by `||`). Floats are
+//! compared canonical ([`crate::vm::floats`]): `-0.0 == 0.0`, NaN equals NaN and is
+//! greater than every number.
 
 use std::sync::Arc;
 
@@ -11,6 +13,12 @@ use kql_compiler::bytecode::BinaryOp;
 
 use super::eval::Val;
 use crate::vm::error::{ExecError, Result};
+use crate::vm::floats;
+
+/// `v` with canonical floats (any other value as it is).
+fn canon(v: &Val) -> Val {
+    Val::from_parts(floats::canonical(&v.array), v.scalar)
+}
 
 fn boolean(v: &Val, rows: usize, scalar: bool) -> Result<BooleanArray> {
     let a = if scalar {
@@ -23,17 +31,24 @@ fn boolean(v: &Val, rows: usize, scalar: bool) -> Result<BooleanArray> {
         .ok_or_else(|| ExecError::internal("a boolean operator on a value that is not bool"))
 }
 
-/// Lower-cases every value of a text array.
+/// Lower-cases every value of a text array ([`super::case::lower`]).
 pub fn lower(a: &dyn Array) -> Result<StringArray> {
     let s = a
         .as_string_opt::<i32>()
         .ok_or_else(|| ExecError::internal("lower() of a value that is not text"))?;
-    Ok(s.iter().map(|v| v.map(|t| t.to_lowercase())).collect())
+    Ok(s.iter().map(|v| v.map(super::case::lower)).collect())
 }
 
 /// `lhs op rhs` for comparisons and boolean connectives.
 pub fn binary(op: BinaryOp, l: &Val, r: &Val, rows: usize) -> Result<Val> {
     let scalar = Val::all_scalar(&[l, r]);
+    let (cl, cr);
+    let (l, r) = if floats::is_float(l.array.as_ref()) || floats::is_float(r.array.as_ref()) {
+        (cl, cr) = (canon(l), canon(r));
+        (&cl, &cr)
+    } else {
+        (l, r)
+    };
     let out: BooleanArray = match op {
         BinaryOp::Eq => cmp::eq(l, r)?,
         BinaryOp::NotEq => cmp::neq(l, r)?,
@@ -76,8 +91,9 @@ pub fn in_list(arg: &Val, items: &[&Val], negated: bool, rows: usize) -> Result<
     let scalar = Val::all_scalar(&all);
     let width = if scalar { 1 } else { rows };
     let mut acc = BooleanArray::from(vec![false; width]);
+    let arg = &canon(arg);
     for item in items {
-        let eq = cmp::eq(arg, *item)?;
+        let eq = cmp::eq(arg, &canon(item))?;
         let eq = if !scalar && eq.len() == 1 && width != 1 {
             Val::scalar(Arc::new(eq))
                 .materialize(width)?

@@ -68,8 +68,8 @@ pub fn call(func: Func, args: &[&Val], rows: usize, ctx: &EvalCtx<'_>) -> Result
             };
             Val::from_parts(Arc::new(out), a.scalar)
         }
-        Func::Lower => map_text(arg(args, 0)?, str::to_lowercase)?,
-        Func::Upper => map_text(arg(args, 0)?, str::to_uppercase)?,
+        Func::Lower => map_text(arg(args, 0)?, super::case::lower)?,
+        Func::Upper => map_text(arg(args, 0)?, super::case::upper)?,
         Func::Trim => map_text(arg(args, 0)?, |s| s.trim().to_owned())?,
         Func::Contains | Func::StartsWith | Func::EndsWith => {
             let (a, b) = (arg(args, 0)?, arg(args, 1)?);
@@ -275,8 +275,10 @@ fn abs(v: &Val) -> Result<Val> {
 
 fn rounding(func: Func, v: &Val) -> Result<Val> {
     let a = &v.array;
+    // Floats round half to even (PostgreSQL's `round(float8)`, the FPU's rounding);
+    // decimals below round half away from zero (PostgreSQL's `round(numeric)`).
     let f64f = |x: f64| match func {
-        Func::Round => x.round(),
+        Func::Round => x.round_ties_even(),
         Func::Floor => x.floor(),
         _ => x.ceil(),
     };
