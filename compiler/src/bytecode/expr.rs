@@ -144,6 +144,23 @@ impl BinaryOp {
                 self.symbol()
             ))
         };
+        if let (
+            Decimal {
+                precision: p1,
+                scale: s1,
+            },
+            Decimal {
+                precision: p2,
+                scale: s2,
+            },
+        ) = (lhs, rhs)
+            && matches!(
+                self,
+                BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem
+            )
+        {
+            return Ok(self.decimal_type((p1, s1), (p2, s2)));
+        }
         match self {
             BinaryOp::And | BinaryOp::Or => {
                 if lhs == Bool && rhs == Bool {
@@ -174,16 +191,6 @@ impl BinaryOp {
                 }
             }
             BinaryOp::Add | BinaryOp::Sub => match (lhs, rhs) {
-                (
-                    Decimal {
-                        precision: p1,
-                        scale: s1,
-                    },
-                    Decimal {
-                        precision: p2,
-                        scale: s2,
-                    },
-                ) => Ok(self.decimal_type((p1, s1), (p2, s2))),
                 (a, b) if a == b && a.is_numeric() => Ok(a),
                 (Duration, Duration) => Ok(Duration),
                 (Timestamp, Duration) => Ok(Timestamp),
@@ -192,16 +199,6 @@ impl BinaryOp {
                 _ => bad(),
             },
             BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => match (lhs, rhs) {
-                (
-                    Decimal {
-                        precision: p1,
-                        scale: s1,
-                    },
-                    Decimal {
-                        precision: p2,
-                        scale: s2,
-                    },
-                ) => Ok(self.decimal_type((p1, s1), (p2, s2))),
                 (a, b) if a == b && a.is_numeric() => Ok(a),
                 (Duration, Int64) if self != BinaryOp::Rem => Ok(Duration),
                 _ => bad(),
