@@ -122,7 +122,7 @@ impl BinaryOp {
     /// `max(s1, s2)`) and then the integer digits, so a result that does not fit is an
     /// overflow when computed.
     pub fn decimal_type(self, (p1, s1): (u8, u8), (p2, s2): (u8, u8)) -> DataType {
-        let (i1, i2) = (p1 - s1, p2 - s2);
+        let (i1, i2) = (p1.saturating_sub(s1), p2.saturating_sub(s2));
         let keep = s1.max(s2);
         let (int, scale) = match self {
             BinaryOp::Mul => (i1 + i2, s1 + s2),
