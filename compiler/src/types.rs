@@ -10,12 +10,16 @@
 //! | from | widens to |
 //! |---|---|
 //! | `null` | any type |
-//! | `int16` | `int32`, `int64`, `float32`, `float64`, `decimal` |
-//! | `int32` | `int64`, `float64`, `decimal` |
-//! | `int64` | `float64`, `decimal` |
+//! | `int16` | `int32`, `int64`, `float32`, `float64`, `decimal(p, s)` with `p - s ≥ 5` |
+//! | `int32` | `int64`, `float64`, `decimal(p, s)` with `p - s ≥ 10` |
+//! | `int64` | `float64`, `decimal(p, s)` with `p - s ≥ 19` |
 //! | `float32` | `float64` |
 //! | `decimal(p, s)` | `decimal(p', s')` with `s' ≥ s` and `p' - s' ≥ p - s`, `float64` |
 //! | `date` | `timestamp` |
+//!
+//! The common type of an integer and `decimal(p, s)` is `decimal(max(p - s, d) + s, s)`
+//! (capped at 38 digits), `d` being the integer's digits (5, 10 or 19): `int32` and
+//! `decimal(10, 2)` meet at `decimal(12, 2)`.
 //!
 //! An integer *literal* also converts to any narrower integer, float or decimal type its
 //! value fits, so `age == 5` compares an `int32` column without widening it.
@@ -114,6 +118,24 @@ impl DataType {
         !matches!(self, DataType::Json)
     }
 
+    /// The decimal digits an integer type needs (0 for other types): 5, 10 or 19.
+    pub fn integer_digits(self) -> u8 {
+        match self {
+            DataType::Int16 => 5,
+            DataType::Int32 => 10,
+            DataType::Int64 => 19,
+            _ => 0,
+        }
+    }
+
+    /// The decimal type that holds every value of an integer type: `decimal(10, 0)` for
+    /// `int32`.
+    pub fn integer_as_decimal(self) -> Option<DataType> {
+        self.is_integer()
+            .then(|| DataType::decimal(self.integer_digits(), 0))
+            .flatten()
+    }
+
     /// Whether `self` converts to `to` implicitly (see the module table).
     pub fn widens_to(self, to: DataType) -> bool {
         use DataType::*;
@@ -121,9 +143,16 @@ impl DataType {
             return true;
         }
         match (self, to) {
-            (Int16, Int32 | Int64 | Float32 | Float64 | Decimal { .. }) => true,
-            (Int32, Int64 | Float64 | Decimal { .. }) => true,
-            (Int64, Float64 | Decimal { .. }) => true,
+            (Int16, Int32 | Int64 | Float32 | Float64) => true,
+            (Int32, Int64 | Float64) => true,
+            (Int64, Float64) => true,
+            (
+                Int16 | Int32 | Int64,
+                Decimal {
+                    precision: p,
+                    scale: s,
+                },
+            ) => p - s >= self.integer_digits(),
             (Float32, Float64) => true,
             (
                 Decimal {
@@ -164,6 +193,23 @@ impl DataType {
                 let scale = s1.max(s2);
                 let int = (p1 - s1).max(p2 - s2);
                 DataType::decimal((int + scale).min(38), scale)
+            }
+            (
+                i @ (Int16 | Int32 | Int64),
+                Decimal {
+                    precision: p,
+                    scale: s,
+                },
+            )
+            | (
+                Decimal {
+                    precision: p,
+                    scale: s,
+                },
+                i @ (Int16 | Int32 | Int64),
+            ) => {
+                let int = (p - s).max(i.integer_digits());
+                DataType::decimal((int + s).min(38), s)
             }
             (Float32, Int32 | Int64) | (Int32 | Int64, Float32) => Some(Float64),
             _ => None,
@@ -346,6 +392,31 @@ mod tests {
             ),
             DataType::decimal(12, 4)
         );
+        // An integer keeps all its digits next to a decimal.
+        let d = |p, s| DataType::decimal(p, s).unwrap();
+        assert!(!Int32.widens_to(d(10, 2)));
+        assert!(Int32.widens_to(d(12, 2)));
+        assert!(Int16.widens_to(d(7, 2)));
+        assert_eq!(DataType::common(Int32, d(10, 2)), Some(d(12, 2)));
+        assert_eq!(DataType::common(d(10, 2), Int64), Some(d(21, 2)));
+        assert_eq!(DataType::common(Int16, d(10, 2)), Some(d(10, 2)));
+        assert_eq!(DataType::common(Int64, d(38, 30)), Some(d(38, 30)));
+    }
+
+    #[test]
+    fn decimal_arithmetic_types() {
+        use crate::bytecode::BinaryOp as Op;
+        let d = |p, s| DataType::decimal(p, s).unwrap();
+        assert_eq!(Op::Add.decimal_type((10, 2), (10, 2)), d(11, 2));
+        assert_eq!(Op::Sub.decimal_type((10, 2), (5, 4)), d(13, 4));
+        assert_eq!(Op::Mul.decimal_type((10, 2), (10, 2)), d(20, 4));
+        assert_eq!(Op::Mul.decimal_type((10, 2), (1, 1)), d(11, 3));
+        assert_eq!(Op::Div.decimal_type((10, 2), (1, 0)), d(24, 16));
+        assert_eq!(Op::Rem.decimal_type((10, 2), (1, 0)), d(3, 2));
+        // Past 38 digits the scale gives way first, down to the operands' scale.
+        assert_eq!(Op::Mul.decimal_type((38, 10), (38, 10)), d(38, 10));
+        assert_eq!(Op::Mul.decimal_type((20, 10), (20, 10)), d(38, 18));
+        assert_eq!(Op::Add.decimal_type((38, 0), (38, 0)), d(38, 0));
     }
 
     #[test]

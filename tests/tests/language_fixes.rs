@@ -225,19 +225,25 @@ fn sql_casts_to_integers_round_as_postgresql_does() {
                 .collect::<Vec<_>>()
         ]
     );
-    // What docs/sql.md says differs: literal arithmetic is float arithmetic, unless
-    // the literals are cast to numeric.
+    // Number literals are exact decimals and decimal arithmetic has PostgreSQL's
+    // result scales: PostgreSQL 15's answers, digit for digit (an exponent moves the
+    // point; only a float8 cast makes float arithmetic).
     let r = sql(
         &mut k,
-        "select 0.1 + 0.2, 10.0 / 3, 1.10 * 3, 0.1::numeric(2, 1) + 0.2::numeric(2, 1)",
+        "select 0.1 + 0.2, 10.0 / 3, 1.10 * 3, 0.1::numeric(2, 1) + 0.2::numeric(2, 1), 12.50, 0.1 + 0.2 = 0.3, 1e-1 + 2e-1, 2.50e1, 0.1::float8 + 0.2::float8",
     );
     assert_eq!(
         r.rows(),
         vec![vec![
-            "0.30000000000000004".to_owned(),
-            "3.3333333333333335".into(),
-            "3.3000000000000003".into(),
-            "0.3".into()
+            "0.3".to_owned(),
+            "3.3333333333333333".into(),
+            "3.30".into(),
+            "0.3".into(),
+            "12.50".into(),
+            "true".into(),
+            "0.3".into(),
+            "25.0".into(),
+            "0.30000000000000004".into()
         ]]
     );
     // The same rules in KQL: a float rounds half to even, a decimal half away.
@@ -286,4 +292,55 @@ fn null_conditions_and_json_literals() {
     // Text computed per row is checked when the statement runs.
     let e = fails(&mut c, r#"from [{s: "{bad"}] | select j = s::json"#);
     assert_eq!(e.code(), Some("X004"), "{e}");
+}
+
+#[test]
+fn integers_and_decimals_mix_without_losing_digits() {
+    let ts = TestServer::start(&["127.0.0.1:0"], |_| {});
+    let mut c = ts.root_client();
+    run(
+        &mut c,
+        "create namespace dm;
+         create shared table dm.t (id int64 key, age int32, score decimal(10, 2)) with (access = public);
+         insert into dm.t {id: 1, age: 2147483647, score: \"1234567.89\"::decimal(10, 2)};
+         insert into dm.t {id: 2, age: 12, score: \"12.00\"::decimal(10, 2)};",
+    );
+    // int32 and decimal(10, 2) meet at decimal(12, 2): no cast of the int to (10, 2).
+    let r = run(
+        &mut c,
+        "from dm.t | sort id | select s = age + score, same = score == age",
+    );
+    assert_eq!(
+        r.rows(),
+        vec![
+            vec!["2148718214.89".to_owned(), "false".to_owned()],
+            vec!["24.00".to_owned(), "true".to_owned()]
+        ]
+    );
+    let r = run(
+        &mut c,
+        "from dm.t | select v = age | union (from dm.t | select score) | sort v",
+    );
+    assert_eq!(r.rows().len(), 4);
+    // Decimal arithmetic at SQL's result types: a product keeps s1 + s2 digits and
+    // does not overflow (10, 2); a quotient has 16 fraction digits.
+    let r = run(
+        &mut c,
+        "from dm.t | sort id | select sq = score * score, third = score / 3, half = score * \"0.5\"::decimal(1, 1)",
+    );
+    assert_eq!(
+        r.rows(),
+        vec![
+            vec![
+                "1524157875019.0521".to_owned(),
+                "411522.6300000000000000".to_owned(),
+                "617283.945".to_owned()
+            ],
+            vec![
+                "144.0000".to_owned(),
+                "4.0000000000000000".to_owned(),
+                "6.000".to_owned()
+            ]
+        ]
+    );
 }

@@ -367,6 +367,31 @@ impl Binder<'_> {
         }
     }
 
+    /// An integer operand as a decimal of scale 0: a literal as just its digits
+    /// (`3` is `decimal(1, 0)`), a column as its type's (`int32` is `decimal(10, 0)`).
+    fn as_decimal(s: Scalar) -> Scalar {
+        if !s.ty.is_integer() {
+            return s;
+        }
+        if let ScalarKind::Literal(v) = &s.kind {
+            let digits = match v {
+                Value::Int16(n) => n.unsigned_abs().to_string().len(),
+                Value::Int32(n) => n.unsigned_abs().to_string().len(),
+                Value::Int64(n) => n.unsigned_abs().to_string().len(),
+                _ => 19,
+            };
+            if let Some(ty) = DataType::decimal(digits as u8, 0)
+                && let Some(v) = convert(v, ty, false)
+            {
+                return Scalar::literal(v);
+            }
+        }
+        match s.ty.integer_as_decimal() {
+            Some(ty) => coerce_to(s, ty),
+            None => s,
+        }
+    }
+
     pub(crate) fn compare(&self, op: BOp, a: Scalar, b: Scalar, span: Span) -> R<Scalar> {
         let (a, b) = Self::unify(a, b);
         let (a, b) = if a.ty == DataType::Null && b.ty == DataType::Null {
@@ -459,6 +484,13 @@ impl Binder<'_> {
                     a
                 };
                 (a, b)
+            }
+            // Decimals keep their own types (the result type follows from both); an
+            // integer beside one becomes the decimal that holds it.
+            (DataType::Decimal { .. }, t) | (t, DataType::Decimal { .. })
+                if t.is_integer() || matches!(t, DataType::Decimal { .. }) =>
+            {
+                (Self::as_decimal(a), Self::as_decimal(b))
             }
             _ => Self::unify(a, b),
         };
@@ -668,6 +700,17 @@ impl Binder<'_> {
                 Some(r?)
             }
             None => None,
+        };
+        // A bare `null` counts as a null int64: `count(null)` is 0, as in SQL (a
+        // value of type null carries no validity to count).
+        let arg = match arg {
+            Some(a)
+                if a.ty == DataType::Null
+                    && matches!(func, AggFunc::Count | AggFunc::CountDistinct) =>
+            {
+                Some(coerce_to(a, DataType::Int64))
+            }
+            other => other,
         };
         let ty = func
             .result_type(arg.as_ref().map(|a| a.ty))

@@ -247,7 +247,11 @@ impl<'a> Binder<'a> {
                 format!("the text for json column `{}` is not JSON: {why}", col.name),
             ));
         }
-        if !assignable(&s, col.ty) {
+        // As SQL's assignment cast: any integer or decimal goes into a decimal column
+        // (rounded to its scale; a value with too many digits fails when cast, X004).
+        let int_into_decimal = (s.ty.is_integer() || matches!(s.ty, DataType::Decimal { .. }))
+            && matches!(col.ty, DataType::Decimal { .. });
+        if !int_into_decimal && !assignable(&s, col.ty) {
             return Err(BindError::new(
                 BindCode::TypeMismatch,
                 span,

@@ -114,6 +114,27 @@ impl BinaryOp {
         )
     }
 
+    /// The type of `decimal(p1, s1) op decimal(p2, s2)` for `+ - * / %`, as in SQL:
+    /// `+ -` scale `max(s1, s2)` with one more integer digit than the wider side; `*`
+    /// scale `s1 + s2`, precision `p1 + p2`; `/` scale `max(s1, s2, 16)` (PostgreSQL's
+    /// 16 significant digits for a quotient under 10,000) with `(p1 - s1) + s2` integer
+    /// digits; `%` scale `max(s1, s2)`. Past 38 digits the scale shrinks (never below
+    /// `max(s1, s2)`) and then the integer digits, so a result that does not fit is an
+    /// overflow when computed.
+    pub fn decimal_type(self, (p1, s1): (u8, u8), (p2, s2): (u8, u8)) -> DataType {
+        let (i1, i2) = (p1.saturating_sub(s1), p2.saturating_sub(s2));
+        let keep = s1.max(s2);
+        let (int, scale) = match self {
+            BinaryOp::Mul => (i1 + i2, s1 + s2),
+            BinaryOp::Div => (i1 + s2, keep.max(16)),
+            BinaryOp::Rem => (i1.min(i2), keep),
+            _ => (i1.max(i2) + 1, keep),
+        };
+        let scale = scale.min(keep.max(38u8.saturating_sub(int))).min(38);
+        let precision = (int + scale).clamp(1, 38);
+        DataType::Decimal { precision, scale }
+    }
+
     /// The result type of `lhs op rhs`, or why it does not type.
     pub fn result_type(self, lhs: DataType, rhs: DataType) -> Result<DataType, String> {
         use DataType::*;
@@ -123,6 +144,23 @@ impl BinaryOp {
                 self.symbol()
             ))
         };
+        if let (
+            Decimal {
+                precision: p1,
+                scale: s1,
+            },
+            Decimal {
+                precision: p2,
+                scale: s2,
+            },
+        ) = (lhs, rhs)
+            && matches!(
+                self,
+                BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem
+            )
+        {
+            return Ok(self.decimal_type((p1, s1), (p2, s2)));
+        }
         match self {
             BinaryOp::And | BinaryOp::Or => {
                 if lhs == Bool && rhs == Bool {

@@ -4,7 +4,7 @@
 //! one to one; where KQL has no operator, an exact rewrite is used (`IS DISTINCT
 //! FROM`, `IS TRUE`, `||`); anything else is refused, naming the construct.
 
-use super::build::{binary, boolean, call, cast, column_owned, expr, lit, not};
+use super::build::{binary, boolean, call, cast, column_owned, expr, lit, not, string};
 use super::error::{R, SqlError, codes, fail};
 use super::from::{From, Relation};
 use super::like::Like;
@@ -100,9 +100,67 @@ impl<'a> Cx<'a> {
         }
     }
 
-    /// `e` read as a value for `other`'s column type (see [`coerce_literal`]).
+    /// `e` read as a value for `other`'s type (see [`coerce_literal`]): a column's,
+    /// a typed literal's (`DATE '…'`), a cast's, `now()`'s.
     fn coerce_for(&self, e: Expr, other: &Expr, span: sqlparser::tokenizer::Span) -> R<Expr> {
-        coerce_literal(e, self.column_type(other), span)
+        coerce_literal(e, self.value_type(other), span)
+    }
+
+    /// [`Cx::infer`], and the types of literals (an integer literal is `int64`) and
+    /// of `now()`.
+    pub fn value_type(&self, e: &Expr) -> Option<TypeKind> {
+        match &e.kind {
+            ExprKind::Literal(Literal::Int(_)) => Some(TypeKind::Int64),
+            ExprKind::Literal(Literal::Float(_)) => Some(TypeKind::Float64),
+            ExprKind::Literal(Literal::Bool(_)) => Some(TypeKind::Bool),
+            ExprKind::Literal(Literal::Date(_)) => Some(TypeKind::Date),
+            ExprKind::Literal(Literal::Timestamp(_)) => Some(TypeKind::Timestamp),
+            ExprKind::Call { name, .. } if matches!(name.name.as_str(), "now" | "ago") => {
+                Some(TypeKind::Timestamp)
+            }
+            _ => self.infer(e),
+        }
+    }
+
+    /// PostgreSQL's `date ± integer` (a date, days later or earlier) and `date -
+    /// date` (the days between, an integer), which KQL writes with timestamps and
+    /// durations: `(d::timestamp + 1d * n::int64)::date`, `(a::timestamp - b::timestamp)::int64
+    /// / 86400000000`. `None` when the operands are not those types.
+    fn date_arithmetic(&self, op: BinaryOp, l: &Expr, r: &Expr) -> Option<Expr> {
+        use TypeKind as T;
+        const DAY: i64 = 86_400_000_000;
+        let int = |t: Option<TypeKind>| matches!(t, Some(T::Int16 | T::Int32 | T::Int64));
+        let (lt, rt) = (self.value_type(l), self.value_type(r));
+        let days = |n: &Expr| {
+            binary(
+                BinaryOp::Mul,
+                lit(Literal::Duration(DAY)),
+                match n.kind {
+                    ExprKind::Literal(Literal::Int(_)) => n.clone(),
+                    _ => cast(n.clone(), T::Int64),
+                },
+            )
+        };
+        let shifted = |d: &Expr, n: &Expr, op| {
+            cast(binary(op, cast(d.clone(), T::Timestamp), days(n)), T::Date)
+        };
+        match (lt, rt, op) {
+            (Some(T::Date), _, BinaryOp::Add | BinaryOp::Sub) if int(rt) => Some(shifted(l, r, op)),
+            (_, Some(T::Date), BinaryOp::Add) if int(lt) => Some(shifted(r, l, op)),
+            (Some(T::Date), Some(T::Date), BinaryOp::Sub) => Some(binary(
+                BinaryOp::Div,
+                cast(
+                    binary(
+                        BinaryOp::Sub,
+                        cast(l.clone(), T::Timestamp),
+                        cast(r.clone(), T::Timestamp),
+                    ),
+                    T::Int64,
+                ),
+                lit(Literal::Int(DAY)),
+            )),
+            _ => None,
+        }
     }
 
     /// The same scope where aggregates are an error, naming the clause.
@@ -435,6 +493,9 @@ impl<'a> Cx<'a> {
             )
             .hint("write the interval out ('3 days'), or compute it in the client"));
         }
+        if let Some(e) = self.date_arithmetic(kop, &l, &r) {
+            return Ok(e);
+        }
         if matches!(
             kop,
             BinaryOp::Eq
@@ -465,10 +526,64 @@ impl<'a> Cx<'a> {
                     stack.push(right);
                     stack.push(left);
                 }
-                other => parts.push(self.expr(other)?),
+                other => parts.push(self.text_operand(other, false)?),
             }
         }
         Ok(call("concat", parts))
+    }
+
+    /// An operand of `||` or `concat()` as text, as PostgreSQL converts it: a
+    /// number literal as written (`1.50` is "1.50"), integers, decimals, dates,
+    /// and uuids cast to text (their KQL text is PostgreSQL's), a bool as
+    /// "true"/"false" for `||` and "t"/"f" for `concat()` (`bool_text`). Types whose
+    /// KQL text is not PostgreSQL's (floats, timestamps, times, json, bytes) are refused
+    /// (Q022); an operand of a type the translator cannot see is left to KQL's
+    /// `concat`, which wants text (B005 otherwise).
+    pub(super) fn text_operand(&self, sql_e: &sql::Expr, concat_fn: bool) -> R<Expr> {
+        if let sql::Expr::Value(v) = sql_e
+            && let sql::Value::Number(n, _) = &v.value
+            && n.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        {
+            return Ok(string(n.clone()));
+        }
+        let e = self.expr(sql_e)?;
+        let ty = match &e.kind {
+            ExprKind::Literal(Literal::String(_) | Literal::Null) => return Ok(e),
+            _ => self.value_type(&e),
+        };
+        use TypeKind as T;
+        match ty {
+            None | Some(T::Text) => Ok(e),
+            Some(T::Int16 | T::Int32 | T::Int64 | T::Decimal { .. } | T::Date | T::Uuid) => {
+                Ok(cast(e, T::Text))
+            }
+            Some(T::Bool) if concat_fn => Ok(call(
+                "case",
+                vec![
+                    e.clone(),
+                    string("t"),
+                    not(e),
+                    string("f"),
+                    expr(ExprKind::Literal(Literal::Null)),
+                ],
+            )),
+            Some(T::Bool) => Ok(cast(e, T::Text)),
+            Some(other) => fail(
+                codes::TYPE,
+                sql_e.span(),
+                format!(
+                    "`{sql_e}` is {} and its KQL text differs from PostgreSQL's; \
+                     concatenating it is not supported",
+                    type_words(other)
+                ),
+            )
+            .map_err(|err: SqlError| {
+                err.hint(format!(
+                    "cast it, ({sql_e})::text, to concatenate KQL's text form \
+                     (a timestamp is 2024-01-05T10:00:00Z, a float64 1.0)"
+                ))
+            }),
+        }
     }
 
     /// `a IS NOT DISTINCT FROM b`: true when both are null, false when one is,
@@ -658,11 +773,23 @@ fn distinct(e: Expr) -> Expr {
     }
 }
 
+/// A type in words for messages about the SQL side.
+fn type_words(t: TypeKind) -> &'static str {
+    match t {
+        TypeKind::Float32 | TypeKind::Float64 => "a float",
+        TypeKind::Timestamp => "a timestamp",
+        TypeKind::Time => "a time",
+        TypeKind::Json => "json",
+        TypeKind::Bytes => "bytea",
+        _ => "of another type",
+    }
+}
+
 /// A literal where a value of type `ty` is expected, read as PostgreSQL reads it
 /// in that place: an untyped string becomes a date or timestamp literal for a date
-/// or timestamp column ('2026-11-21'), a cast for a time column; a number with a
+/// or timestamp ('2026-11-21'), a cast for a time; a number with a
 /// fraction becomes an exact decimal for a decimal column. Anything else is left
-/// as it is. A timestamp with an explicit offset is left as text: PostgreSQL
+/// as it is. A timestamp with a non-zero offset is refused (Q023): PostgreSQL
 /// applies the offset for `timestamptz` and ignores it for `timestamp`, and the
 /// translator does not keep that difference.
 pub(crate) fn coerce_literal(
@@ -678,9 +805,19 @@ pub(crate) fn coerce_literal(
     };
     match ty {
         Some(TypeKind::Date) => literal::typed_string(s, TypeKind::Date, false, span),
-        Some(TypeKind::Timestamp) if !has_offset(s) => {
+        Some(TypeKind::Timestamp) if !has_offset(s) || zero_offset(s) => {
             literal::typed_string(s, TypeKind::Timestamp, false, span)
         }
+        Some(TypeKind::Timestamp) => Err(SqlError::new(
+            codes::LITERAL,
+            span,
+            format!(
+                "timestamp text '{s}' has a UTC offset: PostgreSQL applies it for a \
+                 timestamptz and ignores it for a timestamp, and the translator does not \
+                 know which this is"
+            ),
+        )
+        .hint("write the instant in UTC ('… 10:30:00' or '…+00'), or mark it: TIMESTAMPTZ '…'")),
         Some(TypeKind::Time) => Ok(cast(e, TypeKind::Time)),
         _ => Ok(e),
     }
@@ -772,6 +909,17 @@ fn exact_decimal(f: f64) -> Option<Expr> {
 }
 
 /// Whether a timestamp text ends in an offset (`Z`, `+02`, `-05:00`).
+/// An offset that reads the same either way: `Z`, `+00`, `+00:00`, `-0000`.
+fn zero_offset(s: &str) -> bool {
+    let t = s.trim();
+    let Some(i) = t.get(10..).and_then(|r| r.find(['Z', 'z', '+', '-'])) else {
+        return false;
+    };
+    t[10 + i..]
+        .bytes()
+        .all(|b| matches!(b, b'Z' | b'z' | b'+' | b'-' | b'0' | b':'))
+}
+
 fn has_offset(s: &str) -> bool {
     let t = s.trim();
     t.len() > 10 && t[10..].contains(['Z', 'z', '+', '-'])

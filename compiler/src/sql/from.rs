@@ -379,9 +379,33 @@ impl<'t> Tx<'t> {
             sql::JoinConstraint::On(e) => {
                 let mut visible = out.relations.clone();
                 visible.push(rel.clone());
-                Cx::new(&out.using, &visible)
+                let on = Cx::new(&out.using, &visible)
                     .without_aggregates("JOIN … ON")
-                    .expr(e)?
+                    .expr(e)?;
+                let mut parts = Vec::new();
+                split_and(e, &mut parts);
+                let is_eq = |p: &&sql::Expr| {
+                    let mut p = *p;
+                    while let sql::Expr::Nested(x) = p {
+                        p = x;
+                    }
+                    matches!(
+                        p,
+                        sql::Expr::BinaryOp {
+                            op: sql::BinaryOperator::Eq,
+                            ..
+                        }
+                    )
+                };
+                if !parts.iter().any(is_eq) {
+                    return Err(SqlError::new(
+                        codes::JOIN,
+                        e.span(),
+                        format!("`{e}`: a join's ON needs an equality (`a.k = b.k`) joined to the rest with AND: KQL joins match on equalities"),
+                    )
+                    .hint("join on an equality and put the other condition in WHERE"));
+                }
+                on
             }
             sql::JoinConstraint::Using(cols) => self.using(out, &rel, kind, cols, j)?,
             sql::JoinConstraint::Natural => {

@@ -10,6 +10,7 @@
 //! | `length`, `char_length`, `character_length` | `len` |
 //! | `round(x)`, `floor`, `ceil`, `ceiling` | `round`, `floor`, `ceil` |
 //! | `mod(a, b)` | `a % b` |
+//! | `nullif(a, b)` | `if(a == b, null, a)` |
 //! | `substr`, `substring` (constant positions) | `substring` (0-based) |
 //! | `concat(a, …)` (NULL counts as '') | `concat(coalesce(a, ""), …)` |
 //! | `now()`, `current_timestamp`, `transaction_timestamp()`, `statement_timestamp()`, `localtimestamp` | `now()` |
@@ -33,7 +34,15 @@ pub(crate) const KQL_AGGREGATES: [&str; 6] =
 
 /// Functions with no KQL equivalent that people reach for, with why or what to do.
 const REFUSED: &[(&str, &str)] = &[
-    ("nullif", "KQL has no conditional expression yet"),
+    ("replace", "KQL has no replace()"),
+    (
+        "position",
+        "KQL has no position(); contains() tests for a substring",
+    ),
+    (
+        "strpos",
+        "KQL has no position(); contains() tests for a substring",
+    ),
     ("greatest", "KQL has no greatest()"),
     ("least", "KQL has no least()"),
     (
@@ -215,6 +224,22 @@ impl Cx<'_> {
                 binary(BinaryOp::Rem, a, b)
             }
             "concat" => self.concat_function(args, whole)?,
+            // NULL when the two are equal, else the first: a null first argument
+            // stays null (the comparison is null, so `if` takes its else branch).
+            "nullif" => {
+                arity(2)?;
+                let mut v = translate(args)?;
+                let b = v.pop().expect("two");
+                let a = v.pop().expect("two");
+                call(
+                    "if",
+                    vec![
+                        binary(BinaryOp::Eq, a.clone(), b),
+                        super::build::lit(Literal::Null),
+                        a,
+                    ],
+                )
+            }
             "substr" | "substring" => {
                 if !(2..=3).contains(&args.len()) {
                     return fail(
@@ -261,11 +286,12 @@ impl Cx<'_> {
     }
 
     /// `concat(a, b)` skips NULL arguments, so each becomes `coalesce(a, "")`; KQL's
-    /// `concat` would be null.
+    /// `concat` would be null. Non-text arguments become text as PostgreSQL writes
+    /// them (see `Cx::text_operand`).
     fn concat_function(&self, args: &[&sql::Expr], whole: &sql::Expr) -> R<Expr> {
         let mut parts = Vec::with_capacity(args.len());
         for a in args {
-            let e = self.expr(a)?;
+            let e = self.text_operand(a, true)?;
             match &e.kind {
                 ExprKind::Literal(Literal::Null) => {}
                 ExprKind::Literal(Literal::String(_)) => parts.push(e),

@@ -55,8 +55,9 @@ fn placeholder(p: &str, span: SqlSpan) -> R<Expr> {
     }
 }
 
-/// An integer that fits 64 bits becomes an integer; anything with a `.` or an
-/// exponent becomes a float (PostgreSQL's `numeric` constant; see docs/sql.md).
+/// An integer that fits 64 bits becomes an integer; a number with a `.` the exact
+/// decimal it is written as, an exponent applied (PostgreSQL's `numeric` constant;
+/// see docs/sql.md).
 fn number(text: &str, negate: bool, span: SqlSpan) -> R<Expr> {
     let clean: String = text.chars().filter(|c| *c != '_').collect();
     let is_integer = clean.bytes().all(|b| b.is_ascii_digit());
@@ -78,14 +79,17 @@ fn number(text: &str, negate: bool, span: SqlSpan) -> R<Expr> {
         let v = i64::try_from(v).map_err(|_| too_big(text, span))?;
         return Ok(lit(Literal::Int(v)));
     }
-    // More significant digits than a float64 holds: keep them, as an exact decimal.
-    let significant = clean
-        .chars()
-        .filter(|c| c.is_ascii_digit())
-        .skip_while(|c| *c == '0')
-        .count();
-    if significant > 15 && !clean.contains(['e', 'E']) {
+    // PostgreSQL's `12.50` is an exact numeric: an exact decimal of just its digits
+    // (`"12.50"::decimal(4, 2)`), so `0.1 + 0.2` is 0.3 and `12.50` prints 12.50.
+    // An exponent moves the point (`2.50e1` is 25.0, `1e-1` 0.1).
+    let clean = match plain(&clean) {
+        Some(p) => p,
+        None => clean,
+    };
+    if !clean.contains(['e', 'E']) {
         let (int, frac) = clean.split_once('.').unwrap_or((&clean, ""));
+        let clean = format!("{}.{frac}", if int.is_empty() { "0" } else { int });
+        let clean = clean.trim_end_matches('.');
         let int = int.trim_start_matches('0');
         let precision = (int.len() + frac.len()).max(1);
         if precision > 38 {
@@ -112,6 +116,39 @@ fn number(text: &str, negate: bool, span: SqlSpan) -> R<Expr> {
             format!("number `{text}` is outside the float64 range"),
         ),
     }
+}
+
+/// `1.5e3` written without its exponent (`1500`), as PostgreSQL reads it: the scale
+/// is the fraction's digits minus the exponent, at least 0. `None` when it is not
+/// that shape or would pass 38 digits.
+fn plain(text: &str) -> Option<String> {
+    let (mantissa, exp) = text.split_once(['e', 'E'])?;
+    let exp: i32 = exp.parse().ok()?;
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) || exp.abs() > 38 {
+        return None;
+    }
+    let digits = format!("{int}{frac}");
+    // The point sits after `point` digits of `digits`.
+    let point = int.len() as i32 + exp;
+    let text = if point <= 0 {
+        format!("0.{}{digits}", "0".repeat((-point) as usize))
+    } else if point as usize >= digits.len() {
+        format!("{digits}{}", "0".repeat(point as usize - digits.len()))
+    } else {
+        format!(
+            "{}.{}",
+            &digits[..point as usize],
+            &digits[point as usize..]
+        )
+    };
+    let text = text.trim_start_matches('0');
+    let text = if text.is_empty() || text.starts_with('.') {
+        format!("0{text}")
+    } else {
+        text.to_string()
+    };
+    (text.len() <= 40).then_some(text)
 }
 
 fn too_big(text: &str, span: SqlSpan) -> SqlError {
@@ -391,7 +428,19 @@ fn scaled(num: &str, factor: i128) -> Result<i128, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_interval;
+    use super::{parse_interval, plain};
+
+    #[test]
+    fn exponents_move_the_point() {
+        let p = |t: &str| plain(t);
+        assert_eq!(p("1.5e3").as_deref(), Some("1500"));
+        assert_eq!(p("2.50e1").as_deref(), Some("25.0"));
+        assert_eq!(p("1e-1").as_deref(), Some("0.1"));
+        assert_eq!(p("12e-4").as_deref(), Some("0.0012"));
+        assert_eq!(p("1E2").as_deref(), Some("100"));
+        assert_eq!(p("1e300"), None);
+        assert_eq!(p("1.5"), None);
+    }
 
     #[test]
     fn intervals_add_up_exactly() {

@@ -514,6 +514,42 @@ SELECT id, name FROM people WHERE name > 'Z' ORDER BY name;
 -- tags: null_semantics, select
 SELECT id, age + NULL AS a, NULL = NULL AS b FROM people WHERE id < 3;
 
+-- case: integer_with_decimal
+-- tags: select, where
+SELECT id, age + balance AS s, balance - age AS d, balance = age AS same FROM people WHERE balance > age OR balance = age ORDER BY id;
+
+-- case: integer_with_decimal_union
+-- tags: select
+SELECT age AS v FROM people WHERE id < 4 UNION SELECT balance FROM people WHERE id < 4 ORDER BY v;
+
+-- case: decimal_arithmetic_scale
+-- tags: select
+SELECT orders.id, balance * balance AS sq, balance / 3 AS third, balance * qty AS line, amount / qty AS each, amount % 3 AS m, balance + amount AS total FROM people JOIN orders ON orders.person_id = people.id WHERE qty <> 0 ORDER BY orders.id;
+
+-- case: concat_non_text
+-- tags: scalar_functions, null_semantics
+SELECT id, name || age AS a, 'x' || 1 || 2.50 AS b, concat(name, age, active, balance, joined, NULL) AS c, name || active AS d, city || balance AS e FROM people ORDER BY id;
+
+-- case: date_integer_arithmetic
+-- tags: select, null_semantics
+SELECT id, joined + 1 AS next, joined - 1 AS prev, 2 + joined AS two, joined - DATE '2020-01-01' AS days, DATE '2024-02-28' + 1 AS leap, DATE '2024-03-01' - DATE '2024-02-01' AS feb FROM people WHERE joined - 7 > '2020-01-01' OR joined IS NULL ORDER BY id;
+
+-- case: timestamp_untyped_literals
+-- tags: where
+SELECT id FROM orders WHERE placed = '2024-01-05 10:00:00+00' OR placed >= '2024-03-06' OR placed = '2024-03-02T08:00:00Z' ORDER BY id;
+
+-- case: now_untyped_literals
+-- tags: where
+SELECT count(*) AS n FROM orders WHERE localtimestamp > '2020-01-01' AND current_date > '2020-01-01' AND now() > '2020-01-01 00:00:00';
+
+-- case: nullif_values
+-- tags: scalar_functions, null_semantics
+SELECT id, nullif(age, 27) AS a, nullif(city, '') AS c, nullif(balance, 0) AS b FROM people ORDER BY id;
+
+-- case: count_null_literal
+-- tags: aggregate_functions, null_semantics
+SELECT count(NULL) AS n, count(age) AS a, count(*) AS s FROM people;
+
 -- case: null_logic
 -- tags: null_semantics
 SELECT id, active AND age > 30 AS x, active OR age > 30 AS y FROM people;

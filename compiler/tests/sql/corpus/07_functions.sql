@@ -55,3 +55,8 @@ SELECT CASE city WHEN 'Paris' THEN 1 END AS n FROM shop.people;
 SELECT name, CASE WHEN age < 13 THEN 'child' WHEN age < 20 THEN 'teen' ELSE 'adult' END AS band FROM shop.people;
 SELECT CASE WHEN age IS NULL THEN 0 ELSE age END AS a FROM shop.people;
 SELECT CAST(2.5 AS int), -2.5::int, CAST(3.9::float8 AS bigint), 2::int;
+SELECT id, joined + 1 AS next, joined - 1 AS prev, 2 + joined AS two, joined - DATE '2020-01-01' AS days, DATE '2024-02-28' + 1 AS leap FROM shop.people;
+SELECT id FROM shop.people WHERE joined - 7 > DATE '2020-01-01';
+SELECT name || age, 'x' || 1 || 2.50, concat(name, age, active, joined, NULL), name || active FROM shop.people;
+SELECT nullif(age, 0), nullif(city, ''), nullif(NULL, 1) FROM shop.people;
+SELECT count(NULL), count(age) FROM shop.people;

@@ -35,3 +35,6 @@ SELECT * FROM shop.people t (a, b, c, d, e, f, g, h);
 SELECT * FROM events AS e (a, b);
 SELECT x FROM (SELECT * FROM events) AS s (x);
 SELECT 1 FROM shop.people GROUP BY 2;
+SELECT p.name FROM shop.people p JOIN shop.orders o ON p.age < o.id;
+SELECT p.name FROM shop.people p JOIN shop.orders o ON p.id = o.person_id OR p.age > 3;
+SELECT p.name FROM shop.people p JOIN shop.orders o ON p.id IS NOT DISTINCT FROM o.person_id;

@@ -3,9 +3,11 @@
 //! than an infinity). Float results are range-checked as PostgreSQL does: an
 //! infinite result of finite operands is an overflow, and a zero product or quotient
 //! of non-zero operands (a finite divisor) an underflow, both `X002`; infinities and
-//! NaN that come in go through (`"inf"::float64 * 2` is `inf`). Decimals keep their type — `decimal(p, s) op decimal(p, s)` is
-//! `decimal(p, s)`, products and quotients rounded half away from zero, a result with
-//! more than `p` digits is an overflow. Timestamps, durations and `duration × int64`
+//! NaN that come in go through (`"inf"::float64 * 2` is `inf`). Decimals compute at
+//! SQL's result type ([`BinaryOp::decimal_type`]: `decimal(10, 2) * decimal(10, 2)` is
+//! `decimal(20, 4)`), products and quotients rounded half away from zero, a result
+//! with more digits than its precision is an overflow. Timestamps, durations and
+//! `duration × int64`
 //! are computed on their microsecond values with checked `i64` arithmetic.
 
 use std::sync::Arc;
@@ -44,7 +46,9 @@ pub fn binary(op: BinaryOp, l: &Val, r: &Val, rows: usize) -> Result<Val> {
     let lt = l.array.data_type().clone();
     let rt = r.array.data_type().clone();
     let out: ArrayRef = match (&lt, &rt) {
-        (Arrow::Decimal128(p, s), Arrow::Decimal128(..)) => decimal(op, l, r, rows, *p, *s)?,
+        (Arrow::Decimal128(p1, s1), Arrow::Decimal128(p2, s2)) => {
+            decimal(op, l, r, rows, (*p1, *s1), (*p2, *s2))?
+        }
         (Arrow::Timestamp(..) | Arrow::Duration(..), _) | (_, Arrow::Timestamp(..)) => {
             temporal(op, l, r, rows, &lt, &rt)?
         }
@@ -186,40 +190,68 @@ fn zip_i128(
     Ok(Decimal128Array::from(out))
 }
 
-fn decimal(op: BinaryOp, l: &Val, r: &Val, rows: usize, p: u8, s: i8) -> Result<ArrayRef> {
+/// Decimal arithmetic at the result type [`BinaryOp::decimal_type`] gives (the one the
+/// compiler and the verifier use): operands are brought to the needed scale, products
+/// and quotients rounded half away from zero, a result past its precision overflows.
+fn decimal(
+    op: BinaryOp,
+    l: &Val,
+    r: &Val,
+    rows: usize,
+    lt: (u8, i8),
+    rt: (u8, i8),
+) -> Result<ArrayRef> {
     let n = Val::width(&[l, r], rows);
     let la = l.array.as_primitive::<Decimal128Type>();
     let ra = r.array.as_primitive::<Decimal128Type>();
+    let (s1, s2) = (lt.1.max(0) as u8, rt.1.max(0) as u8);
+    let (p, s) = match op.decimal_type((lt.0, s1), (rt.0, s2)) {
+        kql_compiler::types::DataType::Decimal { precision, scale } => (precision, scale),
+        _ => (lt.0, s1),
+    };
     let limit = pow10(u32::from(p));
-    let scale = pow10(s.max(0) as u32);
+    let what = || overflow(&format!("decimal({p}, {s}) arithmetic"));
     let fit = |v: Option<i128>| -> Result<i128> {
         match v {
             Some(v) if v.unsigned_abs() < limit as u128 => Ok(v),
-            _ => Err(overflow(&format!("decimal({p}, {s}) arithmetic"))),
+            _ => Err(what()),
         }
     };
+    // `x` (at scale `from`) at scale `to` ≥ `from`.
+    let up = |x: i128, from: u8, to: u8| x.checked_mul(pow10(u32::from(to.saturating_sub(from))));
     let out = zip_i128(la, l.scalar, ra, r.scalar, n, |a, b| match op {
-        BinaryOp::Add => fit(a.checked_add(b)),
-        BinaryOp::Sub => fit(a.checked_sub(b)),
-        BinaryOp::Mul => fit(a.checked_mul(b).and_then(|x| div_round(x, scale))),
+        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Rem => {
+            let k = s1.max(s2);
+            let (a, b) = (
+                up(a, s1, k).ok_or_else(what)?,
+                up(b, s2, k).ok_or_else(what)?,
+            );
+            let v = match op {
+                BinaryOp::Add => a.checked_add(b),
+                BinaryOp::Sub => a.checked_sub(b),
+                _ if b == 0 => return Err(by_zero()),
+                _ => a.checked_rem(b),
+            };
+            // `s` is below `k` only when 38 digits cannot hold both scales.
+            fit(v.and_then(|v| div_round(v, pow10(u32::from(k.saturating_sub(s))))))
+        }
+        BinaryOp::Mul => fit(a
+            .checked_mul(b)
+            .and_then(|x| div_round(x, pow10(u32::from((s1 + s2).saturating_sub(s)))))),
         BinaryOp::Div => {
             if b == 0 {
                 return Err(by_zero());
             }
-            fit(a.checked_mul(scale).and_then(|x| div_round(x, b)))
-        }
-        BinaryOp::Rem => {
-            if b == 0 {
-                return Err(by_zero());
-            }
-            fit(a.checked_rem(b))
+            // a / b at scale s: a · 10^(s + s2 − s1) / b.
+            let e = (u32::from(s) + u32::from(s2)).saturating_sub(u32::from(s1));
+            fit(a.checked_mul(pow10(e)).and_then(|x| div_round(x, b)))
         }
         other => Err(ExecError::internal(format!(
             "`{}` is not arithmetic",
             other.symbol()
         ))),
     })?;
-    Ok(Arc::new(out.with_precision_and_scale(p, s)?))
+    Ok(Arc::new(out.with_precision_and_scale(p, s as i8)?))
 }
 
 /// The microsecond values of a timestamp, duration or int64 array.
