@@ -565,3 +565,36 @@ fn params_fill_statement_parameters_by_name_and_position() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn a_script_that_ends_inside_a_transaction_says_so_and_fails() {
+    let w = World::new();
+    let setup = "create namespace tx; create shared table tx.t (id int64 key);";
+    assert!(shell(&w, &["-c", setup]).status.success());
+    // `begin` without `commit`: the writes are rolled back, and the script fails.
+    let out = shell(&w, &["-c", "begin; insert into tx.t {id: 1};"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("ended inside a transaction"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Committed or rolled back, the script succeeds.
+    for (id, done) in [(2, "commit"), (3, "rollback")] {
+        let out = shell(
+            &w,
+            &[
+                "-c",
+                &format!("begin; insert into tx.t {{id: {id}}}; {done};"),
+            ],
+        );
+        assert!(out.status.success(), "{done}: {}", text(&out.stderr));
+        assert!(out.stderr.is_empty(), "{done}: {}", text(&out.stderr));
+    }
+    let out = shell(&w, &["-c", "from tx.t | select id;", "--format", "csv"]);
+    assert_eq!(
+        text(&out.stdout),
+        "id\n2\n",
+        "only the committed row is there"
+    );
+}

@@ -46,6 +46,8 @@ pub struct Shell {
     /// Statement parameters from `--param`, given to every statement (each uses
     /// the ones it names).
     pub params: Vec<kalavar::client::Param>,
+    /// A `begin` ran and no `commit` or `rollback` since.
+    pub in_transaction: bool,
     /// Lines fed so far, and the line the statement being gathered starts on.
     line: usize,
     buffer_line: usize,
@@ -104,6 +106,7 @@ pub fn run(args: Args, profile: Option<&Path>) -> ExitCode {
         },
         whole_input: !interactive,
         params,
+        in_transaction: false,
         line: 0,
         buffer_line: 1,
     };
@@ -158,6 +161,7 @@ impl Shell {
             };
             match self.feed(&mut buffer, &line) {
                 Next::Continue => {}
+                Next::Quit if self.left_open() => return ExitCode::FAILURE,
                 Next::Quit => return ExitCode::SUCCESS,
                 Next::Failed | Next::Lost => return ExitCode::FAILURE,
             }
@@ -174,8 +178,27 @@ impl Shell {
         };
         match outcome {
             Next::Failed | Next::Lost => ExitCode::FAILURE,
+            Next::Continue | Next::Quit if self.left_open() => ExitCode::FAILURE,
             Next::Continue | Next::Quit => ExitCode::SUCCESS,
         }
+    }
+
+    /// Keeps whether the statements just shown left a transaction open.
+    pub(super) fn note_transaction(&mut self, shown: &Shown) {
+        if let Some(open) = shown.in_transaction {
+            self.in_transaction = open;
+        }
+    }
+
+    /// Says so when the input ends inside a transaction: its writes were never
+    /// committed, and closing the connection rolls them back.
+    fn left_open(&self) -> bool {
+        if self.in_transaction {
+            eprintln!(
+                "kalavar: the input ended inside a transaction (`begin` without `commit`): its writes are rolled back"
+            );
+        }
+        self.in_transaction
     }
 
     /// Adds a line; runs the buffer when it is complete. A line starting with `\`
@@ -267,6 +290,7 @@ impl Shell {
                 }
             }
         }
+        self.left_open();
         if let Some(path) = &history {
             let _ = editor.save_history(path);
         }
@@ -351,6 +375,7 @@ impl Shell {
         let outcome = self
             .client
             .query_each(&composed.text, &self.params, |result| shown.result(&result));
+        self.note_transaction(&shown);
         match outcome {
             Ok(()) => Next::Continue,
             Err(e) => self.failed_in(&e, &composed),
@@ -445,6 +470,9 @@ pub(super) struct Shown {
     timing: bool,
     started: Instant,
     pub done: usize,
+    /// Whether the statements shown left a transaction open (`BEGIN`) or closed it
+    /// (`COMMIT`, `ROLLBACK`); `None` when none of them did either.
+    pub in_transaction: Option<bool>,
 }
 
 impl Shown {
@@ -454,6 +482,7 @@ impl Shown {
             timing: shell.timing,
             started: Instant::now(),
             done: 0,
+            in_transaction: None,
         }
     }
 
@@ -465,6 +494,11 @@ impl Shown {
         }
         self.done += 1;
         self.started = Instant::now();
+        match result.tag.as_str() {
+            "BEGIN" => self.in_transaction = Some(true),
+            "COMMIT" | "ROLLBACK" => self.in_transaction = Some(false),
+            _ => {}
+        }
         Ok(())
     }
 }

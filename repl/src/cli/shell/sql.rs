@@ -144,6 +144,7 @@ impl Shell {
         let outcome = self
             .client
             .query_translated(script, kql, &self.params, |result| shown.result(&result));
+        self.note_transaction(&shown);
         match outcome {
             Ok(()) => Next::Continue,
             Err(e) => {
