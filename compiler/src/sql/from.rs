@@ -384,24 +384,22 @@ impl<'t> Tx<'t> {
                     .expr(e)?;
                 let mut parts = Vec::new();
                 split_and(e, &mut parts);
-                let is_eq = |p: &&sql::Expr| {
+                // KQL's join needs an equality between the two sides (`a.k = b.k`),
+                // not merely an `=` (`a.x = 1`, `a.x = a.y` match nothing across).
+                let refs: Vec<&Relation> = visible.iter().collect();
+                let new = rel.qualifier.as_deref();
+                let across = |p: &&sql::Expr| {
                     let mut p = *p;
                     while let sql::Expr::Nested(x) = p {
                         p = x;
                     }
-                    matches!(
-                        p,
-                        sql::Expr::BinaryOp {
-                            op: sql::BinaryOperator::Eq,
-                            ..
-                        }
-                    )
+                    is_equality_across(p, new, &refs)
                 };
-                if !parts.iter().any(is_eq) {
+                if !parts.iter().any(across) {
                     return Err(SqlError::new(
                         codes::JOIN,
                         e.span(),
-                        format!("`{e}`: a join's ON needs an equality (`a.k = b.k`) joined to the rest with AND: KQL joins match on equalities"),
+                        format!("`{e}`: a join's ON needs an equality between the two sides (`a.k = b.k`) joined to the rest with AND: KQL joins match on equalities"),
                     )
                     .hint("join on an equality and put the other condition in WHERE"));
                 }

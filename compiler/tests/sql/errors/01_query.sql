@@ -38,3 +38,5 @@ SELECT 1 FROM shop.people GROUP BY 2;
 SELECT p.name FROM shop.people p JOIN shop.orders o ON p.age < o.id;
 SELECT p.name FROM shop.people p JOIN shop.orders o ON p.id = o.person_id OR p.age > 3;
 SELECT p.name FROM shop.people p JOIN shop.orders o ON p.id IS NOT DISTINCT FROM o.person_id;
+SELECT p.name FROM shop.people p JOIN shop.orders o ON p.age = 3;
+SELECT p.name FROM shop.people p JOIN shop.orders o ON o.id = o.person_id AND p.age < o.id;
