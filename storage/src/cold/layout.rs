@@ -31,6 +31,14 @@ pub(crate) fn segment_file(n: u64) -> String {
     format!("seg-{n:08}.parquet")
 }
 
+/// The number of a segment file's name (`seg-00000004.parquet` → 4).
+pub(crate) fn parse_segment_file(name: &str) -> Option<u64> {
+    name.strip_prefix("seg-")?
+        .strip_suffix(".parquet")?
+        .parse()
+        .ok()
+}
+
 pub(crate) const MANIFEST: &str = "manifest.json";
 
 /// Parses a partition directory name back into its owner (`shared` → `None`).

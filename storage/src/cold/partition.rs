@@ -200,17 +200,34 @@ pub(crate) fn load_partition_dir(
         .iter()
         .flat_map(|m| m.segments.iter().map(|s| s.file.as_str()))
         .collect();
-    let entries = std::fs::read_dir(dir).map_err(|e| StorageError::io(dir, e))?;
-    let mut removed = false;
-    for entry in entries {
+    // What no manifest names is removed, but only what a crash can leave: the one
+    // segment a flush or compaction was writing (numbered `next_segment`: they take
+    // turns under the partition's work lock), segments a compaction had replaced,
+    // and temp files. A segment numbered past that was committed by a manifest that
+    // is gone (deleted, or replaced by an older copy): refuse before removing
+    // anything, rather than delete data.
+    let next = manifest.as_ref().map_or(1, |m| m.next_segment);
+    let mut unnamed = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| StorageError::io(dir, e))? {
         let entry = entry.map_err(|e| StorageError::io(dir, e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if name == layout::MANIFEST || named.contains(name.as_str()) {
             continue;
         }
-        let path = entry.path();
+        if layout::parse_segment_file(&name).is_some_and(|n| n > next) {
+            return Err(StorageError::corrupt(format!(
+                "{} is not named by {} (missing or older than the segment: it expects \
+                 segment {next} next); refusing to start rather than delete it — restore \
+                 the manifest, or move the file away to drop its rows",
+                entry.path().display(),
+                dir.join(layout::MANIFEST).display()
+            )));
+        }
+        unnamed.push(entry.path());
+    }
+    let removed = !unnamed.is_empty();
+    for path in unnamed {
         std::fs::remove_file(&path).map_err(|e| StorageError::io(&path, e))?;
-        removed = true;
     }
     if removed {
         crate::util::sync_dir(dir, sync)?;

@@ -38,7 +38,9 @@ const FORMAT_FILE: &str = "FORMAT";
 /// Name of the column family holding row versions.
 pub(crate) const HOT_CF: &str = "hot";
 
-fn check_format(dir: &Path) -> Result<()> {
+/// Checks `dir`'s `FORMAT` file, or writes it when `dir` is empty. Returns whether
+/// the directory was initialised before (its `FORMAT` was there).
+fn check_format(dir: &Path) -> Result<bool> {
     let path = dir.join(FORMAT_FILE);
     match std::fs::read_to_string(&path) {
         Ok(text) => {
@@ -60,7 +62,7 @@ fn check_format(dir: &Path) -> Result<()> {
                     dir.display()
                 )));
             }
-            Ok(())
+            Ok(true)
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let non_empty = std::fs::read_dir(dir)
@@ -76,7 +78,8 @@ fn check_format(dir: &Path) -> Result<()> {
             crate::util::write_atomic(
                 &path,
                 format!("kalavar-storage {FORMAT_VERSION}\n").as_bytes(),
-            )
+            )?;
+            Ok(false)
         }
         Err(e) => Err(StorageError::io(&path, e)),
     }
@@ -142,9 +145,32 @@ impl Engine {
     pub fn open(dir: impl AsRef<Path>, options: EngineOptions) -> Result<Engine> {
         let dir = dir.as_ref().to_path_buf();
         std::fs::create_dir_all(&dir).map_err(|e| StorageError::io(&dir, e))?;
-        check_format(&dir)?;
+        let initialised = check_format(&dir)?;
         let (db_opts, hot_opts, cat_opts) = rocks_options(&options);
         let hot_dir = dir.join("hot");
+        // An initialised directory without its hot tier (which holds the catalog) is
+        // damaged: starting afresh would take every cold file for an orphan.
+        // (A first open that stopped between writing FORMAT and creating the hot tier
+        // left nothing else, and may go on.)
+        let only_format = || -> Result<bool> {
+            let mut names = std::fs::read_dir(&dir).map_err(|e| StorageError::io(&dir, e))?;
+            Ok(names.all(|e| {
+                e.is_ok_and(|e| {
+                    e.file_name() == FORMAT_FILE
+                        || (e.file_name() == "hot"
+                            && std::fs::read_dir(e.path()).is_ok_and(|mut d| d.next().is_none()))
+                })
+            }))
+        };
+        if initialised && !hot_dir.join("CURRENT").exists() && !only_format()? {
+            return Err(StorageError::corrupt(format!(
+                "{} is missing or has no CURRENT file, but {} says this directory was \
+                 initialised: the hot tier and catalog are gone; restore them from a \
+                 backup (nothing was changed)",
+                hot_dir.display(),
+                dir.join(FORMAT_FILE).display()
+            )));
+        }
         let db = DB::open_cf_descriptors(
             &db_opts,
             &hot_dir,
