@@ -271,6 +271,52 @@ fn bad_input_is_refused_by_name_and_writes_nothing() {
     assert_eq!((*rows_written, at.as_str()), (4, "input lines 6–6"), "{e}");
     run(&mut root, "from bad.t | where id >= 10 | delete");
 
+    // Pipelined: batches already sent after the refused one are answered and
+    // committed; the error counts them and names their lines.
+    let e = root
+        .load_csv(
+            "bad.t",
+            "id,v
+10,1
+11,1
+1,1
+12,1
+13,1
+14,1
+"
+            .as_bytes(),
+            &LoadOptions {
+                in_flight: 8,
+                ..options(1)
+            },
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), Some("S111"), "{e}");
+    let ClientError::Load {
+        rows_written,
+        at,
+        also_written,
+        ..
+    } = &e
+    else {
+        panic!("{e:?}")
+    };
+    let written = root
+        .query_one("from bad.t | where id >= 10 | aggregate n = count()", &[])
+        .unwrap()
+        .rows();
+    assert_eq!(written, vec![vec![rows_written.to_string()]], "{e}");
+    assert_eq!(at, "input lines 4–4", "{e}");
+    let after: u64 = also_written.len() as u64;
+    assert_eq!(*rows_written, 2 + after, "{e}");
+    assert!(
+        after == 0
+            || e.to_string()
+                .contains("including batches sent after it: input lines 5–5"),
+        "{e}"
+    );
+    run(&mut root, "from bad.t | where id >= 10 | delete");
+
     // Hand-made batches: the server checks every one against the table.
     let ids = || Arc::new(Int64Array::from(vec![20, 21])) as ArrayRef;
     let names = || Arc::new(StringArray::from(vec!["a", "b"])) as ArrayRef;

@@ -64,13 +64,18 @@ pub enum ClientError {
     /// parse, a value of the wrong type), with the line and column.
     #[error("{0}")]
     Input(String),
-    /// A bulk load stopped at the batch `at` names (its input lines or rows):
-    /// `rows_written` rows, in whole batches, were written before it stopped; the
-    /// stopped batch wrote nothing.
-    #[error("{source} ({at}; {rows_written} rows written before, in whole batches)")]
+    /// A bulk load stopped at the batch `at` names (its input lines or rows): the
+    /// stopped batch wrote nothing; `rows_written` rows, in whole batches, were
+    /// written — those before it and, listed in `also_written`, those already sent
+    /// after it (batches in flight are answered, and committed, one by one).
+    #[error(
+        "{source} ({at}; {rows_written} rows written, in whole batches{})",
+        also_note(also_written)
+    )]
     Load {
         rows_written: u64,
         at: String,
+        also_written: Vec<String>,
         source: Box<ClientError>,
     },
     /// The connection ended.
@@ -139,5 +144,14 @@ impl From<ProtocolError> for ClientError {
             ProtocolError::Closed => Self::Closed,
             other => Self::Protocol(other.to_string()),
         }
+    }
+}
+
+/// The batches a failed load wrote after the one that failed, for its message.
+fn also_note(labels: &[String]) -> String {
+    if labels.is_empty() {
+        String::new()
+    } else {
+        format!(", including batches sent after it: {}", labels.join(", "))
     }
 }

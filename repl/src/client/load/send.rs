@@ -147,6 +147,10 @@ impl Client {
         let mut sent: VecDeque<Sent> = VecDeque::new();
         self.cancel.clear();
         let mut failure: Option<(String, ClientError)> = None;
+        // Whether the failure is a sent batch the server refused (the batches still
+        // outstanding were sent after it) rather than the input or a cancel (they
+        // were sent before it).
+        let mut refused_in_flight = false;
         for item in batches {
             if self.cancel.take() {
                 failure = Some((
@@ -196,6 +200,7 @@ impl Client {
             while sent.len() >= in_flight {
                 if let Err(f) = self.await_load(&mut sent, &mut report) {
                     failure = Some(f);
+                    refused_in_flight = true;
                     break;
                 }
             }
@@ -203,12 +208,18 @@ impl Client {
                 break;
             }
         }
-        // Read every outstanding answer: what was written must be known.
-        while !sent.is_empty() {
-            if let Err(f) = self.await_load(&mut sent, &mut report)
-                && failure.is_none()
-            {
-                failure = Some(f);
+        // Read every outstanding answer: what was written must be known, including
+        // batches sent after one that failed (each is its own transaction).
+        let mut also_written = Vec::new();
+        while let Some(label) = sent.front().map(|s| s.label.clone()) {
+            match self.await_load(&mut sent, &mut report) {
+                Ok(()) if refused_in_flight => also_written.push(label),
+                Ok(()) => {}
+                Err(f) if failure.is_none() => {
+                    failure = Some(f);
+                    refused_in_flight = true;
+                }
+                Err(_) => {}
             }
         }
         match failure {
@@ -216,6 +227,7 @@ impl Client {
             Some((at, source)) => Err(ClientError::Load {
                 rows_written: report.rows,
                 at,
+                also_written,
                 source: Box::new(source),
             }),
         }
