@@ -132,3 +132,44 @@ fn unsubscribing_an_unknown_subscription_is_p012() {
         "the session goes on"
     );
 }
+
+#[test]
+fn dropping_a_table_or_changing_its_access_ends_its_subscriptions() {
+    let ts = TestServer::start(&["127.0.0.1:0"], |_| {});
+    let mut root = ts.root_client();
+    run(
+        &mut root,
+        "create namespace d;
+         create shared table d.ro (id int64 key, v text) with (access = read_only);
+         create shared table d.gone (id int64 key) with (access = public);",
+    );
+    let mut alice = connect(&ts, "alice");
+    let mut alice2 = connect_from(&ts.user("alice", Role::User, "127.0.0.1").profile, None)
+        .expect("alice's second session");
+
+    // Made private, the table is no longer alice's to read: her subscription ends
+    // rather than carry on sending its rows.
+    let mut sub = alice.subscribe("subscribe from d.ro", &[]).unwrap();
+    let _ = sub.next_within(Duration::from_millis(300)).unwrap();
+    run(&mut root, "alter table d.ro set (access = private)");
+    run(&mut root, "insert into d.ro {id: 2, v: \"secret\"}");
+    match sub.next_within(WAIT) {
+        Err(e) => {
+            assert_eq!(e.code(), Some("X016"), "{e}");
+            assert!(e.to_string().contains("access level changed"), "{e}");
+        }
+        Ok(other) => panic!("the subscription should end, got {other:?}"),
+    }
+
+    // Dropped: the subscriber hears so instead of waiting forever.
+    let mut sub = alice2.subscribe("subscribe from d.gone", &[]).unwrap();
+    let _ = sub.next_within(Duration::from_millis(300)).unwrap();
+    run(&mut root, "drop table d.gone");
+    match sub.next_within(WAIT) {
+        Err(e) => {
+            assert_eq!(e.code(), Some("X016"), "{e}");
+            assert!(e.to_string().contains("dropped"), "{e}");
+        }
+        Ok(other) => panic!("the subscription should end, got {other:?}"),
+    }
+}

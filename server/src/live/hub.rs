@@ -13,6 +13,10 @@ use tokio::sync::Notify;
 /// Changes a subscription may have queued before it is ended as lagging (`X018`).
 pub const MAX_QUEUED: usize = 10_000;
 
+/// Bytes of changes a subscription may have queued before it is ended as lagging
+/// (`X018`): a subscriber that stops reading holds at most this much server memory.
+pub const MAX_QUEUED_BYTES: usize = 64 << 20;
+
 /// Rows one committed statement changed in one partition: full rows in the table's
 /// column order (`columns` names them), after the change (before it, for deletes).
 #[derive(Debug, Clone)]
@@ -30,24 +34,37 @@ pub struct Subscriber {
     pub id: u64,
     pub table: TableId,
     pub owner: Option<UserId>,
-    queue: Mutex<VecDeque<Arc<RowChange>>>,
+    /// The queued changes and their bytes.
+    queue: Mutex<(VecDeque<Arc<RowChange>>, usize)>,
     /// Woken when a change is queued (or the subscription is ended).
     pub notify: Notify,
     lagged: AtomicBool,
+    /// Why the server ended the subscription (its table dropped or its access
+    /// changed), if it did.
+    ended: Mutex<Option<String>>,
+}
+
+fn change_bytes(c: &RowChange) -> usize {
+    c.rows.get_array_memory_size()
 }
 
 impl Subscriber {
     /// The next queued change, if any.
     pub fn pop(&self) -> Option<Arc<RowChange>> {
-        self.queue
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .pop_front()
+        let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        let change = q.0.pop_front()?;
+        q.1 = q.1.saturating_sub(change_bytes(&change));
+        Some(change)
     }
 
     /// Whether changes were dropped because the queue was full.
     pub fn lagged(&self) -> bool {
         self.lagged.load(Ordering::Relaxed)
+    }
+
+    /// Why the server ended this subscription, if it did.
+    pub fn ended(&self) -> Option<String> {
+        self.ended.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }
 
@@ -87,9 +104,10 @@ impl LiveHub {
             id: self.next.fetch_add(1, Ordering::Relaxed) + 1,
             table,
             owner,
-            queue: Mutex::new(VecDeque::new()),
+            queue: Mutex::new((VecDeque::new(), 0)),
             notify: Notify::new(),
             lagged: AtomicBool::new(false),
+            ended: Mutex::new(None),
         });
         self.subs
             .lock()
@@ -116,6 +134,16 @@ impl LiveHub {
         }
     }
 
+    /// Ends every subscription to `table` (dropped, or its access changed: the
+    /// subscriber may no longer read it); each fails with `X016` and `why`.
+    pub fn end_table(&self, table: TableId, why: &str) {
+        let subs = self.subs.lock().unwrap_or_else(|p| p.into_inner());
+        for s in subs.get(&table).into_iter().flatten() {
+            *s.ended.lock().unwrap_or_else(|p| p.into_inner()) = Some(why.to_owned());
+            s.notify.notify_one();
+        }
+    }
+
     /// Queues committed changes for the subscriptions to their partitions.
     pub fn publish(&self, changes: Vec<RowChange>) {
         if changes.is_empty() || self.count.load(Ordering::Relaxed) == 0 {
@@ -127,13 +155,19 @@ impl LiveHub {
                 continue;
             };
             let change = Arc::new(change);
+            let bytes = change_bytes(&change);
             for s in list.iter().filter(|s| s.owner == change.owner) {
                 {
                     let mut q = s.queue.lock().unwrap_or_else(|p| p.into_inner());
-                    if q.len() >= MAX_QUEUED {
+                    if q.0.len() >= MAX_QUEUED || q.1 + bytes > MAX_QUEUED_BYTES {
+                        // Lagging: the subscription ends (`X018`) when it next reads;
+                        // what it had queued is let go now.
                         s.lagged.store(true, Ordering::Relaxed);
-                    } else {
-                        q.push_back(change.clone());
+                        q.0.clear();
+                        q.1 = 0;
+                    } else if !s.lagged() {
+                        q.0.push_back(change.clone());
+                        q.1 += bytes;
                     }
                 }
                 s.notify.notify_one();
@@ -179,5 +213,43 @@ mod tests {
         let s = hub.subscribe(TableId(1), None);
         hub.publish((0..=MAX_QUEUED).map(|_| change(1, None)).collect());
         assert!(s.lagged());
+        assert!(s.pop().is_none(), "a lagging subscriber's queue is let go");
+    }
+
+    #[test]
+    fn a_subscriber_that_stops_reading_holds_a_bounded_number_of_bytes() {
+        let hub = LiveHub::default();
+        let s = hub.subscribe(TableId(1), None);
+        let big = || {
+            let values = arrow_array::Int64Array::from(vec![7i64; 1 << 20]);
+            let schema = Arc::new(arrow_schema::Schema::new(vec![arrow_schema::Field::new(
+                "v",
+                arrow_schema::DataType::Int64,
+                false,
+            )]));
+            RowChange {
+                rows: RecordBatch::try_new(schema, vec![Arc::new(values)]).unwrap(),
+                ..change(1, None)
+            }
+        };
+        // 8 MiB each: the eighth passes 64 MiB.
+        hub.publish((0..7).map(|_| big()).collect());
+        assert!(!s.lagged());
+        hub.publish(vec![big()]);
+        assert!(s.lagged());
+        assert!(s.pop().is_none(), "what it held is let go");
+    }
+
+    #[test]
+    fn ending_a_table_ends_its_subscriptions_only() {
+        let hub = LiveHub::default();
+        let a = hub.subscribe(TableId(1), None);
+        let b = hub.subscribe(TableId(2), None);
+        hub.end_table(TableId(1), "the subscribed table was dropped");
+        assert_eq!(
+            a.ended().as_deref(),
+            Some("the subscribed table was dropped")
+        );
+        assert_eq!(b.ended(), None);
     }
 }

@@ -8,4 +8,4 @@
 pub mod driver;
 mod hub;
 
-pub use hub::{LiveHub, MAX_QUEUED, RowChange, Subscriber};
+pub use hub::{LiveHub, MAX_QUEUED, MAX_QUEUED_BYTES, RowChange, Subscriber};

@@ -128,12 +128,19 @@ impl SubscriptionCursor {
             return Ok(Read::Batch(b));
         }
         loop {
+            if let Some(why) = self.sub.ended() {
+                return Err(ExecError::new(
+                    XCode::Unsupported,
+                    format!("{why}; subscribe again"),
+                ));
+            }
             if self.sub.lagged() {
                 return Err(ExecError::new(
                     XCode::SubscriptionLagged,
                     format!(
-                        "the subscription fell more than {} changes behind its table and was ended; subscribe again",
-                        crate::live::MAX_QUEUED
+                        "the subscription fell more than {} changes or {} MiB behind its table and was ended; subscribe again",
+                        crate::live::MAX_QUEUED,
+                        crate::live::MAX_QUEUED_BYTES >> 20
                     ),
                 ));
             }

@@ -204,7 +204,15 @@ pub fn op_alter_table(vm: &mut Vm, cx: &mut Ctx<'_>, insn: &Insn) -> Result<Flow
             StorageAlter::SetOptions(options)
         }
     };
+    let access_changed =
+        matches!(&change, StorageAlter::SetOptions(o) if o.access != def.options.access);
     cx.db.engine.alter_table(def.id, &change)?;
+    if access_changed {
+        // Who may read it changed: subscribers subscribe again, under the new rules.
+        cx.db
+            .live
+            .end_table(def.id, "the subscribed table's access level changed");
+    }
     Ok(Flow::Next)
 }
 
@@ -212,5 +220,8 @@ pub fn op_drop_table(vm: &mut Vm, cx: &mut Ctx<'_>, insn: &Insn) -> Result<Flow>
     operands!(insn, DropTable { table });
     let def = table_def(vm, cx, *table)?;
     cx.db.engine.drop_table(def.id)?;
+    cx.db
+        .live
+        .end_table(def.id, "the subscribed table was dropped");
     Ok(Flow::Next)
 }
