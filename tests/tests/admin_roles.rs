@@ -170,6 +170,20 @@ fn any_user_may_have_a_certificate_issued_for_itself_and_only_for_itself() {
     ts.user("bob", Role::User, "127.0.0.1");
     let mut a = connect(&alice);
     assert_refused(&mut a, issue("bob"), "only for itself");
+    // A request made for somebody else is not turned into a certificate for alice.
+    let addresses = parse_list("127.0.0.1").unwrap();
+    let bobs = AdminRequest::IssueCertificate {
+        user: "alice".into(),
+        csr: make_request("bob", &addresses).unwrap().csr_der,
+        addresses,
+        valid_days: 1,
+    };
+    match ts.root_client().admin(bobs) {
+        Err(ClientError::Server { message, .. }) => {
+            assert!(message.contains("made for `bob`"), "{message}")
+        }
+        other => panic!("a request for bob issued for alice should fail, got {other:?}"),
+    }
     assert_refused(&mut a, create("eve", Role::User), "create users");
     match a.admin(issue("alice")).expect("alice's own certificate") {
         AdminResponse::Certificate { info, .. } => assert_eq!(info.user, "alice"),

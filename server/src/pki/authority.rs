@@ -222,6 +222,25 @@ impl Authority {
         let csr =
             CertificateSigningRequestParams::from_der(&CertificateSigningRequestDer::from(csr_der))
                 .map_err(|e| format!("the CSR is not usable: {e}"))?;
+        // A request made for another user (its common name) is refused: issuing it
+        // would hand that user's key an identity it did not ask for.
+        let asked = match csr
+            .params
+            .distinguished_name
+            .get(&rcgen::DnType::CommonName)
+        {
+            Some(rcgen::DnValue::Utf8String(s)) => Some(s.as_str()),
+            Some(rcgen::DnValue::PrintableString(s)) => Some(s.as_str()),
+            Some(rcgen::DnValue::Ia5String(s)) => Some(s.as_str()),
+            _ => None,
+        };
+        if let Some(cn) = asked
+            && cn != user
+        {
+            return Err(format!(
+                "the request was made for `{cn}` (its common name), not `{user}`: issue it for `{cn}`, or make a request for `{user}` (kalavar cert request --user {user})"
+            ));
+        }
         let mut params = CertificateParams::default();
         params.distinguished_name = common_name(user);
         for net in addresses {
@@ -329,15 +348,22 @@ mod tests {
     #[test]
     fn client_certificates_carry_user_addresses_and_client_auth_only() {
         let (ca, _) = Authority::create().unwrap();
-        let (_, csr) = csr_for("mallory");
         let addrs = kalavar_protocol::net::parse_list("10.0.0.5, 10.0.1.0/24, ::1").unwrap();
+        // A request made for another user is refused; one without a common name
+        // takes the user's.
+        let (_, csr) = csr_for("mallory");
+        let e = ca.issue_client(&csr, "alice", &addrs, 90).unwrap_err();
+        assert!(e.contains("made for `mallory`"), "{e}");
+        let key = new_key_pair().unwrap();
+        let mut params = CertificateParams::default();
+        params.distinguished_name = DistinguishedName::new();
+        let unnamed = params.serialize_request(&key).unwrap().der().to_vec();
+        let issued = ca.issue_client(&unnamed, "alice", &addrs, 90).unwrap();
+        assert_eq!(issued.summary.user.as_deref(), Some("alice"));
+        let (_, csr) = csr_for("alice");
         let issued = ca.issue_client(&csr, "alice", &addrs, 90).unwrap();
         let s = issued.summary;
-        assert_eq!(
-            s.user.as_deref(),
-            Some("alice"),
-            "the CSR's subject is ignored"
-        );
+        assert_eq!(s.user.as_deref(), Some("alice"));
         let mut got: Vec<String> = s.addresses.iter().map(ToString::to_string).collect();
         got.sort();
         assert_eq!(got, ["10.0.0.5", "10.0.1.0/24", "::1"]);
