@@ -51,7 +51,9 @@ impl<R: BufRead> CsvBatches<R> {
             }
             let mut sources = vec![None; names.len()];
             for i in 0..header.len() {
-                let name = header.field(i).0.trim();
+                // A UTF-8 byte order mark before the first name (spreadsheets write
+                // one) is not part of it.
+                let name = header.field(i).0.trim_start_matches('\u{feff}').trim();
                 let c = names.iter().position(|n| *n == name).ok_or_else(|| {
                     ClientError::Input(format!(
                         "line 1: `{name}` is not a column of {} (columns: {})",
