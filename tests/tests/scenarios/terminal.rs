@@ -54,11 +54,22 @@ fn read_until(master: &mut File, limit: Duration, done: impl Fn(&str) -> bool) -
     String::from_utf8_lossy(&seen).into_owned()
 }
 
+/// Kills the shell when the test ends early (a failed assertion), so that no shell
+/// outlives its test waiting on a terminal nobody writes to.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
 fn lines_typed_ahead_in_one_write_all_run() {
     let w = World::new();
     let (mut master, slave) = pty();
-    let mut child = Command::new(kalavar())
+    let child = Command::new(kalavar())
         .arg("--profile")
         .arg(&w.ts.root.dir)
         .env("HOME", w.ts.dir.path())
@@ -69,6 +80,7 @@ fn lines_typed_ahead_in_one_write_all_run() {
         .stderr(Stdio::from(slave))
         .spawn()
         .expect("kalavar runs");
+    let mut child = KillOnDrop(child);
     let banner = read_until(&mut master, Duration::from_secs(20), |s| {
         s.contains("kalavar> ")
     });
@@ -89,7 +101,7 @@ fn lines_typed_ahead_in_one_write_all_run() {
     master.write_all(b"\\q\r").unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        if let Some(status) = child.try_wait().unwrap() {
+        if let Some(status) = child.0.try_wait().unwrap() {
             assert!(status.success(), "{status}");
             break;
         }
