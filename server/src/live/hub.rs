@@ -28,14 +28,17 @@ pub struct RowChange {
     pub rows: RecordBatch,
 }
 
+/// The changes a subscriber has yet to read, each with its size in bytes, and the
+/// bytes they hold in all.
+type Queue = (VecDeque<(Arc<RowChange>, usize)>, usize);
+
 /// One subscription's end of the hub.
 #[derive(Debug)]
 pub struct Subscriber {
     pub id: u64,
     pub table: TableId,
     pub owner: Option<UserId>,
-    /// The queued changes and their bytes.
-    queue: Mutex<(VecDeque<Arc<RowChange>>, usize)>,
+    queue: Mutex<Queue>,
     /// Woken when a change is queued (or the subscription is ended).
     pub notify: Notify,
     lagged: AtomicBool,
@@ -52,8 +55,8 @@ impl Subscriber {
     /// The next queued change, if any.
     pub fn pop(&self) -> Option<Arc<RowChange>> {
         let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
-        let change = q.0.pop_front()?;
-        q.1 = q.1.saturating_sub(change_bytes(&change));
+        let (change, bytes) = q.0.pop_front()?;
+        q.1 -= bytes;
         Some(change)
     }
 
@@ -166,7 +169,7 @@ impl LiveHub {
                         q.0.clear();
                         q.1 = 0;
                     } else if !s.lagged() {
-                        q.0.push_back(change.clone());
+                        q.0.push_back((change.clone(), bytes));
                         q.1 += bytes;
                     }
                 }

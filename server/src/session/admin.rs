@@ -286,7 +286,7 @@ fn live_certificates(shared: &Shared, user: &str) -> Result<Vec<CertRecord>, Adm
 }
 
 /// Signs a certificate request for `user` (the caller's right to was checked).
-pub(crate) fn issue(
+fn issue(
     shared: &Shared,
     user: &str,
     csr: &[u8],

@@ -102,8 +102,7 @@ impl Builder {
         match self {
             Builder::Text(b) => b.append_value(text),
             Builder::Json(b) => {
-                serde_json::from_str::<serde::de::IgnoredAny>(text)
-                    .map_err(|e| format!("not JSON ({e})"))?;
+                check_json(text)?;
                 b.append_value(text)
             }
             Builder::Bool(b) => b.append_value(parse_bool(t).ok_or("not a bool")?),
@@ -112,22 +111,11 @@ impl Builder {
             Builder::I64(b) => b.append_value(t.parse().map_err(|_| "not an int64")?),
             Builder::F32(b) => b.append_value(t.parse().map_err(|_| "not a float32")?),
             Builder::F64(b) => b.append_value(t.parse().map_err(|_| "not a float64")?),
-            Builder::Decimal(b, p, s) => b.append_value(
-                parse_decimal::<Decimal128Type>(t, *p, *s)
-                    .map_err(|e| format!("not a decimal({p}, {s}) ({})", describe(e)))?,
-            ),
+            Builder::Decimal(b, p, s) => b.append_value(decimal_of(t, *p, *s)?),
             Builder::Bytes(b) => b.append_value(parse_hex_bytes(t)?),
-            Builder::Timestamp(b) => {
-                let nanos = string_to_timestamp_nanos(t)
-                    .map_err(|e| format!("not a timestamp ({})", describe(e)))?;
-                b.append_value(nanos.div_euclid(1000))
-            }
-            Builder::Date(b) => {
-                b.append_value(Date32Type::parse(t).ok_or("not a date (YYYY-MM-DD)")?)
-            }
-            Builder::Time(b) => b.append_value(
-                Time64MicrosecondType::parse(t).ok_or("not a time (HH:MM:SS[.ffffff])")?,
-            ),
+            Builder::Timestamp(b) => b.append_value(timestamp_micros(t)?),
+            Builder::Date(b) => b.append_value(date_days(t)?),
+            Builder::Time(b) => b.append_value(time_micros(t)?),
             Builder::Uuid(b) => b
                 .append_value(parse_uuid(t).ok_or("not a uuid")?)
                 .map_err(|e| e.to_string())?,
@@ -171,8 +159,7 @@ pub(crate) fn parse_value(text: &str, ty: DataType) -> Result<Value, String> {
     Ok(match ty {
         DataType::Text => Value::Text(text.to_owned()),
         DataType::Json => {
-            serde_json::from_str::<serde::de::IgnoredAny>(text)
-                .map_err(|e| format!("not JSON ({e})"))?;
+            check_json(text)?;
             Value::Text(text.to_owned())
         }
         DataType::Bool => Value::Bool(parse_bool(t).ok_or("not a bool")?),
@@ -189,24 +176,42 @@ pub(crate) fn parse_value(text: &str, ty: DataType) -> Result<Value, String> {
             Value::Float(t.parse().map_err(|_| format!("not a {ty}"))?)
         }
         DataType::Decimal { precision, scale } => Value::Decimal {
-            unscaled: parse_decimal::<Decimal128Type>(t, precision, scale as i8)
-                .map_err(|e| format!("not a {ty} ({})", describe(e)))?,
+            unscaled: decimal_of(t, precision, scale as i8)?,
             precision,
             scale,
         },
         DataType::Bytes => Value::Bytes(parse_hex_bytes(t)?),
-        DataType::Timestamp => {
-            let nanos = string_to_timestamp_nanos(t)
-                .map_err(|e| format!("not a timestamp ({})", describe(e)))?;
-            Value::Timestamp(nanos.div_euclid(1000))
-        }
-        DataType::Date => Value::Date(Date32Type::parse(t).ok_or("not a date (YYYY-MM-DD)")?),
-        DataType::Time => {
-            Value::Time(Time64MicrosecondType::parse(t).ok_or("not a time (HH:MM:SS[.ffffff])")?)
-        }
+        DataType::Timestamp => Value::Timestamp(timestamp_micros(t)?),
+        DataType::Date => Value::Date(date_days(t)?),
+        DataType::Time => Value::Time(time_micros(t)?),
         DataType::Uuid => Value::Uuid(parse_uuid(t).ok_or("not a uuid")?),
         other => return Err(format!("a {other} cannot be given as text")),
     })
+}
+
+fn check_json(text: &str) -> Result<(), String> {
+    serde_json::from_str::<serde::de::IgnoredAny>(text)
+        .map(drop)
+        .map_err(|e| format!("not JSON ({e})"))
+}
+
+fn decimal_of(t: &str, p: u8, s: i8) -> Result<i128, String> {
+    parse_decimal::<Decimal128Type>(t, p, s)
+        .map_err(|e| format!("not a decimal({p}, {s}) ({})", describe(e)))
+}
+
+fn timestamp_micros(t: &str) -> Result<i64, String> {
+    string_to_timestamp_nanos(t)
+        .map(|nanos| nanos.div_euclid(1000))
+        .map_err(|e| format!("not a timestamp ({})", describe(e)))
+}
+
+fn date_days(t: &str) -> Result<i32, String> {
+    Date32Type::parse(t).ok_or_else(|| "not a date (YYYY-MM-DD)".to_owned())
+}
+
+fn time_micros(t: &str) -> Result<i64, String> {
+    Time64MicrosecondType::parse(t).ok_or_else(|| "not a time (HH:MM:SS[.ffffff])".to_owned())
 }
 
 fn describe(e: ArrowError) -> String {
